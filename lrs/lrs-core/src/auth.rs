@@ -1,0 +1,222 @@
+//! Credentials and scopes.
+//!
+//! Secrets are 32 random bytes shown once at creation. Because they carry full entropy a single
+//! SHA-256 is a sound verifier (as for API tokens); a slow password hash would cost milliseconds
+//! on every request and buy nothing.
+
+use std::fmt;
+use std::str::FromStr;
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+/// xAPI 1.0.3 §4.2 scopes plus `admin` for credential management.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    StatementsWrite,
+    StatementsRead,
+    StatementsReadMine,
+    AllRead,
+    All,
+    State,
+    Define,
+    Profile,
+    Admin,
+}
+
+impl Scope {
+    pub const ALL_SCOPES: [Scope; 9] = [
+        Scope::StatementsWrite,
+        Scope::StatementsRead,
+        Scope::StatementsReadMine,
+        Scope::AllRead,
+        Scope::All,
+        Scope::State,
+        Scope::Define,
+        Scope::Profile,
+        Scope::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::StatementsWrite => "statements/write",
+            Scope::StatementsRead => "statements/read",
+            Scope::StatementsReadMine => "statements/read/mine",
+            Scope::AllRead => "all/read",
+            Scope::All => "all",
+            Scope::State => "state",
+            Scope::Define => "define",
+            Scope::Profile => "profile",
+            Scope::Admin => "admin",
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("unknown scope {0:?}")]
+pub struct UnknownScope(pub String);
+
+impl FromStr for Scope {
+    type Err = UnknownScope;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Scope::ALL_SCOPES
+            .into_iter()
+            .find(|sc| sc.as_str() == s)
+            .ok_or_else(|| UnknownScope(s.to_owned()))
+    }
+}
+
+/// What a request wants to do, checked against the credential's scopes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    WriteStatements,
+    ReadStatements,
+    ReadState,
+    WriteState,
+    ReadProfile,
+    WriteProfile,
+    ReadActivities,
+    ReadAgents,
+    Admin,
+}
+
+/// A stored credential. `secret_hash` is the hex SHA-256 of the secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub id: Uuid,
+    pub key: String,
+    pub secret_hash: String,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    /// The Agent recorded as `authority` of statements written with this credential.
+    pub authority: Value,
+    pub created: DateTime<Utc>,
+    pub revoked: Option<DateTime<Utc>>,
+}
+
+/// A freshly created credential with its secret, which is never stored.
+#[derive(Debug, Clone)]
+pub struct NewCredential {
+    pub credential: Credential,
+    pub secret: String,
+}
+
+/// Homepage of the accounts that identify credentials as xAPI authorities.
+pub const AUTHORITY_HOMEPAGE: &str = "urn:lara:credential";
+
+impl Credential {
+    /// Creates a credential with random key and secret.
+    pub fn generate(name: &str, scopes: Vec<Scope>, now: DateTime<Utc>) -> NewCredential {
+        let key = random_token(15);
+        let secret = random_token(32);
+        let authority = json!({
+            "objectType": "Agent",
+            "name": name,
+            "account": { "homePage": AUTHORITY_HOMEPAGE, "name": key },
+        });
+        NewCredential {
+            credential: Credential {
+                id: Uuid::new_v4(),
+                key,
+                secret_hash: hash_secret(&secret),
+                name: name.to_owned(),
+                scopes,
+                authority,
+                created: now,
+                revoked: None,
+            },
+            secret,
+        }
+    }
+
+    pub fn verify_secret(&self, secret: &str) -> bool {
+        let given = hash_secret(secret);
+        given.as_bytes().ct_eq(self.secret_hash.as_bytes()).into()
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.revoked.is_none()
+    }
+
+    pub fn has(&self, scope: Scope) -> bool {
+        self.scopes.contains(&scope)
+    }
+
+    /// Whether the scopes allow `access`. `statements/read/mine` is answered here as allowed
+    /// for reads; the statement resource then restricts results to this authority
+    /// (see [`Credential::reads_only_own`]).
+    pub fn allows(&self, access: Access) -> bool {
+        use Scope::*;
+        let any = |list: &[Scope]| list.iter().any(|s| self.has(*s));
+        match access {
+            Access::Admin => any(&[Admin]),
+            Access::WriteStatements => any(&[All, StatementsWrite, Admin]),
+            Access::ReadStatements => any(&[All, AllRead, StatementsRead, StatementsReadMine, Admin]),
+            Access::ReadState | Access::WriteState => any(&[All, State, Admin])
+                || (access == Access::ReadState && any(&[AllRead])),
+            Access::ReadProfile | Access::WriteProfile => any(&[All, Profile, Admin])
+                || (access == Access::ReadProfile && any(&[AllRead])),
+            Access::ReadActivities | Access::ReadAgents => {
+                any(&[All, AllRead, Define, Profile, State, StatementsRead, StatementsReadMine, Admin])
+            }
+        }
+    }
+
+    /// True when statement reads must be limited to statements this credential wrote.
+    pub fn reads_only_own(&self) -> bool {
+        use Scope::*;
+        self.has(StatementsReadMine) && ![All, AllRead, StatementsRead, Admin].iter().any(|s| self.has(*s))
+    }
+}
+
+pub fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_verifies_and_wrong_secret_does_not() {
+        let new = Credential::generate("t", vec![Scope::All], Utc::now());
+        assert!(new.credential.verify_secret(&new.secret));
+        assert!(!new.credential.verify_secret("nope"));
+    }
+
+    #[test]
+    fn scopes_round_trip() {
+        for s in Scope::ALL_SCOPES {
+            assert_eq!(s.as_str().parse::<Scope>().unwrap(), s);
+        }
+        assert!("statements/delete".parse::<Scope>().is_err());
+    }
+
+    #[test]
+    fn read_mine_limits_reads() {
+        let c = Credential::generate("t", vec![Scope::StatementsReadMine], Utc::now()).credential;
+        assert!(c.allows(Access::ReadStatements));
+        assert!(c.reads_only_own());
+        assert!(!c.allows(Access::WriteStatements));
+        let c = Credential::generate("t", vec![Scope::All], Utc::now()).credential;
+        assert!(!c.reads_only_own());
+        assert!(!c.allows(Access::Admin));
+    }
+}
