@@ -1,1 +1,140 @@
+//! The xAPI HTTP interface: the only crate that knows axum and status codes.
+//!
+//! Layout:
+//! - [`router`] builds the axum `Router`: `/xapi/*` resources plus CORS and tracing layers.
+//! - `dispatch`: one entry for every `/xapi` request. It first undoes the 1.0.3 alternate
+//!   request syntax (`POST ?method=PUT` with form fields), then checks the version header and
+//!   the credential, then calls the resource module. Doing this by hand rather than with
+//!   axum's method routing keeps the rewritten request on the same path as a plain one.
+//! - `request`: version, authentication, query parameters, preconditions, languages.
+//! - `statements`, `documents`, `resources` (activities, agents, about): the resources.
+//! - `multipart`: `multipart/mixed` bodies with attachments, in and out.
+//! - [`error::ApiError`]: domain error → status code + JSON body naming the offending path.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
+mod alternate;
+mod documents;
+pub mod error;
+mod multipart;
+mod request;
+mod resources;
+mod statements;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use lrs_core::Lrs;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::error::ApiError;
+
+/// Limits and settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Largest request body accepted (statements with attachments included).
+    pub max_body_bytes: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self { max_body_bytes: 64 * 1024 * 1024 }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct App {
+    pub lrs: Lrs,
+    pub config: Arc<HttpConfig>,
+}
+
+pub(crate) const VERSION_HEADER: &str = "x-experience-api-version";
+pub(crate) const CONSISTENT_THROUGH: &str = "x-experience-api-consistent-through";
+pub(crate) const HASH_HEADER: &str = "x-experience-api-hash";
+
+/// The router serving `/xapi/...`.
+pub fn router(lrs: Lrs, config: HttpConfig) -> Router {
+    let app = App { lrs, config: Arc::new(config) };
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_credentials(true)
+        .allow_methods([Method::GET, Method::HEAD, Method::PUT, Method::POST, Method::DELETE, Method::OPTIONS])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::ACCEPT_LANGUAGE,
+            HeaderName::from_static(VERSION_HEADER),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LAST_MODIFIED,
+            HeaderName::from_static(VERSION_HEADER),
+            HeaderName::from_static(CONSISTENT_THROUGH),
+        ]);
+    Router::new()
+        .route("/xapi", axum::routing::any(dispatch))
+        .route("/xapi/", axum::routing::any(dispatch))
+        .route("/xapi/{*rest}", axum::routing::any(dispatch))
+        .with_state(app)
+        .layer(cors)
+        .layer(TraceLayer::new_for_http())
+}
+
+async fn dispatch(State(app): State<App>, req: Request) -> Response {
+    let resp = match route(&app, req).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    };
+    with_version_header(resp)
+}
+
+fn with_version_header(mut resp: Response) -> Response {
+    let headers = resp.headers_mut();
+    if !headers.contains_key(VERSION_HEADER) {
+        headers.insert(VERSION_HEADER, HeaderValue::from_static("1.0.3"));
+    }
+    resp
+}
+
+async fn route(app: &App, req: Request) -> Result<Response, ApiError> {
+    let req = alternate::rewrite(app, req).await?;
+    let path = req.uri().path().trim_end_matches('/').to_owned();
+    let resource = path.strip_prefix("/xapi").unwrap_or_default();
+    if resource == "/about" {
+        return match *req.method() {
+            Method::GET | Method::HEAD => Ok(resources::about()),
+            _ => Err(method_not_allowed()),
+        };
+    }
+    let headers = req.headers().clone();
+    let ctx = request::Context::from_headers(app, &headers).await?;
+    let mut resp = match resource {
+        "/statements" => statements::handle(app, &ctx, req).await?,
+        "/activities/state" => documents::handle(app, &ctx, documents::Resource::State, req).await?,
+        "/activities/profile" => documents::handle(app, &ctx, documents::Resource::ActivityProfile, req).await?,
+        "/agents/profile" => documents::handle(app, &ctx, documents::Resource::AgentProfile, req).await?,
+        "/activities" => resources::activities(app, &ctx, req).await?,
+        "/agents" => resources::agents(app, &ctx, req).await?,
+        _ => return Err(ApiError::new(StatusCode::NOT_FOUND, format!("no xAPI resource at {path}"))),
+    };
+    if let Ok(v) = HeaderValue::from_str(ctx.version.as_str()) {
+        resp.headers_mut().insert(VERSION_HEADER, v);
+    }
+    Ok(resp)
+}
+
+pub(crate) fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this resource")
+}
+
+pub(crate) fn empty(status: StatusCode) -> Response {
+    let mut r = Response::new(Body::empty());
+    *r.status_mut() = status;
+    r
+}

@@ -1,1 +1,217 @@
-fn main() {}
+//! `lara`: the Lara learning platform server and its administration commands.
+
+use std::net::SocketAddr;
+
+use anyhow::{Context as _, bail};
+use clap::{Parser, Subcommand};
+use lara_server::db::DatabaseUrl;
+use lara_server::{DEFAULT_DATABASE_URL, DEFAULT_LISTEN};
+use lrs_core::Lrs;
+use lrs_core::auth::Scope;
+use serde_json::json;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Debug, Parser)]
+#[command(name = "lara", version, about = "Lara: an open learning platform with a complete xAPI LRS")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+struct DbArgs {
+    /// Database: sqlite://PATH (embedded, the default) or postgres://USER@HOST/DB.
+    #[arg(long, env = "LARA_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    database_url: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "LARA_LISTEN", default_value = DEFAULT_LISTEN)]
+        listen: SocketAddr,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Create or upgrade the database schema, then exit.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Manage API credentials (HTTP Basic key and secret with scopes).
+    Credentials {
+        #[command(subcommand)]
+        action: CredentialsAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CredentialsAction {
+    /// Create a credential and print its key and secret (the secret is shown only now).
+    Create {
+        /// A name to recognise the credential by; it is also the authority's name.
+        #[arg(long)]
+        name: String,
+        /// Comma-separated scopes: statements/write, statements/read, statements/read/mine,
+        /// all/read, all, state, define, profile, admin.
+        #[arg(long, default_value = "all", value_delimiter = ',')]
+        scopes: Vec<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List credentials (never secrets).
+    List {
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Revoke a credential by key.
+    Revoke {
+        key: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_env("LARA_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
+    runtime.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { listen, db } => serve(listen, &db).await,
+        Command::Migrate { db } => {
+            let url = DatabaseUrl::parse(&db.database_url)?;
+            url.open().await?;
+            eprintln!("database is up to date");
+            Ok(())
+        }
+        Command::Credentials { action } => credentials(action).await,
+    }
+}
+
+async fn serve(listen: SocketAddr, db: &DbArgs) -> anyhow::Result<()> {
+    let url = DatabaseUrl::parse(&db.database_url)?;
+    let store = url.open().await?;
+    if let Some(admin) = lara_server::bootstrap_admin(&store).await? {
+        println!("Created the administrator credential. The secret is shown only this once:");
+        println!("  key:    {}", admin.credential.key);
+        println!("  secret: {}", admin.secret);
+        println!("  scopes: all, admin");
+    }
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+    let addr = listener.local_addr().context("reading the listen address")?;
+    println!("Lara LRS listening on http://{addr}/xapi/");
+    tracing::info!(%addr, database = ?url, "serving");
+    lara_server::run(listener, lara_server::app(store), shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+async fn credentials(action: CredentialsAction) -> anyhow::Result<()> {
+    match action {
+        CredentialsAction::Create { name, scopes, json, db } => {
+            let scopes = scopes
+                .iter()
+                .map(|s| s.trim().parse::<Scope>())
+                .collect::<Result<Vec<_>, _>>()
+                .context("parsing --scopes")?;
+            if scopes.is_empty() {
+                bail!("give at least one scope");
+            }
+            let store = DatabaseUrl::parse(&db.database_url)?.open().await?;
+            let new = Lrs::new(store).create_credential(&name, scopes).await?;
+            let scopes: Vec<&str> = new.credential.scopes.iter().map(|s| s.as_str()).collect();
+            if json {
+                let out = json!({
+                    "name": new.credential.name,
+                    "key": new.credential.key,
+                    "secret": new.secret,
+                    "scopes": scopes,
+                });
+                println!("{out}");
+            } else {
+                println!("key:    {}\nsecret: {}\nscopes: {}", new.credential.key, new.secret, scopes.join(", "));
+            }
+            Ok(())
+        }
+        CredentialsAction::List { json, db } => {
+            let store = DatabaseUrl::parse(&db.database_url)?.open().await?;
+            let list = store.list_credentials().await?;
+            if json {
+                let out: Vec<_> = list
+                    .iter()
+                    .map(|c| {
+                        json!({
+                            "name": c.name,
+                            "key": c.key,
+                            "scopes": c.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+                            "created": c.created.to_rfc3339(),
+                            "revoked": c.revoked.map(|r| r.to_rfc3339()),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::Value::Array(out));
+            } else {
+                for c in list {
+                    let scopes: Vec<&str> = c.scopes.iter().map(|s| s.as_str()).collect();
+                    let state = if c.revoked.is_some() { "revoked" } else { "active" };
+                    println!("{}\t{}\t{}\t{}", c.key, c.name, scopes.join(","), state);
+                }
+            }
+            Ok(())
+        }
+        CredentialsAction::Revoke { key, db } => {
+            let store = DatabaseUrl::parse(&db.database_url)?.open().await?;
+            if store.revoke_credential(&key, chrono_now()).await? {
+                println!("revoked {key}");
+                Ok(())
+            } else {
+                bail!("no credential with key {key}")
+            }
+        }
+    }
+}
+
+fn chrono_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        super::Cli::command().debug_assert();
+    }
+}

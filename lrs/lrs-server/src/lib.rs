@@ -1,0 +1,50 @@
+//! The `lara` binary as a library: configuration, backend selection and the server loop, so
+//! that tests can run the exact server in-process on `127.0.0.1:0`.
+//!
+//! Layout:
+//! - [`db`]: which backend a database URL names ([`db::DatabaseUrl`]) and opening it.
+//! - [`run`]: serve a router on a listener until a shutdown future completes.
+//! - [`bootstrap_admin`]: the admin credential created and printed on first start.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+
+pub mod db;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use lrs_core::Lrs;
+use lrs_core::auth::{NewCredential, Scope};
+use lrs_core::store::Store;
+use tokio::net::TcpListener;
+
+/// The default address of `lara serve`.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// The default database: an embedded SQLite file under `./lara-data/`.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://lara-data/lara.db";
+
+/// Builds the full HTTP application for a store.
+pub fn app(store: Arc<dyn Store>) -> axum::Router {
+    let lrs = Lrs::new(store);
+    lrs_http::router(lrs, lrs_http::HttpConfig::default())
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then finishes in-flight requests.
+pub async fn run(listener: TcpListener, app: axum::Router, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await.context("http server failed")
+}
+
+/// Creates an administrator credential if the store has none, returning it so the caller can
+/// show the secret (which is not stored) exactly once.
+pub async fn bootstrap_admin(store: &Arc<dyn Store>) -> anyhow::Result<Option<NewCredential>> {
+    let existing = store.list_credentials().await.context("reading credentials")?;
+    if existing.iter().any(|c| c.is_active() && c.has(Scope::Admin)) {
+        return Ok(None);
+    }
+    let lrs = Lrs::new(store.clone());
+    let new = lrs
+        .create_credential("admin", vec![Scope::All, Scope::Admin])
+        .await
+        .context("creating the admin credential")?;
+    Ok(Some(new))
+}
