@@ -1,1 +1,203 @@
+//! Harness for Lara's own xAPI conformance tests.
+//!
+//! Every test runs against a live server (the real router on a real socket at `127.0.0.1:0`)
+//! on both backends: SQLite always, PostgreSQL when `LARA_TEST_POSTGRES_URL` is set. When
+//! `LARA_TEST_REQUIRE_POSTGRES=1` (CI) a missing PostgreSQL URL fails the PostgreSQL variant
+//! instead of skipping it. Each server gets its own empty database (a temp file, or a fresh
+//! PostgreSQL schema), so tests are independent and may run in parallel.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+use std::sync::Arc;
+
+use base64::Engine;
+use lrs_core::Lrs as Core;
+use lrs_core::auth::Scope;
+use lrs_core::store::Store;
+use reqwest::{Method, RequestBuilder};
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running LRS with an `all` credential.
+pub struct TestLrs {
+    pub base: String,
+    pub key: String,
+    pub secret: String,
+    pub client: reqwest::Client,
+    pub core: Core,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for TestLrs {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// The PostgreSQL URL for tests, or `None` (skip) — panics when PostgreSQL is required.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("LARA_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            if std::env::var("LARA_TEST_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+                panic!("LARA_TEST_REQUIRE_POSTGRES=1 but LARA_TEST_POSTGRES_URL is not set");
+            }
+            eprintln!("skipping the PostgreSQL variant: LARA_TEST_POSTGRES_URL is not set");
+            None
+        }
+    }
+}
+
+pub async fn open_store(backend: Backend) -> Option<(Arc<dyn Store>, Option<tempfile::TempDir>)> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let store = lrs_store_sqlite::SqliteStore::open(&dir.path().join("lara.db")).await.unwrap();
+            Some((Arc::new(store), Some(dir)))
+        }
+        Backend::Postgres => {
+            let url = postgres_url()?;
+            let schema = format!("lara_ct_{}", uuid::Uuid::new_v4().simple());
+            let options = lrs_store_postgres::PgOptions { schema: Some(schema), ..Default::default() };
+            let store = lrs_store_postgres::PgStore::connect(&url, options).await.unwrap();
+            Some((Arc::new(store), None))
+        }
+    }
+}
+
+impl TestLrs {
+    /// Starts a server; `None` when the backend is not available (and not required).
+    pub async fn start(backend: Backend) -> Option<TestLrs> {
+        let (store, dir) = open_store(backend).await?;
+        Some(Self::serve(store, dir).await)
+    }
+
+    pub async fn serve(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> TestLrs {
+        let core = Core::new(store.clone());
+        let cred = core.create_credential("conformance", vec![Scope::All]).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let app = lara_server::app(store);
+        tokio::spawn(async move {
+            let _ = lara_server::run(listener, app, async move {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        TestLrs {
+            base: format!("http://{addr}/xapi"),
+            key: cred.credential.key,
+            secret: cred.secret,
+            client: reqwest::Client::new(),
+            core,
+            shutdown: Some(tx),
+            _dir: dir,
+        }
+    }
+
+    pub fn auth_header(&self) -> String {
+        basic(&self.key, &self.secret)
+    }
+
+    /// A request with this LRS's credential and `X-Experience-API-Version: 1.0.3`.
+    pub fn req(&self, method: Method, path: &str) -> RequestBuilder {
+        self.req_v("1.0.3", method, path)
+    }
+
+    pub fn req_v(&self, version: &str, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{}", self.base, path))
+            .header("Authorization", self.auth_header())
+            .header("X-Experience-API-Version", version)
+    }
+
+    /// A credential with other scopes, as (key, secret).
+    pub async fn credential(&self, scopes: Vec<Scope>) -> (String, String) {
+        let c = self.core.create_credential("scoped", scopes).await.unwrap();
+        (c.credential.key, c.secret)
+    }
+
+    pub async fn post_statement(&self, statement: &Value) -> reqwest::Response {
+        self.req(Method::POST, "/statements").json(statement).send().await.unwrap()
+    }
+
+    /// Posts and asserts success, returning the ids.
+    pub async fn store(&self, statements: &Value) -> Vec<String> {
+        let r = self.req(Method::POST, "/statements").json(statements).send().await.unwrap();
+        let status = r.status();
+        let body = r.text().await.unwrap();
+        assert_eq!(status, 200, "POST /statements failed: {body}");
+        serde_json::from_str(&body).unwrap()
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let r = self.req(Method::GET, path).send().await.unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+}
+
+/// Percent-encodes a query parameter value.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+pub fn basic(key: &str, secret: &str) -> String {
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{key}:{secret}")))
+}
+
+/// A minimal valid statement.
+pub fn statement() -> Value {
+    json!({
+        "actor": { "objectType": "Agent", "name": "Test Learner", "mbox": "mailto:learner@example.com" },
+        "verb": { "id": "http://adlnet.gov/expapi/verbs/completed", "display": { "en-US": "completed" } },
+        "object": { "id": "http://example.com/activities/course-1", "objectType": "Activity",
+                    "definition": { "name": { "en-US": "Course 1" } } }
+    })
+}
+
+pub fn with(mut base: Value, pointer: &str, value: Value) -> Value {
+    let (parent, key) = pointer.rsplit_once('/').unwrap();
+    let target = if parent.is_empty() { &mut base } else { base.pointer_mut(parent).unwrap() };
+    target.as_object_mut().unwrap().insert(key.to_owned(), value);
+    base
+}
+
+/// Runs `async fn $name(lrs: &TestLrs)` against both backends, as the tests
+/// `$name::sqlite` and `$name::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let lrs = $crate::TestLrs::start($crate::Backend::Sqlite).await.expect("sqlite");
+                super::$name(&lrs).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(lrs) = $crate::TestLrs::start($crate::Backend::Postgres).await {
+                    super::$name(&lrs).await;
+                }
+            }
+        }
+        )*
+    };
+}

@@ -1,1 +1,413 @@
-fn main() {}
+//! `lara-bench`: drives any xAPI LRS over HTTP and reports throughput and latency.
+//!
+//! Scenarios:
+//! - `post-single`: single-statement POSTs from many concurrent clients;
+//! - `post-batch`: POSTs of batches (default 100 statements);
+//! - `seed`: fills the store to a target size with a realistic spread of agents, verbs,
+//!   activities and registrations, printing the ingest rate per slice so that a drop with store
+//!   size shows;
+//! - `query`: filtered GETs (verb+activity, agent, registration; limit=100) over the seeded data;
+//! - `all`: post-single, post-batch and query in turn.
+//!
+//! Statements are generated deterministically from a number, so `query` can ask for values that
+//! `seed` stored without any shared state.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use base64::Engine;
+use clap::{Parser, Subcommand};
+use serde_json::{Value, json};
+
+#[derive(Debug, Parser)]
+#[command(name = "lara-bench", about = "Benchmark an xAPI LRS over HTTP")]
+struct Cli {
+    /// The LRS endpoint, e.g. http://127.0.0.1:8080/xapi
+    #[arg(long, env = "LRS_ENDPOINT", default_value = "http://127.0.0.1:8080/xapi")]
+    endpoint: String,
+    /// Basic auth user (key).
+    #[arg(long, env = "LRS_USER")]
+    user: String,
+    /// Basic auth password (secret).
+    #[arg(long, env = "LRS_PASSWORD")]
+    password: String,
+    /// X-Experience-API-Version to send.
+    #[arg(long, default_value = "1.0.3")]
+    xapi_version: String,
+    /// Number of distinct agents, activities and registrations in generated data.
+    #[arg(long, default_value_t = 10_000)]
+    agents: u64,
+    #[arg(long, default_value_t = 5_000)]
+    activities: u64,
+    #[arg(long, default_value_t = 100_000)]
+    registrations: u64,
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Debug, Subcommand)]
+enum Scenario {
+    PostSingle {
+        #[arg(long, default_value_t = 32)]
+        clients: usize,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+    },
+    PostBatch {
+        #[arg(long, default_value_t = 100)]
+        batch: usize,
+        #[arg(long, default_value_t = 4)]
+        clients: usize,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+    },
+    Seed {
+        /// Store size to reach (statements already present are counted from --start).
+        #[arg(long, default_value_t = 1_000_000)]
+        total: u64,
+        #[arg(long, default_value_t = 0)]
+        start: u64,
+        #[arg(long, default_value_t = 100)]
+        batch: usize,
+        #[arg(long, default_value_t = 4)]
+        clients: usize,
+        /// Print the rate after each slice of this many statements.
+        #[arg(long, default_value_t = 100_000)]
+        report_every: u64,
+    },
+    Query {
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+    },
+    All {
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+    },
+}
+
+struct Target {
+    client: reqwest::Client,
+    endpoint: String,
+    auth: String,
+    version: String,
+    agents: u64,
+    activities: u64,
+    registrations: u64,
+    /// Distinguishes runs so repeated benchmarks never collide on ids.
+    run: u128,
+}
+
+const VERBS: [&str; 8] = [
+    "http://adlnet.gov/expapi/verbs/experienced",
+    "http://adlnet.gov/expapi/verbs/attempted",
+    "http://adlnet.gov/expapi/verbs/completed",
+    "http://adlnet.gov/expapi/verbs/passed",
+    "http://adlnet.gov/expapi/verbs/failed",
+    "http://adlnet.gov/expapi/verbs/answered",
+    "http://adlnet.gov/expapi/verbs/initialized",
+    "http://adlnet.gov/expapi/verbs/terminated",
+];
+
+impl Target {
+    fn registration(&self, n: u64) -> String {
+        let r = n % self.registrations;
+        format!("00000000-0000-4000-8000-{r:012x}")
+    }
+
+    fn agent(&self, n: u64) -> Value {
+        json!({"objectType": "Agent", "name": format!("Learner {}", n % self.agents), "mbox": format!("mailto:learner{}@bench.example.org", n % self.agents)})
+    }
+
+    fn activity_id(&self, n: u64) -> String {
+        format!("http://bench.example.org/activities/{}", n % self.activities)
+    }
+
+    fn statement(&self, n: u64) -> Value {
+        let verb = VERBS[(n % VERBS.len() as u64) as usize];
+        json!({
+            "actor": self.agent(n),
+            "verb": {"id": verb, "display": {"en-US": verb.rsplit('/').next().unwrap_or("verb")}},
+            "object": {"objectType": "Activity", "id": self.activity_id(n * 7 + 3),
+                       "definition": {"name": {"en-US": "Bench activity"}, "type": "http://adlnet.gov/expapi/activities/lesson"}},
+            "result": {"score": {"scaled": ((n % 100) as f64) / 100.0}, "completion": true, "duration": "PT5M"},
+            "context": {"registration": self.registration(n),
+                        "contextActivities": {"parent": [{"id": self.activity_id(n % 50)}]}},
+            "timestamp": "2026-01-01T12:00:00.000Z"
+        })
+    }
+
+    async fn post(&self, body: &Value) -> anyhow::Result<Duration> {
+        let start = Instant::now();
+        let r = self
+            .client
+            .post(format!("{}/statements", self.endpoint))
+            .header("Authorization", &self.auth)
+            .header("X-Experience-API-Version", &self.version)
+            .json(body)
+            .send()
+            .await?;
+        let status = r.status();
+        let text = r.bytes().await?;
+        if !status.is_success() {
+            bail!("POST /statements returned {status}: {}", String::from_utf8_lossy(&text));
+        }
+        Ok(start.elapsed())
+    }
+
+    async fn get(&self, query: &str) -> anyhow::Result<(Duration, usize)> {
+        let start = Instant::now();
+        let r = self
+            .client
+            .get(format!("{}/statements?{query}", self.endpoint))
+            .header("Authorization", &self.auth)
+            .header("X-Experience-API-Version", &self.version)
+            .send()
+            .await?;
+        let status = r.status();
+        let body = r.bytes().await?;
+        if !status.is_success() {
+            bail!("GET /statements?{query} returned {status}: {}", String::from_utf8_lossy(&body));
+        }
+        let v: Value = serde_json::from_slice(&body)?;
+        let n = v["statements"].as_array().map(Vec::len).unwrap_or(0);
+        Ok((start.elapsed(), n))
+    }
+}
+
+fn enc(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+struct Report {
+    name: String,
+    latencies: Vec<Duration>,
+    statements: u64,
+    elapsed: Duration,
+    extra: String,
+}
+
+impl Report {
+    fn print(mut self) {
+        self.latencies.sort();
+        let pct = |p: f64| -> f64 {
+            if self.latencies.is_empty() {
+                return 0.0;
+            }
+            let i = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
+            self.latencies[i].as_secs_f64() * 1000.0
+        };
+        let secs = self.elapsed.as_secs_f64();
+        println!(
+            "{:<28} {:>10.0} statements/s {:>9.0} requests/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} requests in {:.1} s){}",
+            self.name,
+            self.statements as f64 / secs,
+            self.latencies.len() as f64 / secs,
+            pct(0.50),
+            pct(0.99),
+            self.latencies.len(),
+            secs,
+            self.extra
+        );
+    }
+}
+
+/// Runs `clients` loops of `op(n)` for `seconds`, collecting latencies.
+async fn timed<F, Fut>(clients: usize, seconds: u64, op: F) -> anyhow::Result<(Vec<Duration>, Duration)>
+where
+    F: Fn(u64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<Duration>> + Send,
+{
+    let op = Arc::new(op);
+    let counter = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let op = op.clone();
+        let counter = counter.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            while Instant::now() < deadline {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                lat.push(op(n).await?);
+            }
+            anyhow::Ok(lat)
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    Ok((all, start.elapsed()))
+}
+
+async fn post_single(t: Arc<Target>, clients: usize, seconds: u64) -> anyhow::Result<()> {
+    let tt = t.clone();
+    let (lat, elapsed) = timed(clients, seconds, move |n| {
+        let t = tt.clone();
+        async move {
+            let mut s = t.statement(n);
+            s["id"] = json!(uuid_for(t.run, n, 1));
+            t.post(&s).await
+        }
+    })
+    .await?;
+    let statements = lat.len() as u64;
+    Report { name: format!("POST single ({clients} clients)"), latencies: lat, statements, elapsed, extra: String::new() }.print();
+    Ok(())
+}
+
+async fn post_batch(t: Arc<Target>, batch: usize, clients: usize, seconds: u64) -> anyhow::Result<()> {
+    let tt = t.clone();
+    let (lat, elapsed) = timed(clients, seconds, move |n| {
+        let t = tt.clone();
+        async move {
+            let body: Vec<Value> = (0..batch as u64)
+                .map(|i| {
+                    let k = n * batch as u64 + i;
+                    let mut s = t.statement(k);
+                    s["id"] = json!(uuid_for(t.run, k, 2));
+                    s
+                })
+                .collect();
+            t.post(&Value::Array(body)).await
+        }
+    })
+    .await?;
+    let statements = lat.len() as u64 * batch as u64;
+    Report { name: format!("POST batch of {batch} ({clients} clients)"), latencies: lat, statements, elapsed, extra: String::new() }
+        .print();
+    Ok(())
+}
+
+fn uuid_for(run: u128, n: u64, kind: u8) -> String {
+    let v = run ^ ((kind as u128) << 120) ^ (n as u128);
+    uuid::Builder::from_random_bytes(v.to_be_bytes()).into_uuid().to_string()
+}
+
+async fn seed(t: Arc<Target>, total: u64, start: u64, batch: usize, clients: usize, report_every: u64) -> anyhow::Result<()> {
+    let mut done = start;
+    println!("seeding from {start} to {total} statements");
+    while done < total {
+        let slice_end = (done + report_every).min(total);
+        let next = Arc::new(AtomicU64::new(done));
+        let slice_start = Instant::now();
+        let mut tasks = Vec::new();
+        let mut lats = Vec::new();
+        for _ in 0..clients {
+            let t = t.clone();
+            let next = next.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut lat = Vec::new();
+                loop {
+                    let from = next.fetch_add(batch as u64, Ordering::Relaxed);
+                    if from >= slice_end {
+                        break;
+                    }
+                    let to = (from + batch as u64).min(slice_end);
+                    let body: Vec<Value> = (from..to)
+                        .map(|k| {
+                            let mut s = t.statement(k);
+                            s["id"] = json!(uuid_for(0, k, 3));
+                            s
+                        })
+                        .collect();
+                    lat.push(t.post(&Value::Array(body)).await?);
+                }
+                anyhow::Ok(lat)
+            }));
+        }
+        for task in tasks {
+            lats.extend(task.await??);
+        }
+        let n = slice_end - done;
+        Report {
+            name: format!("seed {:>8}..{:<8}", done, slice_end),
+            latencies: lats,
+            statements: n,
+            elapsed: slice_start.elapsed(),
+            extra: String::new(),
+        }
+        .print();
+        done = slice_end;
+    }
+    Ok(())
+}
+
+async fn query(t: Arc<Target>, clients: usize, seconds: u64) -> anyhow::Result<()> {
+    type Q = fn(&Target, u64) -> String;
+    let kinds: [(&str, Q); 3] = [
+        ("GET verb+activity", |t, n| {
+            format!("verb={}&activity={}&limit=100", enc(VERBS[(n % 8) as usize]), enc(&t.activity_id(n % 50)))
+        }),
+        ("GET agent", |t, n| format!("agent={}&limit=100", enc(&t.agent(n).to_string()))),
+        ("GET registration", |t, n| format!("registration={}&limit=100", t.registration(n))),
+    ];
+    for (name, q) in kinds {
+        let rows = Arc::new(AtomicU64::new(0));
+        let tt = t.clone();
+        let rr = rows.clone();
+        let (lat, elapsed) = timed(clients, seconds, move |n| {
+            let t = tt.clone();
+            let rows = rr.clone();
+            async move {
+                let query = q(&t, n.wrapping_mul(2_654_435_761));
+                let (d, got) = t.get(&query).await?;
+                rows.fetch_add(got as u64, Ordering::Relaxed);
+                Ok(d)
+            }
+        })
+        .await?;
+        let requests = lat.len() as u64;
+        let returned = rows.load(Ordering::Relaxed);
+        let extra = format!(", {:.1} statements/response", returned as f64 / requests.max(1) as f64);
+        Report { name: format!("{name} ({clients} clients)"), latencies: lat, statements: returned, elapsed, extra }.print();
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let auth = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", cli.user, cli.password))
+    );
+    let client = reqwest::Client::builder().pool_max_idle_per_host(256).build().context("http client")?;
+    let run = u128::from(std::process::id()) << 64 | chrono::Utc::now().timestamp_micros() as u128;
+    let t = Arc::new(Target {
+        client,
+        endpoint: cli.endpoint.trim_end_matches('/').to_owned(),
+        auth,
+        version: cli.xapi_version,
+        agents: cli.agents,
+        activities: cli.activities,
+        registrations: cli.registrations,
+        run,
+    });
+    match cli.scenario {
+        Scenario::PostSingle { clients, seconds } => post_single(t, clients, seconds).await,
+        Scenario::PostBatch { batch, clients, seconds } => post_batch(t, batch, clients, seconds).await,
+        Scenario::Seed { total, start, batch, clients, report_every } => {
+            seed(t, total, start, batch, clients, report_every).await
+        }
+        Scenario::Query { clients, seconds } => query(t, clients, seconds).await,
+        Scenario::All { seconds } => {
+            post_single(t.clone(), 32, seconds).await?;
+            post_batch(t.clone(), 100, 4, seconds).await?;
+            query(t, 8, seconds).await
+        }
+    }
+}

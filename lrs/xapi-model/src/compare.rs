@@ -1,16 +1,362 @@
 //! Statement comparison (xAPI "Statement Comparison Requirements").
 
-use serde_json::Value;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::XapiVersion;
+use crate::ifi::normalize_mbox;
+use crate::time::{is_duration, parse_timestamp};
 
 /// A normal form of a statement such that two statements are "the same" for the conflict rules
 /// exactly when their forms are equal: LRS-set properties (`stored`, `authority`, `version`)
 /// removed, case-insensitive parts (UUIDs, mailto scheme, sha1 hex) folded, timestamps
 /// normalised to one instant representation, group member order ignored, attachment order kept.
 pub fn comparison_form(statement: &Value) -> Value {
-    todo!("{statement}")
+    let Value::Object(map) = statement else {
+        return statement.clone();
+    };
+    let mut out = map.clone();
+    for key in ["stored", "authority", "version"] {
+        out.remove(key);
+    }
+    let mut value = Value::Object(out);
+    normalize_statement(&mut value);
+    value
 }
 
 /// SHA-256 (hex) of the serialized [`comparison_form`]; stored beside each statement.
 pub fn comparison_hash(statement: &Value) -> String {
-    todo!("{statement}")
+    let mut text = String::new();
+    write_canonical(&comparison_form(statement), &mut text);
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+fn normalize_statement(statement: &mut Value) {
+    lowercase_at(statement, "id");
+    if let Some(ts) = statement.get_mut("timestamp") {
+        normalize_timestamp(ts);
+    }
+    if let Some(actor) = statement.get_mut("actor") {
+        normalize_actor(actor);
+    }
+    if let Some(object) = statement.get_mut("object") {
+        match object.get("objectType").and_then(Value::as_str) {
+            Some("Agent" | "Group") => normalize_actor(object),
+            Some("StatementRef") => lowercase_at(object, "id"),
+            Some("SubStatement") => normalize_statement(object),
+            _ => {}
+        }
+    }
+    if let Some(score) = statement.pointer_mut("/result/score") {
+        normalize_numbers(score);
+    }
+    if let Some(Value::String(duration)) = statement.pointer_mut("/result/duration") {
+        *duration = normalize_duration(duration);
+    }
+    if let Some(context) = statement.get_mut("context") {
+        lowercase_at(context, "registration");
+        if let Some(reference) = context.get_mut("statement") {
+            lowercase_at(reference, "id");
+        }
+        for key in ["instructor", "team"] {
+            if let Some(actor) = context.get_mut(key) {
+                normalize_actor(actor);
+            }
+        }
+        if let Some(Value::Object(activities)) = context.get_mut("contextActivities") {
+            // A lone activity and a one-element array mean the same thing.
+            for value in activities.values_mut() {
+                if value.is_object() {
+                    *value = Value::Array(vec![value.take()]);
+                }
+            }
+        }
+        for (list, inner) in [("contextAgents", "agent"), ("contextGroups", "group")] {
+            if let Some(Value::Array(items)) = context.get_mut(list) {
+                for item in items.iter_mut() {
+                    if let Some(actor) = item.get_mut(inner) {
+                        normalize_actor(actor);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(Value::Array(attachments)) = statement.get_mut("attachments") {
+        for attachment in attachments {
+            if let Some(Value::String(sha)) = attachment.get_mut("sha2") {
+                *sha = sha.to_ascii_lowercase();
+            }
+        }
+    }
+}
+
+fn normalize_actor(actor: &mut Value) {
+    let Value::Object(map) = actor else {
+        return;
+    };
+    normalize_ifi(map);
+    if let Some(Value::Array(members)) = map.get_mut("member") {
+        for member in members.iter_mut() {
+            if let Value::Object(m) = member {
+                normalize_ifi(m);
+            }
+        }
+        members.sort_by_cached_key(|m| {
+            let mut s = String::new();
+            write_canonical(m, &mut s);
+            s
+        });
+    }
+}
+
+fn normalize_ifi(map: &mut Map<String, Value>) {
+    if let Some(Value::String(mbox)) = map.get_mut("mbox") {
+        *mbox = normalize_mbox(mbox);
+    }
+    if let Some(Value::String(sha)) = map.get_mut("mbox_sha1sum") {
+        *sha = sha.to_ascii_lowercase();
+    }
+}
+
+fn lowercase_at(value: &mut Value, key: &str) {
+    if let Some(Value::String(s)) = value.get_mut(key) {
+        *s = s.to_ascii_lowercase();
+    }
+}
+
+/// Replaces a timestamp by its instant in UTC with full precision, so that equal instants in
+/// different offsets or spellings compare equal.
+fn normalize_timestamp(ts: &mut Value) {
+    let Value::String(s) = ts else {
+        return;
+    };
+    // The looser 1.0.3 grammar accepts every form 2.0.0 accepts.
+    if let Ok(t) = parse_timestamp(s, XapiVersion::V1_0_3) {
+        *s = t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
+    }
+}
+
+/// Seconds truncated to hundredths, the precision xAPI requires LRSs to keep; digits beyond it
+/// must not make two statements differ. Trailing zeros are dropped so `0.10S` equals `0.1S`.
+pub fn normalize_duration(duration: &str) -> String {
+    let Some(body) = duration.strip_suffix('S') else {
+        return duration.to_owned();
+    };
+    if !is_duration(duration) {
+        return duration.to_owned();
+    }
+    let start = body
+        .rfind(|c: char| c.is_ascii_alphabetic())
+        .map_or(0, |i| i + 1);
+    let (head, seconds) = body.split_at(start);
+    let Some((whole, fraction)) = seconds.split_once(['.', ',']) else {
+        return duration.to_owned();
+    };
+    let kept: String = fraction.chars().take(2).collect();
+    let kept = kept.trim_end_matches('0');
+    if kept.is_empty() {
+        format!("{head}{whole}S")
+    } else {
+        format!("{head}{whole}.{kept}S")
+    }
+}
+
+/// `1`, `1.0` and `1e0` are the same number to xAPI.
+fn normalize_numbers(value: &mut Value) {
+    if let Value::Object(map) = value {
+        for v in map.values_mut() {
+            if let Some(f) = v.as_f64()
+                && let Some(n) = serde_json::Number::from_f64(f)
+            {
+                *v = Value::Number(n);
+            }
+        }
+    }
+}
+
+/// JSON with object keys sorted, independent of the map implementation serde_json was built
+/// with (the `preserve_order` feature may be switched on by another crate).
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (k, v)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                write_canonical(v, out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(v, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn base() -> Value {
+        json!({
+            "id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee",
+            "actor": {"mbox": "mailto:a@example.com"},
+            "verb": {"id": "http://example.com/v"},
+            "object": {"id": "http://example.com/a"},
+            "timestamp": "2024-05-01T12:00:00.000Z"
+        })
+    }
+
+    fn with(mut v: Value, pointer: &str, new: Value) -> Value {
+        *v.pointer_mut(pointer).unwrap() = new;
+        v
+    }
+
+    fn check(a: &Value, b: &Value, same: bool) {
+        assert_eq!(
+            comparison_form(a) == comparison_form(b),
+            same,
+            "{a}\nvs\n{b}"
+        );
+        assert_eq!(
+            comparison_hash(a) == comparison_hash(b),
+            same,
+            "hash {a}\nvs\n{b}"
+        );
+    }
+
+    #[test]
+    fn equivalent_statements() {
+        let b = base();
+        check(&b, &b, true);
+        check(
+            &b,
+            &with(
+                b.clone(),
+                "/id",
+                json!("6690E6C9-3EF0-4ED3-8B37-7F3964730BEE"),
+            ),
+            true,
+        );
+        check(
+            &b,
+            &with(b.clone(), "/timestamp", json!("2024-05-01T14:00:00+02:00")),
+            true,
+        );
+        check(
+            &b,
+            &with(b.clone(), "/actor/mbox", json!("MAILTO:a@example.com")),
+            true,
+        );
+        let mut extra = b.clone();
+        extra["stored"] = json!("2024-06-01T00:00:00Z");
+        extra["version"] = json!("1.0.0");
+        extra["authority"] = json!({"mbox": "mailto:lrs@example.com"});
+        check(&b, &extra, true);
+        let g1 = with(
+            b.clone(),
+            "/actor",
+            json!({"objectType": "Group", "member": [{"mbox": "mailto:x@e.com"}, {"mbox": "mailto:y@e.com"}]}),
+        );
+        let g2 = with(
+            b.clone(),
+            "/actor",
+            json!({"objectType": "Group", "member": [{"mbox": "mailto:y@e.com"}, {"mbox": "mailto:x@e.com"}]}),
+        );
+        check(&g1, &g2, true);
+        let s1 = with(
+            b.clone(),
+            "/object",
+            json!({"objectType": "StatementRef", "id": "AAAAAAAA-9383-4934-8543-0F91A7A02836"}),
+        );
+        let s2 = with(
+            b.clone(),
+            "/object",
+            json!({"objectType": "StatementRef", "id": "aaaaaaaa-9383-4934-8543-0f91a7a02836"}),
+        );
+        check(&s1, &s2, true);
+        let mut r1 = b.clone();
+        r1["result"] = json!({"score": {"raw": 1}});
+        let mut r2 = b.clone();
+        r2["result"] = json!({"score": {"raw": 1.0}});
+        check(&r1, &r2, true);
+        let mut c1 = b.clone();
+        c1["context"] = json!({"contextActivities": {"parent": {"id": "http://p"}}});
+        let mut c2 = b.clone();
+        c2["context"] = json!({"contextActivities": {"parent": [{"id": "http://p"}]}});
+        check(&c1, &c2, true);
+    }
+
+    #[test]
+    fn different_statements() {
+        let b = base();
+        check(
+            &b,
+            &with(b.clone(), "/verb/id", json!("http://example.com/other")),
+            false,
+        );
+        check(
+            &b,
+            &with(b.clone(), "/timestamp", json!("2024-05-01T12:00:00.001Z")),
+            false,
+        );
+        check(
+            &b,
+            &with(b.clone(), "/actor/mbox", json!("mailto:A@example.com")),
+            false,
+        );
+        let mut a1 = b.clone();
+        a1["attachments"] = json!([{"sha2": "aa"}, {"sha2": "bb"}]);
+        let mut a2 = b.clone();
+        a2["attachments"] = json!([{"sha2": "bb"}, {"sha2": "aa"}]);
+        check(&a1, &a2, false);
+        let mut r = b.clone();
+        r["result"] = json!({"success": true});
+        check(&b, &r, false);
+    }
+
+    #[test]
+    fn durations_compare_to_hundredths() {
+        for (input, expected) in [
+            ("P1DT12H36M0.1237S", "P1DT12H36M0.12S"),
+            ("P1DT12H36M0.12S", "P1DT12H36M0.12S"),
+            ("PT0.10S", "PT0.1S"),
+            ("PT5.009S", "PT5S"),
+            ("PT5,129S", "PT5.12S"),
+            ("PT5S", "PT5S"),
+            ("PT1H", "PT1H"),
+            ("P4W", "P4W"),
+            ("not a duration S", "not a duration S"),
+        ] {
+            assert_eq!(normalize_duration(input), expected, "{input}");
+        }
+        let mut a = base();
+        a["result"] = json!({"duration": "P1DT12H36M0.1237S"});
+        let mut b = base();
+        b["result"] = json!({"duration": "P1DT12H36M0.12S"});
+        check(&a, &b, true);
+        b["result"] = json!({"duration": "P1DT12H36M0.13S"});
+        check(&a, &b, false);
+    }
+
+    #[test]
+    fn canonical_serialization_sorts_keys() {
+        let mut s = String::new();
+        write_canonical(&json!({"b": [1, {"d": 1, "c": "x"}], "a": null}), &mut s);
+        assert_eq!(s, r#"{"a":null,"b":[1,{"c":"x","d":1}]}"#);
+    }
 }

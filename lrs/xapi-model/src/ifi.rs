@@ -45,18 +45,27 @@ mod tests {
     fn keys() {
         check(json!({"mbox": "mailto:a@b.c"}), Some("mbox:mailto:a@b.c"));
         check(json!({"mbox": "MAILTO:A@b.c"}), Some("mbox:mailto:A@b.c"));
-        check(json!({"objectType": "Group", "mbox": "mailto:g@b.c", "member": []}), Some("mbox:mailto:g@b.c"));
+        check(
+            json!({"objectType": "Group", "mbox": "mailto:g@b.c", "member": []}),
+            Some("mbox:mailto:g@b.c"),
+        );
         check(
             json!({"mbox_sha1sum": "CD9B00A5611F94EAA7B1661EDAB976068E364975"}),
             Some("mbox_sha1sum:cd9b00a5611f94eaa7b1661edab976068e364975"),
         );
-        check(json!({"openid": "http://openid.example.org/1"}), Some("openid:http://openid.example.org/1"));
+        check(
+            json!({"openid": "http://openid.example.org/1"}),
+            Some("openid:http://openid.example.org/1"),
+        );
         check(
             json!({"account": {"homePage": "http://example.com", "name": "bob"}}),
             Some("account:http://example.com bob"),
         );
         check(json!({"account": {"homePage": "http://example.com"}}), None);
-        check(json!({"objectType": "Group", "member": [{"mbox": "mailto:a@b.c"}]}), None);
+        check(
+            json!({"objectType": "Group", "member": [{"mbox": "mailto:a@b.c"}]}),
+            None,
+        );
         check(json!({"mbox": 12}), None);
         check(json!("mailto:a@b.c"), None);
         check(json!(null), None);

@@ -14,7 +14,15 @@
 //!
 //! Nothing here performs I/O, so the crate builds for wasm32 and can be shared by the player
 //! and plugins.
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
 
 pub mod compare;
 pub mod format;

@@ -44,7 +44,9 @@ pub fn is_duration(s: &str) -> bool {
     }
     if let Some(time_part) = time_part {
         let before = components.len();
-        if !split_components(time_part, &['H', 'M', 'S'], &mut components) || components.len() == before {
+        if !split_components(time_part, &['H', 'M', 'S'], &mut components)
+            || components.len() == before
+        {
             // A `T` must introduce at least one time component.
             return false;
         }
@@ -54,7 +56,13 @@ pub fn is_duration(s: &str) -> bool {
     }
     // Only the least significant component may carry a fraction.
     let last = components.len() - 1;
-    components.iter().enumerate().all(|(i, c)| if i == last { is_decimal(c) } else { is_digits(c) })
+    components.iter().enumerate().all(|(i, c)| {
+        if i == last {
+            is_decimal(c)
+        } else {
+            is_digits(c)
+        }
+    })
 }
 
 /// Splits `s` into the numbers preceding each designator, which must appear in the given
@@ -110,23 +118,35 @@ struct Parts {
 
 impl Parts {
     fn instant(&self) -> Result<DateTime<Utc>, String> {
-        let date = NaiveDate::from_ymd_opt(self.year, self.month, self.day).ok_or("is not a valid calendar date")?;
+        let date = NaiveDate::from_ymd_opt(self.year, self.month, self.day)
+            .ok_or("is not a valid calendar date")?;
         // ISO 8601 allows 24:00:00 as the end of a day, i.e. midnight of the next one.
-        let (hour, extra_day) = if self.hour == 24 && self.minute == 0 && self.second == 0 && self.nanos == 0 {
-            (0, true)
-        } else {
-            (self.hour, false)
-        };
+        let (hour, extra_day) =
+            if self.hour == 24 && self.minute == 0 && self.second == 0 && self.nanos == 0 {
+                (0, true)
+            } else {
+                (self.hour, false)
+            };
         // chrono represents a leap second as second 59 with an overflowing fraction.
-        let (second, nanos) =
-            if self.second == 60 { (59, self.nanos.saturating_add(1_000_000_000)) } else { (self.second, self.nanos) };
-        let time = NaiveTime::from_hms_nano_opt(hour, self.minute, second, nanos).ok_or("is not a valid time of day")?;
+        let (second, nanos) = if self.second == 60 {
+            (59, self.nanos.saturating_add(1_000_000_000))
+        } else {
+            (self.second, self.nanos)
+        };
+        let time = NaiveTime::from_hms_nano_opt(hour, self.minute, second, nanos)
+            .ok_or("is not a valid time of day")?;
         let mut local = NaiveDateTime::new(date, time);
         if extra_day {
-            local = local.checked_add_signed(Duration::days(1)).ok_or("is out of range")?;
+            local = local
+                .checked_add_signed(Duration::days(1))
+                .ok_or("is out of range")?;
         }
-        let offset = FixedOffset::east_opt(self.offset_seconds).ok_or("has an invalid time zone offset")?;
-        let with_offset = offset.from_local_datetime(&local).single().ok_or("is out of range")?;
+        let offset =
+            FixedOffset::east_opt(self.offset_seconds).ok_or("has an invalid time zone offset")?;
+        let with_offset = offset
+            .from_local_datetime(&local)
+            .single()
+            .ok_or("is out of range")?;
         Ok(with_offset.with_timezone(&Utc))
     }
 }
@@ -139,7 +159,10 @@ struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     fn new(s: &'a str) -> Self {
-        Self { bytes: s.as_bytes(), pos: 0 }
+        Self {
+            bytes: s.as_bytes(),
+            pos: 0,
+        }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -168,7 +191,11 @@ impl<'a> Cursor<'a> {
             return None;
         }
         self.pos += n;
-        Some(slice.iter().fold(0, |acc, b| acc * 10 + u32::from(b - b'0')))
+        Some(
+            slice
+                .iter()
+                .fold(0, |acc, b| acc * 10 + u32::from(b - b'0')),
+        )
     }
 
     /// One or more digits of a fraction, as nanoseconds (extra precision truncated).
@@ -196,7 +223,10 @@ impl<'a> Cursor<'a> {
 /// RFC 3339 `date-time`: `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`.
 fn parse_rfc3339(s: &str) -> Option<Parts> {
     let mut c = Cursor::new(s);
-    let mut p = Parts { year: i32::try_from(c.digits(4)?).ok()?, ..Parts::default() };
+    let mut p = Parts {
+        year: i32::try_from(c.digits(4)?).ok()?,
+        ..Parts::default()
+    };
     c.eat(b'-').then_some(())?;
     p.month = c.digits(2)?;
     c.eat(b'-').then_some(())?;
@@ -226,7 +256,10 @@ fn parse_rfc3339(s: &str) -> Option<Parts> {
 /// allowed (`hh:mm`, `hh`), fractions on the last time unit, and a mandatory offset.
 fn parse_iso8601(s: &str) -> Option<Parts> {
     let mut c = Cursor::new(s);
-    let mut p = Parts { year: i32::try_from(c.digits(4)?).ok()?, ..Parts::default() };
+    let mut p = Parts {
+        year: i32::try_from(c.digits(4)?).ok()?,
+        ..Parts::default()
+    };
     let extended = c.eat(b'-');
     p.month = c.digits(2)?;
     if extended {
@@ -237,11 +270,19 @@ fn parse_iso8601(s: &str) -> Option<Parts> {
     p.hour = c.digits(2)?;
     // Minutes and seconds are optional; a fraction applies to the last unit given.
     let mut fraction_unit_seconds: Option<u64> = Some(3600);
-    let has_minutes = if extended { c.eat(b':') } else { c.peek().is_some_and(|b| b.is_ascii_digit()) };
+    let has_minutes = if extended {
+        c.eat(b':')
+    } else {
+        c.peek().is_some_and(|b| b.is_ascii_digit())
+    };
     if has_minutes {
         p.minute = c.digits(2)?;
         fraction_unit_seconds = Some(60);
-        let has_seconds = if extended { c.eat(b':') } else { c.peek().is_some_and(|b| b.is_ascii_digit()) };
+        let has_seconds = if extended {
+            c.eat(b':')
+        } else {
+            c.peek().is_some_and(|b| b.is_ascii_digit())
+        };
         if has_seconds {
             p.second = c.digits(2)?;
             fraction_unit_seconds = None;
@@ -269,11 +310,9 @@ fn parse_iso8601(s: &str) -> Option<Parts> {
         let minutes = if c.at_end() {
             0
         } else {
-            if extended {
-                c.eat(b':').then_some(())?;
-            } else {
-                c.eat(b':');
-            }
+            // Mixed forms such as `+0200` after an extended date are common enough in the
+            // wild (and accepted by other LRSs) that both offset spellings are allowed.
+            c.eat(b':');
             c.digits(2)?
         };
         p.offset_seconds = signed_offset(sign, hours, minutes)?;
@@ -315,11 +354,26 @@ mod tests {
     fn timestamps_valid_in_both_versions() {
         both("2013-05-18T05:32:34.804Z", Some("2013-05-18T05:32:34.804Z"));
         both("2013-05-18T05:32:34Z", Some("2013-05-18T05:32:34.000Z"));
-        both("2013-05-18T05:32:34.804+00:00", Some("2013-05-18T05:32:34.804Z"));
-        both("2013-05-18T05:32:34.804+02:00", Some("2013-05-18T03:32:34.804Z"));
-        both("2013-05-18T05:32:34.804-05:30", Some("2013-05-18T11:02:34.804Z"));
-        both("2013-05-18T05:32:34.123456789Z", Some("2013-05-18T05:32:34.123Z"));
-        both("2013-05-18T05:32:34.1234567891234Z", Some("2013-05-18T05:32:34.123Z"));
+        both(
+            "2013-05-18T05:32:34.804+00:00",
+            Some("2013-05-18T05:32:34.804Z"),
+        );
+        both(
+            "2013-05-18T05:32:34.804+02:00",
+            Some("2013-05-18T03:32:34.804Z"),
+        );
+        both(
+            "2013-05-18T05:32:34.804-05:30",
+            Some("2013-05-18T11:02:34.804Z"),
+        );
+        both(
+            "2013-05-18T05:32:34.123456789Z",
+            Some("2013-05-18T05:32:34.123Z"),
+        );
+        both(
+            "2013-05-18T05:32:34.1234567891234Z",
+            Some("2013-05-18T05:32:34.123Z"),
+        );
         both("2031-11-23T10:03:19.403Z", Some("2031-11-23T10:03:19.403Z"));
         both("2016-12-31T23:59:60Z", Some("2016-12-31T23:59:60.000Z"));
     }
@@ -369,7 +423,11 @@ mod tests {
 
     #[test]
     fn rfc3339_lowercase_designators() {
-        check_ts("2013-05-18t05:32:34z", V2_0_0, Some("2013-05-18T05:32:34.000Z"));
+        check_ts(
+            "2013-05-18t05:32:34z",
+            V2_0_0,
+            Some("2013-05-18T05:32:34.000Z"),
+        );
     }
 
     fn check_duration(input: &str, expected: bool) {

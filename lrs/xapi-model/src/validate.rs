@@ -20,7 +20,11 @@ pub fn validate_statement(statement: &Value, version: XapiVersion, prefix: &str)
 
 /// Validates an Agent or identified Group given as a query parameter (`agent=` of the statement,
 /// state and agent-profile resources). Groups are allowed only where `allow_group`.
-pub fn validate_agent_param(agent: &Value, version: XapiVersion, allow_group: bool) -> Vec<Problem> {
+pub fn validate_agent_param(
+    agent: &Value,
+    version: XapiVersion,
+    allow_group: bool,
+) -> Vec<Problem> {
     let mut v = Validator::new(version);
     let path = "agent";
     let Some(map) = v.object(agent, path) else {
@@ -31,10 +35,16 @@ pub fn validate_agent_param(agent: &Value, version: XapiVersion, allow_group: bo
         Some("Group") if allow_group => {
             v.group(map, path);
             if !has_any_ifi(map) {
-                v.report(path, "must be an Agent or an identified Group, not an anonymous Group");
+                v.report(
+                    path,
+                    "must be an Agent or an identified Group, not an anonymous Group",
+                );
             }
         }
-        Some("Group") => v.report(&join(path, "objectType"), "must be \"Agent\" here (a Group is not allowed)"),
+        Some("Group") => v.report(
+            &join(path, "objectType"),
+            "must be \"Agent\" here (a Group is not allowed)",
+        ),
         Some(_) => v.report(&join(path, "objectType"), "must be \"Agent\" or \"Group\""),
     }
     v.problems
@@ -56,7 +66,10 @@ pub fn is_iri(s: &str) -> bool {
 fn iri_rest_ok(rest: &str) -> bool {
     let mut chars = rest.chars();
     while let Some(c) = chars.next() {
-        if c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '{' | '}' | '|' | '\\' | '^' | '`') {
+        if c.is_whitespace()
+            || c.is_control()
+            || matches!(c, '<' | '>' | '"' | '{' | '}' | '|' | '\\' | '^' | '`')
+        {
             return false;
         }
         if c == '%' {
@@ -78,7 +91,10 @@ fn is_irl(s: &str) -> bool {
 pub fn is_uuid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
     groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, len)| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()))
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, len)| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Is `tag` a well-formed RFC 5646 language tag (syntax only, no registry lookup)?
@@ -116,7 +132,10 @@ pub fn is_language_tag(tag: &str) -> bool {
         return true;
     }
     let subtags: Vec<&str> = tag.split('-').collect();
-    if subtags.iter().any(|s| s.is_empty() || !s.bytes().all(|b| b.is_ascii_alphanumeric())) {
+    if subtags
+        .iter()
+        .any(|s| s.is_empty() || !s.bytes().all(|b| b.is_ascii_alphanumeric()))
+    {
         return false;
     }
     let alpha = |s: &str| s.bytes().all(|b| b.is_ascii_alphabetic());
@@ -147,21 +166,31 @@ pub fn is_language_tag(tag: &str) -> bool {
         rest = rest.get(1..).unwrap_or_default();
     }
     // Region.
-    if rest.first().is_some_and(|s| (s.len() == 2 && alpha(s)) || (s.len() == 3 && digit(s))) {
+    if rest
+        .first()
+        .is_some_and(|s| (s.len() == 2 && alpha(s)) || (s.len() == 3 && digit(s)))
+    {
         rest = rest.get(1..).unwrap_or_default();
     }
     // Variants.
     let is_variant = |s: &str| {
-        (5..=8).contains(&s.len()) || (s.len() == 4 && s.bytes().next().is_some_and(|b| b.is_ascii_digit()))
+        (5..=8).contains(&s.len())
+            || (s.len() == 4 && s.bytes().next().is_some_and(|b| b.is_ascii_digit()))
     };
     while rest.first().is_some_and(|s| is_variant(s)) {
         rest = rest.get(1..).unwrap_or_default();
     }
     // Extensions: a singleton other than x followed by one or more 2–8 character subtags.
-    while let Some(singleton) = rest.first().filter(|s| s.len() == 1 && !s.eq_ignore_ascii_case("x")) {
+    while let Some(singleton) = rest
+        .first()
+        .filter(|s| s.len() == 1 && !s.eq_ignore_ascii_case("x"))
+    {
         let _ = singleton;
         rest = rest.get(1..).unwrap_or_default();
-        let count = rest.iter().take_while(|s| (2..=8).contains(&s.len())).count();
+        let count = rest
+            .iter()
+            .take_while(|s| (2..=8).contains(&s.len()))
+            .count();
         if count == 0 {
             return false;
         }
@@ -185,7 +214,9 @@ fn is_mailto(s: &str) -> bool {
     };
     match address.rsplit_once('@') {
         Some((local, domain)) => {
-            !local.is_empty() && !domain.is_empty() && !address.chars().any(|c| c.is_whitespace() || c.is_control())
+            !local.is_empty()
+                && !domain.is_empty()
+                && !address.chars().any(|c| c.is_whitespace() || c.is_control())
         }
         None => false,
     }
@@ -196,7 +227,8 @@ fn is_media_type(s: &str) -> bool {
     let essence = s.split(';').next().unwrap_or_default().trim();
     let token = |t: &str| {
         !t.is_empty()
-            && t.chars().all(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+".contains(c))
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+".contains(c))
     };
     match essence.split_once('/') {
         Some((ty, sub)) => token(ty) && token(sub),
@@ -211,7 +243,11 @@ fn has_any_ifi(map: &Map<String, Value>) -> bool {
 }
 
 fn join(base: &str, key: &str) -> String {
-    if base.is_empty() { key.to_owned() } else { format!("{base}.{key}") }
+    if base.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{base}.{key}")
+    }
 }
 
 fn index(base: &str, i: usize) -> String {
@@ -247,7 +283,10 @@ struct Validator {
 
 impl Validator {
     fn new(version: XapiVersion) -> Self {
-        Self { version, problems: Vec::new() }
+        Self {
+            version,
+            problems: Vec::new(),
+        }
     }
 
     fn report(&mut self, path: &str, message: impl Into<String>) {
@@ -319,7 +358,12 @@ impl Validator {
         }
     }
 
-    fn required<'a>(&mut self, map: &'a Map<String, Value>, key: &str, path: &str) -> Option<&'a Value> {
+    fn required<'a>(
+        &mut self,
+        map: &'a Map<String, Value>,
+        key: &str,
+        path: &str,
+    ) -> Option<&'a Value> {
         let value = map.get(key);
         if value.is_none() {
             self.report(&join(path, key), "is required");
@@ -459,7 +503,10 @@ impl Validator {
             None => ObjectKind::Unknown,
         };
         if !sub && verb_id.as_deref() == Some(VOIDED_VERB) && kind != ObjectKind::StatementRef {
-            self.report(&join(path, "object"), "a voiding statement's object must be a StatementRef");
+            self.report(
+                &join(path, "object"),
+                "a voiding statement's object must be a StatementRef",
+            );
         }
         if let Some(result) = map.get("result") {
             self.result(result, &join(path, "result"));
@@ -519,7 +566,18 @@ impl Validator {
     }
 
     fn agent(&mut self, map: &Map<String, Value>, path: &str) {
-        self.only(map, path, &["objectType", "name", "mbox", "mbox_sha1sum", "openid", "account"]);
+        self.only(
+            map,
+            path,
+            &[
+                "objectType",
+                "name",
+                "mbox",
+                "mbox_sha1sum",
+                "openid",
+                "account",
+            ],
+        );
         // Callers dispatch on `objectType`, so its value has been checked already.
         if let Some(name) = map.get("name") {
             self.string(name, &join(path, "name"));
@@ -528,7 +586,19 @@ impl Validator {
     }
 
     fn group(&mut self, map: &Map<String, Value>, path: &str) {
-        self.only(map, path, &["objectType", "name", "member", "mbox", "mbox_sha1sum", "openid", "account"]);
+        self.only(
+            map,
+            path,
+            &[
+                "objectType",
+                "name",
+                "member",
+                "mbox",
+                "mbox_sha1sum",
+                "openid",
+                "account",
+            ],
+        );
         if let Some(name) = map.get("name") {
             self.string(name, &join(path, "name"));
         }
@@ -538,7 +608,9 @@ impl Validator {
         }
         match map.get("member") {
             Some(members) => self.members(members, &join(path, "member")),
-            None if !identified => self.report(&join(path, "member"), "is required in an anonymous Group"),
+            None if !identified => {
+                self.report(&join(path, "member"), "is required in an anonymous Group")
+            }
             None => {}
         }
     }
@@ -554,7 +626,10 @@ impl Validator {
             };
             match self.object_type_of(map, &p) {
                 None | Some("Agent") => self.agent(map, &p),
-                Some("Group") => self.report(&join(&p, "objectType"), "a Group member must be an Agent, not a Group"),
+                Some("Group") => self.report(
+                    &join(&p, "objectType"),
+                    "a Group member must be an Agent, not a Group",
+                ),
                 Some(_) => self.report(&join(&p, "objectType"), "must be \"Agent\""),
             }
         }
@@ -562,14 +637,24 @@ impl Validator {
 
     /// Checks the inverse functional identifiers; exactly one is required when `required`.
     fn ifi(&mut self, map: &Map<String, Value>, path: &str, required: bool) {
-        let present: Vec<&str> = IFI_KEYS.iter().copied().filter(|k| map.contains_key(*k)).collect();
+        let present: Vec<&str> = IFI_KEYS
+            .iter()
+            .copied()
+            .filter(|k| map.contains_key(*k))
+            .collect();
         if present.len() > 1 {
             self.report(
                 path,
-                format!("must have exactly one of mbox, mbox_sha1sum, openid, account; found {}", present.join(", ")),
+                format!(
+                    "must have exactly one of mbox, mbox_sha1sum, openid, account; found {}",
+                    present.join(", ")
+                ),
             );
         } else if present.is_empty() && required {
-            self.report(path, "must have exactly one of mbox, mbox_sha1sum, openid, account");
+            self.report(
+                path,
+                "must have exactly one of mbox, mbox_sha1sum, openid, account",
+            );
         }
         if let Some(mbox) = map.get("mbox") {
             let p = join(path, "mbox");
@@ -624,11 +709,17 @@ impl Validator {
             Some("Group") => {
                 self.group(map, path);
                 if has_any_ifi(map) {
-                    self.report(path, "a Group authority must be anonymous (OAuth consumer and user)");
+                    self.report(
+                        path,
+                        "a Group authority must be anonymous (OAuth consumer and user)",
+                    );
                 }
                 let count = map.get("member").and_then(Value::as_array).map(Vec::len);
                 if count.is_some_and(|n| n != 2) {
-                    self.report(&join(path, "member"), "a Group authority must have exactly two members");
+                    self.report(
+                        &join(path, "member"),
+                        "a Group authority must have exactly two members",
+                    );
                 }
             }
             Some(_) => self.report(&join(path, "objectType"), "must be \"Agent\" or \"Group\""),
@@ -679,7 +770,10 @@ impl Validator {
             ObjectKind::Group => self.group(map, path),
             ObjectKind::StatementRef => self.statement_ref(map, path),
             ObjectKind::SubStatement if in_sub => {
-                self.report(&join(path, "objectType"), "a SubStatement cannot contain a SubStatement");
+                self.report(
+                    &join(path, "objectType"),
+                    "a SubStatement cannot contain a SubStatement",
+                );
             }
             ObjectKind::SubStatement => self.statement(map, path, true),
             ObjectKind::Unknown => {}
@@ -782,6 +876,12 @@ impl Validator {
             }
             None => None,
         };
+        if map.contains_key("correctResponsesPattern") && !map.contains_key("interactionType") {
+            self.report(
+                &join(path, "correctResponsesPattern"),
+                "requires an interactionType",
+            );
+        }
         for list in COMPONENT_LISTS {
             let Some(components) = map.get(list) else {
                 continue;
@@ -813,7 +913,10 @@ impl Validator {
                 && let Some(id) = self.string(id, &join(&p, "id"))
             {
                 if seen.contains(&id) {
-                    self.report(&join(&p, "id"), "interaction component ids must be distinct");
+                    self.report(
+                        &join(&p, "id"),
+                        "interaction component ids must be distinct",
+                    );
                 }
                 seen.push(id);
             }
@@ -829,7 +932,18 @@ impl Validator {
         let Some(map) = self.object(v, path) else {
             return;
         };
-        self.only(map, path, &["score", "success", "completion", "response", "duration", "extensions"]);
+        self.only(
+            map,
+            path,
+            &[
+                "score",
+                "success",
+                "completion",
+                "response",
+                "duration",
+                "extensions",
+            ],
+        );
         if let Some(score) = map.get("score") {
             self.score(score, &join(path, "score"));
         }
@@ -923,7 +1037,10 @@ impl Validator {
                 self.string(value, &p);
                 // Both describe the activity, so they make no sense for other objects.
                 if !matches!(object, ObjectKind::Activity | ObjectKind::Unknown) {
-                    self.report(&p, "is only allowed when the statement's object is an Activity");
+                    self.report(
+                        &p,
+                        "is only allowed when the statement's object is an Activity",
+                    );
                 }
             }
         }
@@ -936,7 +1053,10 @@ impl Validator {
                 match self.object_type_of(m, &p) {
                     Some("StatementRef") => {}
                     Some(_) => self.report(&join(&p, "objectType"), "must be \"StatementRef\""),
-                    None => self.report(&join(&p, "objectType"), "is required and must be \"StatementRef\""),
+                    None => self.report(
+                        &join(&p, "objectType"),
+                        "is required and must be \"StatementRef\"",
+                    ),
                 }
                 self.statement_ref(m, &p);
             }
@@ -962,7 +1082,10 @@ impl Validator {
         match self.object_type_of(map, path) {
             Some("Group") => self.group(map, path),
             Some(_) => self.report(&join(path, "objectType"), "must be \"Group\""),
-            None => self.report(&join(path, "objectType"), "is required and must be \"Group\""),
+            None => self.report(
+                &join(path, "objectType"),
+                "is required and must be \"Group\"",
+            ),
         }
     }
 
@@ -1069,7 +1192,19 @@ impl Validator {
             let Some(map) = self.object(item, &p) else {
                 continue;
             };
-            self.only(map, &p, &["usageType", "display", "description", "contentType", "length", "sha2", "fileUrl"]);
+            self.only(
+                map,
+                &p,
+                &[
+                    "usageType",
+                    "display",
+                    "description",
+                    "contentType",
+                    "length",
+                    "sha2",
+                    "fileUrl",
+                ],
+            );
             if let Some(usage) = self.required(map, "usageType", &p) {
                 self.iri(usage, &join(&p, "usageType"));
             }

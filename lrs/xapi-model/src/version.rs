@@ -49,7 +49,11 @@ mod tests {
     use super::*;
 
     fn check(input: &str, expected: Option<XapiVersion>) {
-        assert_eq!(XapiVersion::from_header(input), expected, "header {input:?}");
+        assert_eq!(
+            XapiVersion::from_header(input),
+            expected,
+            "header {input:?}"
+        );
     }
 
     #[test]
