@@ -42,10 +42,11 @@ CREATE TABLE statement_index (
 );
 CREATE INDEX statement_index_by_seq ON statement_index (seq, key_id);
 
--- Canonical activity definitions, merged from every statement that carries one.
+-- Canonical activity definitions, merged from every statement that carries one. JSON text
+-- rather than jsonb: jsonb refuses \u0000, which a statement may legally carry.
 CREATE TABLE activities (
     id         text PRIMARY KEY,
-    definition jsonb NOT NULL
+    definition text NOT NULL
 );
 
 -- Attachment contents, stored once per sha2.

@@ -154,6 +154,7 @@ fn prepare_one(
             stored
         }
     };
+    normalize_context_activities(&mut obj);
     obj.insert("id".into(), Value::String(id.to_string()));
     obj.insert("stored".into(), Value::String(time::format_timestamp(stored)));
     obj.insert("authority".into(), ctx.authority.clone());
@@ -208,6 +209,19 @@ fn prepare_one(
         activities,
         attachment_hashes,
     })
+}
+
+/// xAPI lets a client send a single context activity as an object; the LRS returns every
+/// context activity list as an array.
+fn normalize_context_activities(statement: &mut Map<String, Value>) {
+    let Some(Value::Object(ctx)) = statement.get_mut("context") else { return };
+    let Some(Value::Object(lists)) = ctx.get_mut("contextActivities") else { return };
+    for list in lists.values_mut() {
+        if list.is_object() {
+            let single = list.take();
+            *list = Value::Array(vec![single]);
+        }
+    }
 }
 
 fn verify_signatures(

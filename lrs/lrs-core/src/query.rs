@@ -107,7 +107,13 @@ fn parse_query(
         let problems = validate::validate_agent_param(&v, version, true);
         if !problems.is_empty() {
             return Err(LrsError::Invalid(
-                problems.into_iter().map(|p| xapi_model::Problem::new(format!("agent.{}", p.path), p.message)).collect(),
+                problems
+                    .into_iter()
+                    .map(|p| {
+                        let path = if p.path.is_empty() { "agent".to_owned() } else { format!("agent.{}", p.path) };
+                        xapi_model::Problem::new(path, p.message)
+                    })
+                    .collect(),
             ));
         }
         let key = ifi::ifi_key(&v).ok_or_else(|| LrsError::invalid("agent", "must identify an Agent or Group"))?;

@@ -57,7 +57,8 @@ pub(crate) async fn agents(app: &App, ctx: &Context, req: Request) -> ApiResult<
         serde_json::from_str(raw).map_err(|e| ApiError::bad_request("agent", format!("is not JSON: {e}")))?;
     let problems = validate::validate_agent_param(&agent, ctx.version, false);
     if let Some(p) = problems.first() {
-        return Err(ApiError::bad_request(&format!("agent.{}", p.path), p.message.clone()));
+        let path = if p.path.is_empty() { "agent".to_owned() } else { format!("agent.{}", p.path) };
+        return Err(ApiError::bad_request(&path, p.message.clone()));
     }
     Ok(json_response(app.lrs.person(&agent).to_string()))
 }

@@ -16,7 +16,10 @@ fn from_row(row: &Row) -> Result<Credential, StoreError> {
     let scopes: Vec<String> = row.try_get("scopes").map_err(pg)?;
     let scopes = scopes
         .iter()
-        .map(|s| s.parse::<Scope>().map_err(|e| corrupt(format!("credential scope: {e}"))))
+        .map(|s| {
+            s.parse::<Scope>()
+                .map_err(|e| corrupt(format!("credential scope: {e}")))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Credential {
         id: row.try_get::<_, Uuid>("id").map_err(pg)?,
@@ -26,7 +29,9 @@ fn from_row(row: &Row) -> Result<Credential, StoreError> {
         scopes,
         authority: row.try_get::<_, Value>("authority").map_err(pg)?,
         created: row.try_get::<_, DateTime<Utc>>("created").map_err(pg)?,
-        revoked: row.try_get::<_, Option<DateTime<Utc>>>("revoked").map_err(pg)?,
+        revoked: row
+            .try_get::<_, Option<DateTime<Utc>>>("revoked")
+            .map_err(pg)?,
     })
 }
 
@@ -49,7 +54,10 @@ impl CredentialStore for PgStore {
     async fn credential_by_key(&self, key: &str) -> Result<Option<Credential>, StoreError> {
         let client = self.client().await?;
         let row = client
-            .query_opt(&format!("SELECT {COLUMNS} FROM credentials WHERE key = $1"), &[&key])
+            .query_opt(
+                &format!("SELECT {COLUMNS} FROM credentials WHERE key = $1"),
+                &[&key],
+            )
             .await
             .map_err(pg)?;
         row.as_ref().map(from_row).transpose()
@@ -58,7 +66,10 @@ impl CredentialStore for PgStore {
     async fn list_credentials(&self) -> Result<Vec<Credential>, StoreError> {
         let client = self.client().await?;
         let rows = client
-            .query(&format!("SELECT {COLUMNS} FROM credentials ORDER BY created, key"), &[])
+            .query(
+                &format!("SELECT {COLUMNS} FROM credentials ORDER BY created, key"),
+                &[],
+            )
             .await
             .map_err(pg)?;
         rows.iter().map(from_row).collect()
@@ -68,7 +79,10 @@ impl CredentialStore for PgStore {
         let client = self.client().await?;
         // A second revocation keeps the first time: that is when the credential stopped working.
         let n = client
-            .execute("UPDATE credentials SET revoked = coalesce(revoked, $2) WHERE key = $1", &[&key, &at])
+            .execute(
+                "UPDATE credentials SET revoked = coalesce(revoked, $2) WHERE key = $1",
+                &[&key, &at],
+            )
             .await
             .map_err(pg)?;
         Ok(n > 0)

@@ -30,19 +30,35 @@ fn registration_text(r: Option<Uuid>) -> String {
 
 fn key_of(key: &DocumentKey) -> Key<'_> {
     match key {
-        DocumentKey::State { activity_id, agent, registration, state_id } => Key {
+        DocumentKey::State {
+            activity_id,
+            agent,
+            registration,
+            state_id,
+        } => Key {
             kind: STATE,
             activity_id,
             agent,
             registration: registration_text(*registration),
             doc_id: state_id,
         },
-        DocumentKey::ActivityProfile { activity_id, profile_id } => {
-            Key { kind: ACTIVITY_PROFILE, activity_id, agent: "", registration: String::new(), doc_id: profile_id }
-        }
-        DocumentKey::AgentProfile { agent, profile_id } => {
-            Key { kind: AGENT_PROFILE, activity_id: "", agent, registration: String::new(), doc_id: profile_id }
-        }
+        DocumentKey::ActivityProfile {
+            activity_id,
+            profile_id,
+        } => Key {
+            kind: ACTIVITY_PROFILE,
+            activity_id,
+            agent: "",
+            registration: String::new(),
+            doc_id: profile_id,
+        },
+        DocumentKey::AgentProfile { agent, profile_id } => Key {
+            kind: AGENT_PROFILE,
+            activity_id: "",
+            agent,
+            registration: String::new(),
+            doc_id: profile_id,
+        },
     }
 }
 
@@ -50,19 +66,36 @@ fn key_of(key: &DocumentKey) -> Key<'_> {
 /// stored without one, as in the SQLite backend.
 fn scope_of(scope: &DocumentScope) -> Key<'_> {
     match scope {
-        DocumentScope::State { activity_id, agent, registration } => {
-            Key { kind: STATE, activity_id, agent, registration: registration_text(*registration), doc_id: "" }
-        }
-        DocumentScope::ActivityProfile { activity_id } => {
-            Key { kind: ACTIVITY_PROFILE, activity_id, agent: "", registration: String::new(), doc_id: "" }
-        }
-        DocumentScope::AgentProfile { agent } => {
-            Key { kind: AGENT_PROFILE, activity_id: "", agent, registration: String::new(), doc_id: "" }
-        }
+        DocumentScope::State {
+            activity_id,
+            agent,
+            registration,
+        } => Key {
+            kind: STATE,
+            activity_id,
+            agent,
+            registration: registration_text(*registration),
+            doc_id: "",
+        },
+        DocumentScope::ActivityProfile { activity_id } => Key {
+            kind: ACTIVITY_PROFILE,
+            activity_id,
+            agent: "",
+            registration: String::new(),
+            doc_id: "",
+        },
+        DocumentScope::AgentProfile { agent } => Key {
+            kind: AGENT_PROFILE,
+            activity_id: "",
+            agent,
+            registration: String::new(),
+            doc_id: "",
+        },
     }
 }
 
-const WHERE_KEY: &str = "kind = $1 AND activity_id = $2 AND agent = $3 AND registration = $4 AND doc_id = $5";
+const WHERE_KEY: &str =
+    "kind = $1 AND activity_id = $2 AND agent = $3 AND registration = $4 AND doc_id = $5";
 const WHERE_SCOPE: &str = "kind = $1 AND activity_id = $2 AND agent = $3 AND registration = $4";
 
 #[async_trait]
@@ -72,8 +105,16 @@ impl DocumentStore for PgStore {
         let client = self.client().await?;
         let row = client
             .query_opt(
-                &format!("SELECT content_type, content, etag, updated FROM documents WHERE {WHERE_KEY}"),
-                &[&k.kind, &k.activity_id, &k.agent, &k.registration, &k.doc_id],
+                &format!(
+                    "SELECT content_type, content, etag, updated FROM documents WHERE {WHERE_KEY}"
+                ),
+                &[
+                    &k.kind,
+                    &k.activity_id,
+                    &k.agent,
+                    &k.registration,
+                    &k.doc_id,
+                ],
             )
             .await
             .map_err(pg)?;
@@ -174,7 +215,9 @@ impl DocumentStore for PgStore {
             )
             .await
             .map_err(pg)?;
-        rows.iter().map(|r| r.try_get::<_, String>(0).map_err(pg)).collect()
+        rows.iter()
+            .map(|r| r.try_get::<_, String>(0).map_err(pg))
+            .collect()
     }
 
     async fn delete_documents(&self, scope: &DocumentScope) -> Result<(), StoreError> {

@@ -5,7 +5,7 @@
 //! - [`statements`]: statement inserts (seq assignment under an advisory lock, voiding,
 //!   StatementRef inheritance, activity definitions, attachments) and indexed queries.
 //! - [`documents`]: state / activity profile / agent profile documents (compare-and-swap).
-//! - [`credentials`]: credentials.
+//! - [`credentials`]: API credentials (secret hashes, scopes, revocation).
 //!
 //! The schema lives in `migrations/postgres` (embedded with refinery, same numbers as SQLite).
 //!
@@ -45,7 +45,10 @@ pub struct PgOptions {
 
 impl Default for PgOptions {
     fn default() -> Self {
-        Self { pool_size: 16, schema: None }
+        Self {
+            pool_size: 16,
+            schema: None,
+        }
     }
 }
 
@@ -57,15 +60,18 @@ pub struct PgStore {
 
 impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgStore").field("pool", &self.pool.status()).finish()
+        f.debug_struct("PgStore")
+            .field("pool", &self.pool.status())
+            .finish()
     }
 }
 
 impl PgStore {
     /// Connects, creates the schema if needed and runs pending migrations.
     pub async fn connect(url: &str, options: PgOptions) -> Result<PgStore, StoreError> {
-        let mut config: tokio_postgres::Config =
-            url.parse().map_err(|e| StoreError::Backend(format!("invalid postgresql url: {}", describe(&e))))?;
+        let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
+            StoreError::Backend(format!("invalid postgresql url: {}", describe(&e)))
+        })?;
         if let Some(schema) = &options.schema {
             check_schema_name(schema)?;
             // Set at connection start-up so that every pooled connection, including ones the
@@ -81,8 +87,13 @@ impl PgStore {
 
         migrate(&config, options.schema.as_deref()).await?;
 
-        let manager =
-            Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
         let pool = Pool::builder(manager)
             .max_size(options.pool_size.max(1))
             .build()
@@ -95,15 +106,23 @@ impl PgStore {
     pub async fn drop_schema(&self, schema: &str) -> Result<(), StoreError> {
         check_schema_name(schema)?;
         if schema == "public" {
-            return Err(StoreError::Backend("refusing to drop the public schema".into()));
+            return Err(StoreError::Backend(
+                "refusing to drop the public schema".into(),
+            ));
         }
         let client = self.client().await?;
-        client.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await.map_err(pg)?;
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .await
+            .map_err(pg)?;
         Ok(())
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
-        self.pool.get().await.map_err(|e| StoreError::Backend(format!("no database connection: {e}")))
+        self.pool
+            .get()
+            .await
+            .map_err(|e| StoreError::Backend(format!("no database connection: {e}")))
     }
 }
 
@@ -117,9 +136,15 @@ async fn migrate(config: &tokio_postgres::Config, schema: Option<&str>) -> Resul
         }
     });
     let result = async {
-        client.query("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).await.map_err(pg)?;
+        client
+            .query("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+            .await
+            .map_err(pg)?;
         if let Some(schema) = schema {
-            client.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).await.map_err(pg)?;
+            client
+                .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                .await
+                .map_err(pg)?;
         }
         let report = embedded::migrations::runner()
             .run_async(&mut client)
@@ -140,7 +165,9 @@ async fn migrate(config: &tokio_postgres::Config, schema: Option<&str>) -> Resul
 fn check_schema_name(schema: &str) -> Result<(), StoreError> {
     let ok = !schema.is_empty()
         && schema.len() <= 63
-        && schema.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && schema
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         && !schema.as_bytes().first().is_some_and(u8::is_ascii_digit);
     if ok {
         Ok(())

@@ -31,7 +31,8 @@ fn object_ids(object: &Value) -> Value {
         Some("Agent" | "Group") => agent_ids(object),
         Some("SubStatement") => to_ids(object),
         Some("StatementRef") => object.clone(),
-        _ => keep(object, &["objectType", "id"]),
+        // An Activity is identified by its id alone; objectType defaults to Activity anyway.
+        _ => keep(object, &["id"]),
     }
 }
 
@@ -72,13 +73,10 @@ fn context_ids(context: &Value) -> Value {
     if let Some(Value::Object(activities)) = out.get_mut("contextActivities") {
         for value in activities.values_mut() {
             let reduced = match &*value {
-                Value::Array(items) => Value::Array(
-                    items
-                        .iter()
-                        .map(|a| keep(a, &["objectType", "id"]))
-                        .collect(),
-                ),
-                other => keep(other, &["objectType", "id"]),
+                Value::Array(items) => {
+                    Value::Array(items.iter().map(|a| keep(a, &["id"])).collect())
+                }
+                other => keep(other, &["id"]),
             };
             *value = reduced;
         }
@@ -287,13 +285,34 @@ mod tests {
                     "context": {"instructor": {"mbox": "mailto:i@b.c"}}},
                 "context": {
                     "contextActivities": {"parent": {"id": "http://example.com/p"},
-                                          "other": [{"objectType": "Activity", "id": "http://example.com/o"}]},
+                                          "other": [{"id": "http://example.com/o"}]},
                     "team": {"objectType": "Group", "member": [{"mbox": "mailto:m@b.c"}]},
                     "contextAgents": [{"objectType": "contextAgent", "agent": {"mbox": "mailto:q@b.c"}}],
                     "platform": "p"
                 }
             }),
         );
+    }
+
+    #[test]
+    fn ids_activity_is_just_its_id() {
+        let input = json!({
+            "actor": {"mbox": "mailto:a@b.c"},
+            "verb": {"id": "http://v"},
+            "object": {"objectType": "SubStatement",
+                "actor": {"objectType": "Group", "name": "G", "mbox": "mailto:g@b.c",
+                          "member": [{"mbox": "mailto:m@b.c"}]},
+                "verb": {"id": "http://w", "display": {"en": "w"}},
+                "object": {"objectType": "Activity", "id": "http://x", "definition": {"name": {"en": "x"}}}}
+        });
+        let out = to_ids(&input);
+        assert_eq!(out["object"]["object"], json!({"id": "http://x"}));
+        assert_eq!(
+            out["object"]["actor"],
+            json!({"objectType": "Group", "mbox": "mailto:g@b.c"})
+        );
+        assert_eq!(out["object"]["verb"], json!({"id": "http://w"}));
+        assert_eq!(to_ids(&json!("not a statement")), json!("not a statement"));
     }
 
     fn check_canonical(map: Value, prefs: &[&str], expected: Value) {

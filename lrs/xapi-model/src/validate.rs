@@ -20,13 +20,15 @@ pub fn validate_statement(statement: &Value, version: XapiVersion, prefix: &str)
 
 /// Validates an Agent or identified Group given as a query parameter (`agent=` of the statement,
 /// state and agent-profile resources). Groups are allowed only where `allow_group`.
+/// Problem paths are relative to the parameter (`mbox`, `account.homePage`; empty for the
+/// value as a whole), so callers can prefix them with the parameter name.
 pub fn validate_agent_param(
     agent: &Value,
     version: XapiVersion,
     allow_group: bool,
 ) -> Vec<Problem> {
     let mut v = Validator::new(version);
-    let path = "agent";
+    let path = "";
     let Some(map) = v.object(agent, path) else {
         return v.problems;
     };
@@ -152,8 +154,7 @@ pub fn is_language_tag(tag: &str) -> bool {
     rest = rest.get(1..).unwrap_or_default();
     if first.len() <= 3 {
         let mut extlangs = 0;
-        while let Some(s) = rest.first().filter(|s| s.len() == 3 && alpha(s)) {
-            let _ = s;
+        while rest.first().is_some_and(|s| s.len() == 3 && alpha(s)) {
             extlangs += 1;
             rest = rest.get(1..).unwrap_or_default();
         }
@@ -181,11 +182,10 @@ pub fn is_language_tag(tag: &str) -> bool {
         rest = rest.get(1..).unwrap_or_default();
     }
     // Extensions: a singleton other than x followed by one or more 2–8 character subtags.
-    while let Some(singleton) = rest
+    while rest
         .first()
-        .filter(|s| s.len() == 1 && !s.eq_ignore_ascii_case("x"))
+        .is_some_and(|s| s.len() == 1 && !s.eq_ignore_ascii_case("x"))
     {
-        let _ = singleton;
         rest = rest.get(1..).unwrap_or_default();
         let count = rest
             .iter()
@@ -1251,5 +1251,1370 @@ fn allowed_components(interaction_type: &str) -> Option<&'static [&'static str]>
         "performance" => Some(&["steps"]),
         "true-false" | "fill-in" | "long-fill-in" | "numeric" | "other" => Some(&[]),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use XapiVersion::{V1_0_3, V2_0_0};
+    use serde_json::json;
+
+    /// A small valid statement that the cases below modify.
+    fn base() -> Value {
+        json!({
+            "actor": {"objectType": "Agent", "name": "Ann", "mbox": "mailto:ann@example.com"},
+            "verb": {"id": "http://example.com/verbs/did", "display": {"en-US": "did"}},
+            "object": {"objectType": "Activity", "id": "http://example.com/activities/a"}
+        })
+    }
+
+    /// `base()` with the value at `pointer` set (intermediate objects are created); a `null`
+    /// JSON pointer target of `Value::Null` is kept as an explicit null.
+    fn set(mut v: Value, pointer: &str, new: Value) -> Value {
+        let mut cur = &mut v;
+        let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
+        for (i, part) in parts.iter().enumerate() {
+            let last = i + 1 == parts.len();
+            cur = match cur {
+                Value::Array(items) => {
+                    let idx: usize = part.parse().unwrap();
+                    if last {
+                        items[idx] = new;
+                        return v;
+                    }
+                    &mut items[idx]
+                }
+                Value::Object(map) => {
+                    if last {
+                        map.insert((*part).to_owned(), new);
+                        return v;
+                    }
+                    map.entry((*part).to_owned()).or_insert_with(|| json!({}))
+                }
+                _ => panic!("cannot descend into {pointer}"),
+            };
+        }
+        v
+    }
+
+    fn with(pointer: &str, new: Value) -> Value {
+        set(base(), pointer, new)
+    }
+
+    fn without(pointer: &str) -> Value {
+        let mut v = base();
+        let (parent, key) = pointer.rsplit_once('/').unwrap();
+        let target = if parent.is_empty() {
+            &mut v
+        } else {
+            v.pointer_mut(parent).unwrap()
+        };
+        target.as_object_mut().unwrap().remove(key);
+        v
+    }
+
+    fn problem_paths(statement: &Value, version: XapiVersion) -> Vec<String> {
+        let mut paths: Vec<String> = validate_statement(statement, version, "")
+            .into_iter()
+            .map(|p| p.path)
+            .collect();
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+
+    /// Checks the set of problem paths under one version.
+    fn check_v(input: &Value, version: XapiVersion, expected: &[&str]) {
+        let mut expected: Vec<String> = expected.iter().map(|s| (*s).to_owned()).collect();
+        expected.sort();
+        assert_eq!(
+            problem_paths(input, version),
+            expected,
+            "{version:?}: {input}"
+        );
+    }
+
+    /// Checks the set of problem paths under both versions.
+    fn check(input: Value, expected: &[&str]) {
+        check_v(&input, V1_0_3, expected);
+        check_v(&input, V2_0_0, expected);
+    }
+
+    #[test]
+    fn minimal_statement_is_valid() {
+        check(base(), &[]);
+        check(without("/actor/objectType"), &[]);
+        check(without("/object/objectType"), &[]);
+        check(without("/verb/display"), &[]);
+    }
+
+    #[test]
+    fn prefix_and_messages() {
+        let problems = validate_statement(
+            &with("/result/score/scaled", json!(2)),
+            V1_0_3,
+            "statement[3]",
+        );
+        assert_eq!(problems.len(), 1);
+        assert_eq!(
+            problems[0].to_string(),
+            "statement[3].result.score.scaled: must be between -1 and 1"
+        );
+        let problems = validate_statement(&json!([]), V1_0_3, "");
+        assert_eq!(problems[0].to_string(), "must be an object, not an array");
+        let problems = validate_statement(&with("/actor/name", Value::Null), V2_0_0, "");
+        assert!(problems[0].message.contains("null"), "{problems:?}");
+    }
+
+    #[test]
+    fn every_problem_is_reported() {
+        let input = json!({
+            "actor": {"mbox": "bob@example.com"},
+            "verb": {"id": "not an iri"},
+            "object": {"id": "http://example.com/a", "definition": {"type": 3}},
+            "result": {"success": "yes", "score": {"scaled": -2}},
+            "timestamp": "yesterday",
+            "Extra": 1
+        });
+        check(
+            input,
+            &[
+                "Extra",
+                "actor.mbox",
+                "object.definition.type",
+                "result.score.scaled",
+                "result.success",
+                "timestamp",
+                "verb.id",
+            ],
+        );
+    }
+
+    #[test]
+    fn required_and_unknown_top_level() {
+        check(without("/actor"), &["actor"]);
+        check(without("/verb"), &["verb"]);
+        check(without("/object"), &["object"]);
+        check(json!({}), &["actor", "object", "verb"]);
+        check(with("/foo", json!("bar")), &["foo"]);
+        check(with("/Actor", json!({"mbox": "mailto:a@b.c"})), &["Actor"]);
+        check(with("/objectType", json!("Statement")), &["objectType"]);
+        check(with("/actor", Value::Null), &["actor"]);
+    }
+
+    #[test]
+    fn statement_id() {
+        check(
+            with("/id", json!("6690e6c9-3ef0-4ed3-8b37-7f3964730bee")),
+            &[],
+        );
+        check(
+            with("/id", json!("6690E6C9-3EF0-4ED3-8B37-7F3964730BEE")),
+            &[],
+        );
+        // Any variant/version digit is accepted.
+        check(
+            with("/id", json!("00000000-0000-0000-0000-000000000000")),
+            &[],
+        );
+        for bad in [
+            json!("AA97B177-9383-4934-8543-0F91A7A028368"),
+            json!("MA97B177-9383-4934-8543-0F91A7A02836"),
+            json!("6690e6c93ef04ed38b377f3964730bee"),
+            json!("{6690e6c9-3ef0-4ed3-8b37-7f3964730bee}"),
+            json!(""),
+            json!(12345),
+            json!({"key": "value"}),
+            Value::Null,
+        ] {
+            check(with("/id", bad), &["id"]);
+        }
+    }
+
+    #[test]
+    fn agents() {
+        let agent = |a: Value| with("/actor", a);
+        check(agent(json!({"mbox": "mailto:a@b.c"})), &[]);
+        check(
+            agent(json!({"mbox_sha1sum": "cd9b00a5611f94eaa7b1661edab976068e364975"})),
+            &[],
+        );
+        check(
+            agent(json!({"mbox_sha1sum": "CD9B00A5611F94EAA7B1661EDAB976068E364975"})),
+            &[],
+        );
+        check(
+            agent(json!({"openid": "http://openid.example.org/12345"})),
+            &[],
+        );
+        check(
+            agent(json!({"account": {"homePage": "http://example.com", "name": "x"}})),
+            &[],
+        );
+        check(
+            agent(json!({"objectType": "Agent", "name": "A", "mbox": "mailto:a@b.c"})),
+            &[],
+        );
+        // IFI multiplicity.
+        check(agent(json!({"name": "no ifi"})), &["actor"]);
+        check(
+            agent(json!({"mbox": "mailto:a@b.c", "openid": "http://o.example"})),
+            &["actor"],
+        );
+        check(
+            agent(
+                json!({"mbox": "mailto:a@b.c", "account": {"homePage": "http://e.com", "name": "n"}}),
+            ),
+            &["actor"],
+        );
+        // IFI formats.
+        for mbox in [
+            json!("http://should.fail.com"),
+            json!("mailto:should.fail.com"),
+            json!("a@b.c"),
+            json!(""),
+            json!("mailto:"),
+            json!(1),
+        ] {
+            check(agent(json!({"mbox": mbox})), &["actor.mbox"]);
+        }
+        for sha in [
+            json!("abc"),
+            json!({"key": "value"}),
+            json!("zz9b00a5611f94eaa7b1661edab976068e364975"),
+        ] {
+            check(agent(json!({"mbox_sha1sum": sha})), &["actor.mbox_sha1sum"]);
+        }
+        check(
+            agent(json!({"openid": "ab=c://should.fail.com"})),
+            &["actor.openid"],
+        );
+        check(
+            agent(json!({"openid": "openid.example.org"})),
+            &["actor.openid"],
+        );
+        // Accounts.
+        check(
+            agent(json!({"account": {"name": "x"}})),
+            &["actor.account.homePage"],
+        );
+        check(
+            agent(json!({"account": {"homePage": "http://e.com"}})),
+            &["actor.account.name"],
+        );
+        check(
+            agent(json!({"account": {"homePage": "ab=c://should.fail.com", "name": "x"}})),
+            &["actor.account.homePage"],
+        );
+        check(
+            agent(json!({"account": {"homePage": "homePage.com/testUser", "name": "x"}})),
+            &["actor.account.homePage"],
+        );
+        check(
+            agent(json!({"account": {"homePage": "http://e.com", "name": {"k": "v"}}})),
+            &["actor.account.name"],
+        );
+        check(
+            agent(json!({"account": {"homePage": "http://e.com", "name": "x", "extra": 1}})),
+            &["actor.account.extra"],
+        );
+        check(
+            agent(json!({"account": "http://e.com/x"})),
+            &["actor.account"],
+        );
+        // Types and unknown properties.
+        check(
+            agent(json!({"mbox": "mailto:a@b.c", "name": 123})),
+            &["actor.name"],
+        );
+        check(
+            agent(json!({"mbox": "mailto:a@b.c", "name": {"k": "v"}})),
+            &["actor.name"],
+        );
+        check(
+            agent(json!({"mbox": "mailto:a@b.c", "objectType": 123})),
+            &["actor.objectType"],
+        );
+        check(
+            agent(json!({"mbox": "mailto:a@b.c", "objectType": "agent"})),
+            &["actor.objectType"],
+        );
+        check(
+            agent(json!({"mbox": "mailto:a@b.c", "objectType": "Activity"})),
+            &["actor.objectType"],
+        );
+        check(
+            agent(json!({"mbox": "mailto:a@b.c", "member": []})),
+            &["actor.member"],
+        );
+        check(
+            agent(json!({"mbox": "mailto:a@b.c", "Name": "x"})),
+            &["actor.Name"],
+        );
+        check(agent(json!("mailto:a@b.c")), &["actor"]);
+    }
+
+    #[test]
+    fn groups() {
+        let group = |g: Value| with("/actor", g);
+        let member = json!({"objectType": "Agent", "mbox": "mailto:m@b.c"});
+        check(
+            group(json!({"objectType": "Group", "member": [member.clone()]})),
+            &[],
+        );
+        check(
+            group(json!({"objectType": "Group", "member": [{"mbox": "mailto:m@b.c"}]})),
+            &[],
+        );
+        check(
+            group(json!({"objectType": "Group", "name": "G", "mbox": "mailto:g@b.c"})),
+            &[],
+        );
+        check(
+            group(
+                json!({"objectType": "Group", "mbox": "mailto:g@b.c", "member": [member.clone()]}),
+            ),
+            &[],
+        );
+        check(
+            group(json!({"objectType": "Group", "openid": "http://o.example/g", "member": []})),
+            &[],
+        );
+        // Anonymous groups need members.
+        check(
+            group(json!({"objectType": "Group", "name": "G"})),
+            &["actor.member"],
+        );
+        check(
+            group(json!({"objectType": "Group", "member": member.clone()})),
+            &["actor.member"],
+        );
+        // Identified groups: one IFI.
+        check(
+            group(
+                json!({"objectType": "Group", "mbox": "mailto:g@b.c", "openid": "http://o.example"}),
+            ),
+            &["actor"],
+        );
+        check(
+            group(json!({"objectType": "Group", "mbox": "g@b.c", "member": [member.clone()]})),
+            &["actor.mbox"],
+        );
+        // Members are Agents only.
+        check(
+            group(
+                json!({"objectType": "Group", "member": [{"objectType": "Group", "member": [member.clone()]}]}),
+            ),
+            &["actor.member[0].objectType"],
+        );
+        check(
+            group(json!({"objectType": "Group", "member": [{"name": "no ifi"}]})),
+            &["actor.member[0]"],
+        );
+        check(
+            group(json!({"objectType": "Group", "member": [{"mbox": "bad"}]})),
+            &["actor.member[0].mbox"],
+        );
+        check(
+            group(json!({"objectType": "Group", "member": ["x"]})),
+            &["actor.member[0]"],
+        );
+        check(
+            group(json!({"objectType": "Group", "member": [member], "extra": true})),
+            &["actor.extra"],
+        );
+    }
+
+    #[test]
+    fn verbs() {
+        check(
+            with(
+                "/verb",
+                json!({"id": "http://adlnet.gov/expapi/verbs/attended"}),
+            ),
+            &[],
+        );
+        check(with("/verb", json!({"display": {"en": "x"}})), &["verb.id"]);
+        check(
+            with("/verb/id", json!("adlnet.gov/expapi/verbs/attended")),
+            &["verb.id"],
+        );
+        check(with("/verb/id", json!("")), &["verb.id"]);
+        check(with("/verb/id", json!(5)), &["verb.id"]);
+        check(with("/verb/display", json!("did")), &["verb.display"]);
+        check(
+            with("/verb/display", json!({"a12345678": "x"})),
+            &["verb.display.a12345678"],
+        );
+        check(
+            with("/verb/display", json!({"en-US": 1})),
+            &["verb.display.en-US"],
+        );
+        check(
+            with("/verb/display", json!({"en-US": null})),
+            &["verb.display.en-US"],
+        );
+        check(
+            with("/verb/description", json!({"en-US": "x"})),
+            &["verb.description"],
+        );
+        check(with("/verb", json!("http://example.com/v")), &["verb"]);
+    }
+
+    #[test]
+    fn voiding() {
+        let voided = with("/verb/id", json!(VOIDED_VERB));
+        check(voided.clone(), &["object"]);
+        check(
+            set(
+                voided,
+                "/object",
+                json!({"objectType": "StatementRef", "id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee"}),
+            ),
+            &[],
+        );
+    }
+
+    #[test]
+    fn activities() {
+        check(without("/object/id"), &["object.id"]);
+        check(
+            with("/object/id", json!("www.example.com/a")),
+            &["object.id"],
+        );
+        check(
+            with("/object/id", json!("http://example.com/a b")),
+            &["object.id"],
+        );
+        check(
+            with("/object/objectType", json!("activity")),
+            &["object.objectType"],
+        );
+        check(
+            with("/object/objectType", json!("Person")),
+            &["object.objectType"],
+        );
+        check(with("/object/extra", json!(1)), &["object.extra"]);
+        check(
+            with("/object/definition", json!("x")),
+            &["object.definition"],
+        );
+        check(with("/object/definition", json!({})), &[]);
+        let def = |key: &str, v: Value| with(&format!("/object/definition/{key}"), v);
+        check(
+            def("name", json!({"en-US": "A", "fr": "B", "zh-Hant-TW": "C"})),
+            &[],
+        );
+        check(
+            def("name", json!({"a12345678": "x"})),
+            &["object.definition.name.a12345678"],
+        );
+        check(def("name", json!("A")), &["object.definition.name"]);
+        check(
+            def("description", json!(12345)),
+            &["object.definition.description"],
+        );
+        check(
+            def("type", json!("http://adlnet.gov/expapi/activities/meeting")),
+            &[],
+        );
+        check(def("type", json!("meeting")), &["object.definition.type"]);
+        check(def("moreInfo", json!("http://example.com/more")), &[]);
+        check(
+            def("moreInfo", json!("example.com/more")),
+            &["object.definition.moreInfo"],
+        );
+        check(
+            def(
+                "extensions",
+                json!({"http://example.com/ext": {"any": ["thing"]}}),
+            ),
+            &[],
+        );
+        check(
+            def("extensions", json!({"http://example.com/ext": null})),
+            &[],
+        );
+        check(
+            def("extensions", json!({"not.valid.com/extension": 1})),
+            &["object.definition.extensions.not.valid.com/extension"],
+        );
+        check(
+            def("extensions", json!("x")),
+            &["object.definition.extensions"],
+        );
+        check(def("Name", json!({"en": "x"})), &["object.definition.Name"]);
+    }
+
+    #[test]
+    fn interactions() {
+        let activity = |definition: Value| with("/object/definition", definition);
+        let comps = json!([{"id": "a", "description": {"en-US": "A"}}, {"id": "b"}]);
+        for (ty, lists) in [
+            ("choice", vec!["choices"]),
+            ("sequencing", vec!["choices"]),
+            ("likert", vec!["scale"]),
+            ("matching", vec!["source", "target"]),
+            ("performance", vec!["steps"]),
+            ("true-false", vec![]),
+            ("fill-in", vec![]),
+            ("long-fill-in", vec![]),
+            ("numeric", vec![]),
+            ("other", vec![]),
+        ] {
+            let mut d = json!({"interactionType": ty, "correctResponsesPattern": ["a"]});
+            for list in &lists {
+                d[*list] = comps.clone();
+            }
+            check(activity(d.clone()), &[]);
+            // A list belonging to another interaction type.
+            let foreign = if lists.contains(&"choices") {
+                "steps"
+            } else {
+                "choices"
+            };
+            d[foreign] = comps.clone();
+            let path = format!("object.definition.{foreign}");
+            check(activity(d), &[path.as_str()]);
+        }
+        check(
+            activity(json!({"interactionType": "Choice"})),
+            &["object.definition.interactionType"],
+        );
+        check(
+            activity(json!({"interactionType": "http://example.com/choice"})),
+            &["object.definition.interactionType"],
+        );
+        check(
+            activity(json!({"interactionType": 1})),
+            &["object.definition.interactionType"],
+        );
+        check(
+            activity(json!({"interactionType": {"k": "v"}})),
+            &["object.definition.interactionType"],
+        );
+        check(
+            activity(json!({"correctResponsesPattern": ["a"]})),
+            &["object.definition.correctResponsesPattern"],
+        );
+        check(
+            activity(json!({"choices": comps.clone()})),
+            &["object.definition.choices"],
+        );
+        check(
+            activity(json!({"interactionType": "fill-in", "correctResponsesPattern": "a"})),
+            &["object.definition.correctResponsesPattern"],
+        );
+        check(
+            activity(json!({"interactionType": "fill-in", "correctResponsesPattern": [1]})),
+            &["object.definition.correctResponsesPattern[0]"],
+        );
+        check(
+            activity(json!({"interactionType": "fill-in", "correctResponsesPattern": []})),
+            &[],
+        );
+        let choice = |c: Value| activity(json!({"interactionType": "choice", "choices": c}));
+        check(
+            choice(json!([{"description": {"en": "x"}}])),
+            &["object.definition.choices[0].id"],
+        );
+        check(
+            choice(json!([{"id": 1}])),
+            &["object.definition.choices[0].id"],
+        );
+        check(
+            choice(json!([{"id": "a"}, {"id": "a"}])),
+            &["object.definition.choices[1].id"],
+        );
+        check(
+            choice(json!([{"id": "a", "description": "x"}])),
+            &["object.definition.choices[0].description"],
+        );
+        check(
+            choice(json!([{"id": "a", "extra": 1}])),
+            &["object.definition.choices[0].extra"],
+        );
+        check(choice(json!({"id": "a"})), &["object.definition.choices"]);
+        check(choice(json!(["a"])), &["object.definition.choices[0]"]);
+    }
+
+    #[test]
+    fn agent_and_group_objects() {
+        check(
+            with(
+                "/object",
+                json!({"objectType": "Agent", "mbox": "mailto:o@b.c"}),
+            ),
+            &[],
+        );
+        check(
+            with(
+                "/object",
+                json!({"objectType": "Group", "member": [{"mbox": "mailto:o@b.c"}]}),
+            ),
+            &[],
+        );
+        // Without objectType the object is an Activity, which an Agent is not.
+        check(
+            with("/object", json!({"mbox": "mailto:o@b.c"})),
+            &["object.id", "object.mbox"],
+        );
+        check(
+            with("/object", json!({"objectType": "Agent", "name": "x"})),
+            &["object"],
+        );
+    }
+
+    #[test]
+    fn statement_refs() {
+        let sref = |v: Value| with("/object", v);
+        check(
+            sref(
+                json!({"objectType": "StatementRef", "id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee"}),
+            ),
+            &[],
+        );
+        check(sref(json!({"objectType": "StatementRef"})), &["object.id"]);
+        check(
+            sref(json!({"objectType": "StatementRef", "id": "x"})),
+            &["object.id"],
+        );
+        check(
+            sref(json!({"objectType": "StatementRef", "id": 1})),
+            &["object.id"],
+        );
+        check(
+            sref(
+                json!({"objectType": "StatementRef", "id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee", "definition": {}}),
+            ),
+            &["object.definition"],
+        );
+        check(
+            sref(
+                json!({"objectType": "statementref", "id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee"}),
+            ),
+            &["object.objectType"],
+        );
+    }
+
+    fn sub() -> Value {
+        json!({
+            "objectType": "SubStatement",
+            "actor": {"mbox": "mailto:s@b.c"},
+            "verb": {"id": "http://example.com/verbs/will"},
+            "object": {"id": "http://example.com/activities/s"}
+        })
+    }
+
+    #[test]
+    fn sub_statements() {
+        let with_sub = |pointer: &str, v: Value| with("/object", set(sub(), pointer, v));
+        check(with("/object", sub()), &[]);
+        check(with_sub("/timestamp", json!("2024-01-01T00:00:00Z")), &[]);
+        check(with_sub("/result", json!({"success": true})), &[]);
+        check(
+            with_sub(
+                "/context",
+                json!({"registration": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee"}),
+            ),
+            &[],
+        );
+        check(
+            with_sub(
+                "/object",
+                json!({"objectType": "Agent", "mbox": "mailto:x@b.c"}),
+            ),
+            &[],
+        );
+        for key in ["id", "stored", "version", "authority"] {
+            let value = match key {
+                "id" => json!("6690e6c9-3ef0-4ed3-8b37-7f3964730bee"),
+                "stored" => json!("2024-01-01T00:00:00Z"),
+                "version" => json!("1.0.0"),
+                _ => json!({"mbox": "mailto:a@b.c"}),
+            };
+            let path = format!("object.{key}");
+            check(with_sub(&format!("/{key}"), value), &[path.as_str()]);
+        }
+        check(with_sub("/object", sub()), &["object.object.objectType"]);
+        check(
+            with_sub("/actor", json!({"mbox": "bad"})),
+            &["object.actor.mbox"],
+        );
+        check(with_sub("/verb", json!({})), &["object.verb.id"]);
+        check(
+            with_sub("/result/score/scaled", json!(5)),
+            &["object.result.score.scaled"],
+        );
+        check(
+            with_sub("/timestamp", json!("2008-09-15T15:53:00.601-00:00")),
+            &["object.timestamp"],
+        );
+        check(with_sub("/extra", json!(1)), &["object.extra"]);
+        let mut missing = sub();
+        missing.as_object_mut().unwrap().remove("actor");
+        check(with("/object", missing), &["object.actor"]);
+        // Revision is tied to the sub-statement's own object.
+        check(with_sub("/context", json!({"revision": "1"})), &[]);
+        check(
+            set(
+                with_sub(
+                    "/object",
+                    json!({"objectType": "Agent", "mbox": "mailto:x@b.c"}),
+                ),
+                "/object/context",
+                json!({"platform": "p"}),
+            ),
+            &["object.context.platform"],
+        );
+    }
+
+    #[test]
+    fn results() {
+        let result = |v: Value| with("/result", v);
+        check(
+            result(
+                json!({"score": {"scaled": 0.5, "raw": 5, "min": 0, "max": 10}, "success": true, "completion": false,
+                          "response": "x", "duration": "PT1H", "extensions": {"http://e.com/x": 1}}),
+            ),
+            &[],
+        );
+        check(result(json!({})), &[]);
+        check(result(json!("x")), &["result"]);
+        check(result(json!({"success": "true"})), &["result.success"]);
+        check(result(json!({"completion": 1})), &["result.completion"]);
+        check(result(json!({"response": 1})), &["result.response"]);
+        check(
+            result(json!({"response": {"k": "v"}})),
+            &["result.response"],
+        );
+        check(
+            result(json!({"duration": "PA1H0M0S"})),
+            &["result.duration"],
+        );
+        check(result(json!({"duration": 12345})), &["result.duration"]);
+        check(result(json!({"duration": "P4W1D"})), &["result.duration"]);
+        check(result(json!({"duration": "P1DT12H36M0.12567S"})), &[]);
+        check(result(json!({"extensions": "x"})), &["result.extensions"]);
+        check(
+            result(json!({"extensions": {"bad key": 1}})),
+            &["result.extensions.bad key"],
+        );
+        check(result(json!({"Success": true})), &["result.Success"]);
+    }
+
+    #[test]
+    fn scores() {
+        let score = |v: Value| with("/result/score", v);
+        check(score(json!({"scaled": 1})), &[]);
+        check(score(json!({"scaled": -1.0})), &[]);
+        check(score(json!({"scaled": 0.6767676})), &[]);
+        check(score(json!({"raw": -1000})), &[]);
+        check(score(json!({"min": 5, "max": 5, "raw": 5})), &[]);
+        check(
+            score(json!({"min": 0.6767676, "max": 100.6767676, "raw": 50})),
+            &[],
+        );
+        check(score(json!({"scaled": 1.01})), &["result.score.scaled"]);
+        check(score(json!({"scaled": -1.00001})), &["result.score.scaled"]);
+        check(
+            score(json!({"min": 104.6, "max": 100.6, "raw": 101.6})),
+            &["result.score.min", "result.score.raw"],
+        );
+        check(
+            score(json!({"min": 104.6, "max": 100.6})),
+            &["result.score.min"],
+        );
+        check(
+            score(json!({"min": 0, "max": 0.65, "raw": 0.67})),
+            &["result.score.raw"],
+        );
+        check(
+            score(json!({"min": 1.4, "raw": 0.6})),
+            &["result.score.raw"],
+        );
+        check(score(json!({"max": "100"})), &["result.score.max"]);
+        check(score(json!({"max": "one hundred"})), &["result.score.max"]);
+        check(score(json!({"raw": null})), &["result.score.raw"]);
+        check(score(json!({"percent": 5})), &["result.score.percent"]);
+        check(score(json!(12345)), &["result.score"]);
+        check(score(json!("x")), &["result.score"]);
+    }
+
+    #[test]
+    fn contexts() {
+        let ctx = |v: Value| with("/context", v);
+        check(
+            ctx(json!({
+                "registration": "ec531277-b57b-4c15-8d91-d292c5b2b8f7",
+                "instructor": {"mbox": "mailto:i@b.c"},
+                "team": {"objectType": "Group", "member": [{"mbox": "mailto:t@b.c"}]},
+                "contextActivities": {"parent": {"id": "http://e.com/p"}, "grouping": [{"id": "http://e.com/g"}],
+                                      "category": [], "other": [{"objectType": "Activity", "id": "http://e.com/o"}]},
+                "revision": "r1", "platform": "p", "language": "tlh",
+                "statement": {"objectType": "StatementRef", "id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee"},
+                "extensions": {"http://e.com/x": null}
+            })),
+            &[],
+        );
+        check(ctx(json!("x")), &["context"]);
+        check(ctx(json!({"registration": "x"})), &["context.registration"]);
+        check(
+            ctx(json!({"registration": 12345})),
+            &["context.registration"],
+        );
+        check(
+            ctx(json!({"registration": null})),
+            &["context.registration"],
+        );
+        check(
+            ctx(json!({"instructor": {"mbox": "x"}})),
+            &["context.instructor.mbox"],
+        );
+        check(
+            ctx(
+                json!({"instructor": {"objectType": "Group", "member": [{"mbox": "mailto:a@b.c"}]}}),
+            ),
+            &[],
+        );
+        check(
+            ctx(json!({"team": {"mbox": "mailto:t@b.c"}})),
+            &["context.team.objectType"],
+        );
+        check(
+            ctx(json!({"team": {"objectType": "Agent", "mbox": "mailto:t@b.c"}})),
+            &["context.team.objectType"],
+        );
+        check(
+            ctx(json!({"team": {"objectType": "Group", "name": "no members"}})),
+            &["context.team.member"],
+        );
+        check(
+            ctx(json!({"contextActivities": "x"})),
+            &["context.contextActivities"],
+        );
+        check(
+            ctx(json!({"contextActivities": {"parent": "http://e.com/p"}})),
+            &["context.contextActivities.parent"],
+        );
+        check(
+            ctx(json!({"contextActivities": {"parent": [{"id": "bad"}]}})),
+            &["context.contextActivities.parent[0].id"],
+        );
+        check(
+            ctx(
+                json!({"contextActivities": {"parent": {"objectType": "Agent", "id": "http://e.com/p"}}}),
+            ),
+            &["context.contextActivities.parent.objectType"],
+        );
+        check(
+            ctx(json!({"contextActivities": {"sibling": []}})),
+            &["context.contextActivities.sibling"],
+        );
+        check(ctx(json!({"revision": 1})), &["context.revision"]);
+        check(ctx(json!({"platform": {"k": "v"}})), &["context.platform"]);
+        check(ctx(json!({"language": "a12345678"})), &["context.language"]);
+        check(ctx(json!({"language": 1})), &["context.language"]);
+        check(
+            ctx(json!({"statement": {"id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee"}})),
+            &["context.statement.objectType"],
+        );
+        check(
+            ctx(json!({"statement": {"objectType": "StatementRef", "id": "x"}})),
+            &["context.statement.id"],
+        );
+        check(
+            ctx(json!({"statement": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee"})),
+            &["context.statement"],
+        );
+        check(
+            ctx(json!({"extensions": {"x": 1}})),
+            &["context.extensions.x"],
+        );
+        check(ctx(json!({"Registration": "x"})), &["context.Registration"]);
+    }
+
+    #[test]
+    fn revision_and_platform_need_an_activity() {
+        let agent_object = json!({"objectType": "Agent", "mbox": "mailto:o@b.c"});
+        for key in ["revision", "platform"] {
+            let input = set(
+                with("/object", agent_object.clone()),
+                &format!("/context/{key}"),
+                json!("x"),
+            );
+            let path = format!("context.{key}");
+            check(input, &[path.as_str()]);
+            let input = set(
+                with(
+                    "/object",
+                    json!({"objectType": "StatementRef", "id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee"}),
+                ),
+                &format!("/context/{key}"),
+                json!("x"),
+            );
+            check(input, &[path.as_str()]);
+            check(
+                set(
+                    with("/object", sub()),
+                    &format!("/context/{key}"),
+                    json!("x"),
+                ),
+                &[path.as_str()],
+            );
+            check(with(&format!("/context/{key}"), json!("x")), &[]);
+        }
+    }
+
+    #[test]
+    fn context_agents_and_groups_are_2_0_only() {
+        let agents = with(
+            "/context/contextAgents",
+            json!([{"objectType": "contextAgent", "agent": {"objectType": "Agent", "mbox": "mailto:p@b.c"},
+                    "relevantTypes": ["http://e.com/types/player"]}]),
+        );
+        check_v(&agents, V2_0_0, &[]);
+        check_v(&agents, V1_0_3, &["context.contextAgents"]);
+        let groups = with(
+            "/context/contextGroups",
+            json!([{"objectType": "contextGroup", "group": {"objectType": "Group", "mbox": "mailto:t@b.c"},
+                    "relevantTypes": ["http://e.com/types/team"]}]),
+        );
+        check_v(&groups, V2_0_0, &[]);
+        check_v(&groups, V1_0_3, &["context.contextGroups"]);
+    }
+
+    #[test]
+    fn context_agents() {
+        let ca = |v: Value| with("/context/contextAgents", v);
+        let agent = json!({"mbox": "mailto:p@b.c"});
+        check_v(
+            &ca(json!([{"objectType": "contextAgent", "agent": agent.clone()}])),
+            V2_0_0,
+            &[],
+        );
+        check_v(&ca(json!([])), V2_0_0, &[]);
+        check_v(
+            &ca(json!({"objectType": "contextAgent", "agent": agent.clone()})),
+            V2_0_0,
+            &["context.contextAgents"],
+        );
+        check_v(
+            &ca(json!([{"agent": agent.clone()}])),
+            V2_0_0,
+            &["context.contextAgents[0].objectType"],
+        );
+        check_v(
+            &ca(json!([{"objectType": "Should fail", "agent": agent.clone()}])),
+            V2_0_0,
+            &["context.contextAgents[0].objectType"],
+        );
+        check_v(
+            &ca(json!([{"objectType": "contextAgent"}])),
+            V2_0_0,
+            &["context.contextAgents[0].agent"],
+        );
+        check_v(
+            &ca(json!([{"objectType": "contextAgent", "agent": {"key": "Should fail"}}])),
+            V2_0_0,
+            &[
+                "context.contextAgents[0].agent",
+                "context.contextAgents[0].agent.key",
+            ],
+        );
+        check_v(
+            &ca(
+                json!([{"objectType": "contextAgent", "agent": {"objectType": "Group", "member": [agent.clone()]}}]),
+            ),
+            V2_0_0,
+            &["context.contextAgents[0].agent.objectType"],
+        );
+        check_v(
+            &ca(
+                json!([{"objectType": "contextAgent", "agent": agent.clone(), "relevantTypes": []}]),
+            ),
+            V2_0_0,
+            &["context.contextAgents[0].relevantTypes"],
+        );
+        check_v(
+            &ca(
+                json!([{"objectType": "contextAgent", "agent": agent.clone(), "relevantTypes": ["abc"]}]),
+            ),
+            V2_0_0,
+            &["context.contextAgents[0].relevantTypes[0]"],
+        );
+        check_v(
+            &ca(
+                json!([{"objectType": "contextAgent", "agent": agent.clone(), "relevantTypes": "http://e.com"}]),
+            ),
+            V2_0_0,
+            &["context.contextAgents[0].relevantTypes"],
+        );
+        check_v(
+            &ca(json!([{"objectType": "contextAgent", "agent": agent, "extra": 1}])),
+            V2_0_0,
+            &["context.contextAgents[0].extra"],
+        );
+    }
+
+    #[test]
+    fn context_groups() {
+        let cg = |v: Value| with("/context/contextGroups", v);
+        let group = json!({"objectType": "Group", "mbox": "mailto:t@b.c"});
+        check_v(
+            &cg(json!([{"objectType": "contextGroup", "group": group.clone()}])),
+            V2_0_0,
+            &[],
+        );
+        check_v(
+            &cg(json!([{"objectType": "contextAgent", "group": group.clone()}])),
+            V2_0_0,
+            &["context.contextGroups[0].objectType"],
+        );
+        check_v(
+            &cg(json!([{"objectType": "contextGroup", "group": {"key": "Should fail"}}])),
+            V2_0_0,
+            &["context.contextGroups[0].group.objectType"],
+        );
+        check_v(
+            &cg(json!([{"objectType": "contextGroup", "group": {"mbox": "mailto:t@b.c"}}])),
+            V2_0_0,
+            &["context.contextGroups[0].group.objectType"],
+        );
+        check_v(
+            &cg(
+                json!([{"objectType": "contextGroup", "group": group.clone(), "relevantTypes": []}]),
+            ),
+            V2_0_0,
+            &["context.contextGroups[0].relevantTypes"],
+        );
+        check_v(
+            &cg(json!([{"objectType": "contextGroup", "group": group, "relevantTypes": ["abc"]}])),
+            V2_0_0,
+            &["context.contextGroups[0].relevantTypes[0]"],
+        );
+        check_v(
+            &cg(json!([{"objectType": "contextGroup"}])),
+            V2_0_0,
+            &["context.contextGroups[0].group"],
+        );
+    }
+
+    #[test]
+    fn timestamps_and_stored() {
+        check(
+            with("/timestamp", json!("2013-05-18T05:32:34.804+00:00")),
+            &[],
+        );
+        check(with("/timestamp", json!("2031-11-23T10:03:19.403Z")), &[]);
+        check(with("/stored", json!("2013-05-18T05:32:34.804Z")), &[]);
+        for bad in [
+            json!("should fail"),
+            json!("01/011/2015"),
+            json!("2008-09-15T15:53:00.601-00:00"),
+            json!("2008-09-15T15:53:00.601-0000"),
+            json!("2008-09-15T15:53:00.601-00"),
+            json!(1),
+            json!("2013-05-18T05:32:34"),
+        ] {
+            check(with("/timestamp", bad.clone()), &["timestamp"]);
+            check(with("/stored", bad), &["stored"]);
+        }
+        // ISO 8601 forms outside RFC 3339 are 1.0.3-only.
+        let basic = with("/timestamp", json!("20130518T053234Z"));
+        check_v(&basic, V1_0_3, &[]);
+        check_v(&basic, V2_0_0, &["timestamp"]);
+    }
+
+    #[test]
+    fn versions() {
+        for ok in ["1.0", "1.0.0", "1.0.3", "1.0.9"] {
+            check(with("/version", json!(ok)), &[]);
+        }
+        for bad in [
+            json!("should fail"),
+            json!("0.9.9"),
+            json!("1.1.0"),
+            json!("1.0.x"),
+            json!(1.0),
+            json!(""),
+        ] {
+            check(with("/version", bad), &["version"]);
+        }
+        let two = with("/version", json!("2.0.0"));
+        check_v(&two, V2_0_0, &[]);
+        check_v(&two, V1_0_3, &["version"]);
+        check_v(&with("/version", json!("2.0")), V2_0_0, &[]);
+        check_v(&with("/version", json!("2.1.0")), V2_0_0, &["version"]);
+    }
+
+    #[test]
+    fn authority() {
+        let auth = |v: Value| with("/authority", v);
+        let app = json!({"account": {"homePage": "http://example.com/xAPI/OAuth/Token", "name": "oauth_consumer_x75db"}});
+        let user = json!({"mbox": "mailto:bob@example.com"});
+        check(
+            auth(json!({"objectType": "Agent", "mbox": "mailto:lrs@example.com"})),
+            &[],
+        );
+        check(
+            auth(json!({"account": {"homePage": "http://e.com", "name": "n"}})),
+            &[],
+        );
+        check(
+            auth(json!({"objectType": "Group", "member": [app.clone(), user.clone()]})),
+            &[],
+        );
+        check(
+            auth(json!({"objectType": "Group", "member": [user.clone()]})),
+            &["authority.member"],
+        );
+        check(
+            auth(
+                json!({"objectType": "Group", "member": [app.clone(), user.clone(), {"mbox": "mailto:j@e.com"}]}),
+            ),
+            &["authority.member"],
+        );
+        check(
+            auth(json!({"objectType": "Group", "name": "anonymous"})),
+            &["authority.member"],
+        );
+        check(
+            auth(
+                json!({"objectType": "Group", "mbox": "mailto:g@e.com", "member": [app.clone(), user.clone()]}),
+            ),
+            &["authority"],
+        );
+        check(
+            auth(
+                json!({"objectType": "Group", "openid": "http://o.example/g", "member": [app, user]}),
+            ),
+            &["authority"],
+        );
+        check(
+            auth(json!({"mbox": "http://should.fail.com"})),
+            &["authority.mbox"],
+        );
+        check(
+            auth(json!({"objectType": 123, "mbox": "mailto:a@b.c"})),
+            &["authority.objectType"],
+        );
+        check(
+            auth(json!({"objectType": "Activity", "mbox": "mailto:a@b.c"})),
+            &["authority.objectType"],
+        );
+    }
+
+    #[test]
+    fn attachments() {
+        let good = json!({
+            "usageType": "http://example.com/attachment-usage/test",
+            "display": {"en-US": "A test attachment"},
+            "description": {"en-US": "desc"},
+            "contentType": "text/plain; charset=ascii",
+            "length": 27,
+            "sha2": "495395e777cd98da653df9615d09c0fd6bb2f8d4788394cd53c56a3bfdcd848a",
+            "fileUrl": "http://over.there.com/file.txt"
+        });
+        let att =
+            |pointer: &str, v: Value| with("/attachments", json!([set(good.clone(), pointer, v)]));
+        check(with("/attachments", json!([good.clone()])), &[]);
+        check(with("/attachments", json!([])), &[]);
+        check(with("/attachments", good.clone()), &["attachments"]);
+        check(with("/attachments", json!([12345])), &["attachments[0]"]);
+        check(
+            with("/attachments", json!(["should fail"])),
+            &["attachments[0]"],
+        );
+        check(
+            att("/usageType", json!("should fail")),
+            &["attachments[0].usageType"],
+        );
+        check(att("/display", json!("x")), &["attachments[0].display"]);
+        check(
+            att("/display", json!({"a12345678": "x"})),
+            &["attachments[0].display.a12345678"],
+        );
+        check(
+            att("/description", json!(12345)),
+            &["attachments[0].description"],
+        );
+        check(
+            att("/contentType", json!(12345)),
+            &["attachments[0].contentType"],
+        );
+        check(
+            att("/contentType", json!("text")),
+            &["attachments[0].contentType"],
+        );
+        check(att("/contentType", json!("application/octet-stream")), &[]);
+        check(
+            att("/length", json!("should fail")),
+            &["attachments[0].length"],
+        );
+        check(att("/length", json!(-1)), &["attachments[0].length"]);
+        check(att("/length", json!(1.5)), &["attachments[0].length"]);
+        check(att("/sha2", json!(12345)), &["attachments[0].sha2"]);
+        check(att("/sha2", json!("not hex")), &["attachments[0].sha2"]);
+        check(
+            att("/fileUrl", json!("should fail")),
+            &["attachments[0].fileUrl"],
+        );
+        check(att("/extra", json!(1)), &["attachments[0].extra"]);
+        let mut missing = good.clone();
+        for key in ["usageType", "display", "contentType", "length", "sha2"] {
+            missing.as_object_mut().unwrap().remove(key);
+        }
+        check(
+            with("/attachments", json!([missing])),
+            &[
+                "attachments[0].contentType",
+                "attachments[0].display",
+                "attachments[0].length",
+                "attachments[0].sha2",
+                "attachments[0].usageType",
+            ],
+        );
+    }
+
+    #[test]
+    fn agent_param() {
+        let check_param = |agent: Value, allow_group: bool, expected: &[&str]| {
+            let mut paths: Vec<String> = validate_agent_param(&agent, V1_0_3, allow_group)
+                .into_iter()
+                .map(|p| p.path)
+                .collect();
+            paths.sort();
+            assert_eq!(paths, expected, "{agent} allow_group={allow_group}");
+        };
+        check_param(json!({"mbox": "mailto:a@b.c"}), false, &[]);
+        check_param(
+            json!({"objectType": "Agent", "account": {"homePage": "http://e.com", "name": "n"}}),
+            false,
+            &[],
+        );
+        check_param(
+            json!({"objectType": "Group", "mbox": "mailto:g@b.c"}),
+            true,
+            &[],
+        );
+        check_param(
+            json!({"objectType": "Group", "mbox": "mailto:g@b.c"}),
+            false,
+            &["objectType"],
+        );
+        check_param(
+            json!({"objectType": "Group", "member": [{"mbox": "mailto:a@b.c"}]}),
+            true,
+            &[""],
+        );
+        check_param(json!({"name": "no ifi"}), false, &[""]);
+        check_param(json!({"mbox": "a@b.c"}), false, &["mbox"]);
+        check_param(
+            json!({"objectType": "Person", "mbox": "mailto:a@b.c"}),
+            false,
+            &["objectType"],
+        );
+        check_param(
+            json!({"objectType": 1, "mbox": "mailto:a@b.c"}),
+            false,
+            &["objectType"],
+        );
+        check_param(json!("wrong"), false, &[""]);
+        check_param(json!({"mbox": "mailto:a@b.c", "x": 1}), false, &["x"]);
+    }
+
+    fn check_bool(f: fn(&str) -> bool, input: &str, expected: bool) {
+        assert_eq!(f(input), expected, "{input:?}");
+    }
+
+    #[test]
+    fn iris() {
+        for ok in [
+            "http://example.com",
+            "https://example.com/path?q=1#frag",
+            "urn:uuid:6690e6c9-3ef0-4ed3-8b37-7f3964730bee",
+            "mailto:a@b.c",
+            "tag:example.com,2024:x",
+            "http://例え.テスト/パス",
+            "http://example.com/%20",
+            "x-custom+scheme.v1:thing",
+        ] {
+            check_bool(is_iri, ok, true);
+        }
+        for bad in [
+            "",
+            "example.com",
+            "not.a.valid.iri.com/verb",
+            "ab=c://should.fail.com",
+            "1http://example.com",
+            ":nothing",
+            "http:",
+            "http://example.com/a b",
+            "http://example.com/<x>",
+            "http://example.com/%zz",
+            "http://example.com/%2",
+            "should fail",
+        ] {
+            check_bool(is_iri, bad, false);
+        }
+    }
+
+    #[test]
+    fn language_tags() {
+        for ok in [
+            "en",
+            "en-US",
+            "EN-us",
+            "zh-Hant-TW",
+            "tlh",
+            "sgn-BE-FR",
+            "i-klingon",
+            "x-private",
+            "de-CH-1901",
+            "es-419",
+            "sl-rozaj-biske",
+            "en-a-bbb-x-a-ccc",
+            "zh-yue-HK",
+            "und",
+            "qaa-Qaaa-QM-x-southern",
+            "en-GB-oed",
+        ] {
+            check_bool(is_language_tag, ok, true);
+        }
+        for bad in [
+            "",
+            "a12345678",
+            "e",
+            "en-",
+            "-en",
+            "en--US",
+            "en_US",
+            "123",
+            "en-US-x",
+            "en-a",
+            "toolongtag",
+            "en-US-a-",
+            "a1",
+            "x-123456789",
+        ] {
+            check_bool(is_language_tag, bad, false);
+        }
+    }
+
+    #[test]
+    fn uuids() {
+        check_bool(is_uuid, "6690e6c9-3ef0-4ed3-8b37-7f3964730bee", true);
+        check_bool(is_uuid, "6690E6C9-3EF0-4ED3-8B37-7F3964730BEE", true);
+        check_bool(is_uuid, "6690e6c9-3ef0-4ed3-8b37-7f3964730be", false);
+        check_bool(is_uuid, "6690e6c9-3ef0-4ed3-8b37-7f3964730beee", false);
+        check_bool(is_uuid, "6690e6c93-ef0-4ed3-8b37-7f3964730bee", false);
+        check_bool(is_uuid, "g690e6c9-3ef0-4ed3-8b37-7f3964730bee", false);
+        check_bool(
+            is_uuid,
+            "urn:uuid:6690e6c9-3ef0-4ed3-8b37-7f3964730bee",
+            false,
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Optional cross-check against statements expanded from the ADL conformance suite's
 //! config-driven tests. Set `XAPI_SUITE_DUMP_V1` / `XAPI_SUITE_DUMP_V2` to JSON files holding
-//! `[{"name": ..., "expect": [status], "statement": {...}}]`; without them the test does nothing.
+//! `[{"name": ..., "expect": [status], "statement": {...}}]` (see `tools/expand-suite.js`);
+//! the tests are ignored by default and fail when run without them.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -13,9 +14,8 @@ use xapi_model::XapiVersion;
 use xapi_model::validate::validate_statement;
 
 fn run(var: &str, version: XapiVersion) {
-    let Ok(path) = std::env::var(var) else {
-        return;
-    };
+    let path = std::env::var(var)
+        .unwrap_or_else(|_| panic!("{var} must name a file made by tests/tools/expand-suite.js"));
     let text = std::fs::read_to_string(&path).unwrap();
     let cases: Vec<Value> = serde_json::from_str(&text).unwrap();
     let mut failures = Vec::new();
@@ -48,11 +48,13 @@ fn run(var: &str, version: XapiVersion) {
 }
 
 #[test]
+#[ignore = "needs a local copy of the ADL suite; run with --ignored and XAPI_SUITE_DUMP_V1"]
 fn suite_v1_0_3() {
     run("XAPI_SUITE_DUMP_V1", XapiVersion::V1_0_3);
 }
 
 #[test]
+#[ignore = "needs a local copy of the ADL suite; run with --ignored and XAPI_SUITE_DUMP_V2"]
 fn suite_v2_0_0() {
     run("XAPI_SUITE_DUMP_V2", XapiVersion::V2_0_0);
 }
