@@ -72,7 +72,7 @@ fn prepare(statements: &[Value]) -> Vec<PreparedStatement> {
 fn agent_key(mbox: &str) -> IndexKey {
     IndexKey {
         kind: IndexKind::Agent,
-        value: format!("mbox::mailto:{mbox}"),
+        value: format!("mbox:mailto:{mbox}"),
     }
 }
 
@@ -728,7 +728,7 @@ async fn credentials_round_trip() {
     db.cleanup().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_nodes_see_each_other_and_keep_seq_and_stored_in_order() {
     let Some(db) = common::fresh().await else {
         return;

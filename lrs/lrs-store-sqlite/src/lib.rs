@@ -8,7 +8,7 @@
 //!   requests into one transaction pays one `fsync` for all of them.
 //! - [`statements`]: statement inserts (run on the writer) and indexed queries (run on readers).
 //! - [`documents`]: state / activity profile / agent profile documents (compare-and-swap).
-//! - [`credentials`]: credentials.
+//! - [`credentials`]: credential rows.
 //!
 //! The schema lives in `migrations/sqlite` (embedded with refinery, same numbers as PostgreSQL).
 //!
@@ -62,7 +62,9 @@ struct Inner {
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore").field("readers", &self.inner.readers.state()).finish()
+        f.debug_struct("SqliteStore")
+            .field("readers", &self.inner.readers.state())
+            .finish()
     }
 }
 
@@ -81,22 +83,30 @@ impl SqliteStore {
     /// the writer thread and the readers.
     pub async fn open_temporary() -> Result<SqliteStore, StoreError> {
         let dir = TempDir::new()?;
-        tokio::task::spawn_blocking(move || Self::open_blocking(&dir.path.join("lara.db"), Some(dir)))
-            .await
-            .map_err(|e| StoreError::Backend(format!("opening the database: {e}")))?
+        tokio::task::spawn_blocking(move || {
+            Self::open_blocking(&dir.path.join("lara.db"), Some(dir))
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("opening the database: {e}")))?
     }
 
     fn open_blocking(path: &Path, temp: Option<TempDir>) -> Result<SqliteStore, StoreError> {
         let mut conn = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(db)?;
         configure(&conn, WRITER_CACHE_KIB)?;
         // WAL is a property of the file; set once here, before any reader opens it.
-        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(db)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(db)?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Backend(format!("could not enable WAL (journal_mode is {mode})")));
+            return Err(StoreError::Backend(format!(
+                "could not enable WAL (journal_mode is {mode})"
+            )));
         }
         embedded::migrations::runner()
             .run(&mut conn)
@@ -119,7 +129,13 @@ impl SqliteStore {
             .map_err(|e| StoreError::Backend(format!("opening reader connections: {e}")))?;
 
         let writer = writer::start(conn)?;
-        Ok(SqliteStore { inner: Arc::new(Inner { writer, readers, _temp: temp }) })
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                writer,
+                readers,
+                _temp: temp,
+            }),
+        })
     }
 
     /// Runs `f` on a pooled reader connection off the async threads.
@@ -130,7 +146,9 @@ impl SqliteStore {
     {
         let pool = self.inner.readers.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get().map_err(|e| StoreError::Backend(format!("no reader connection: {e}")))?;
+            let mut conn = pool
+                .get()
+                .map_err(|e| StoreError::Backend(format!("no reader connection: {e}")))?;
             f(&mut conn)
         })
         .await
@@ -160,7 +178,8 @@ struct TempDir {
 
 impl TempDir {
     fn new() -> Result<TempDir, StoreError> {
-        let path = std::env::temp_dir().join(format!("lara-sqlite-{}", uuid::Uuid::new_v4().simple()));
+        let path =
+            std::env::temp_dir().join(format!("lara-sqlite-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&path)
             .map_err(|e| StoreError::Backend(format!("creating {}: {e}", path.display())))?;
         Ok(TempDir { path })
@@ -187,7 +206,8 @@ pub(crate) fn micros(t: chrono::DateTime<chrono::Utc>) -> i64 {
 }
 
 pub(crate) fn from_micros(us: i64) -> Result<chrono::DateTime<chrono::Utc>, StoreError> {
-    chrono::DateTime::from_timestamp_micros(us).ok_or_else(|| corrupt(format!("timestamp {us} out of range")))
+    chrono::DateTime::from_timestamp_micros(us)
+        .ok_or_else(|| corrupt(format!("timestamp {us} out of range")))
 }
 
 pub(crate) fn uuid_from(bytes: &[u8]) -> Result<uuid::Uuid, StoreError> {

@@ -13,8 +13,8 @@
 use std::collections::HashMap;
 use std::sync::mpsc;
 
-use lrs_core::store::IndexKind;
 use lrs_core::StoreError;
+use lrs_core::store::IndexKind;
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
@@ -47,7 +47,9 @@ where
     F: FnOnce(&mut Writer) -> Result<T, StoreError> + Send,
 {
     fn run(&mut self, w: &mut Writer) -> Result<(), ()> {
-        let Some(work) = self.work.take() else { return Err(()) };
+        let Some(work) = self.work.take() else {
+            return Err(());
+        };
         let result = work(w);
         let ok = result.is_ok();
         self.result = Some(result);
@@ -81,9 +83,17 @@ impl WriterHandle {
         F: FnOnce(&mut Writer) -> Result<T, StoreError> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let job = Box::new(TypedJob { work: Some(work), result: None, reply });
-        self.jobs.send(job).map_err(|_| StoreError::Backend("the writer thread has stopped".into()))?;
-        answer.await.map_err(|_| StoreError::Backend("the writer thread dropped a request".into()))?
+        let job = Box::new(TypedJob {
+            work: Some(work),
+            result: None,
+            reply,
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| StoreError::Backend("the writer thread has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Backend("the writer thread dropped a request".into()))?
     }
 }
 
@@ -113,7 +123,12 @@ pub(crate) struct Writer {
 impl Writer {
     fn new(conn: Connection) -> Result<Writer, StoreError> {
         let last_stored_us = load_last_stored(&conn)?;
-        Ok(Writer { conn, keys: Default::default(), keys_in_tx: Vec::new(), last_stored_us })
+        Ok(Writer {
+            conn,
+            keys: Default::default(),
+            keys_in_tx: Vec::new(),
+            last_stored_us,
+        })
     }
 
     fn run(&mut self, queue: &mpsc::Receiver<Box<dyn Job>>) {
@@ -145,7 +160,10 @@ impl Writer {
             }
         }
         if outcome.is_ok() {
-            outcome = self.conn.execute_batch("COMMIT").map_err(|e| format!("committing: {e}"));
+            outcome = self
+                .conn
+                .execute_batch("COMMIT")
+                .map_err(|e| format!("committing: {e}"));
         }
         match &outcome {
             Ok(()) => self.keys_in_tx.clear(),
@@ -168,11 +186,16 @@ impl Writer {
 
     /// Runs one job in its own savepoint. `Err` means the whole transaction is lost.
     fn run_job(&mut self, job: &mut dyn Job) -> Result<(), String> {
-        self.conn.execute_batch("SAVEPOINT job").map_err(|e| format!("opening a savepoint: {e}"))?;
+        self.conn
+            .execute_batch("SAVEPOINT job")
+            .map_err(|e| format!("opening a savepoint: {e}"))?;
         let keys_mark = self.keys_in_tx.len();
         let stored_mark = self.last_stored_us;
         match job.run(self) {
-            Ok(()) => self.conn.execute_batch("RELEASE job").map_err(|e| format!("releasing a savepoint: {e}")),
+            Ok(()) => self
+                .conn
+                .execute_batch("RELEASE job")
+                .map_err(|e| format!("releasing a savepoint: {e}")),
             Err(()) => {
                 self.forget_keys_since(keys_mark);
                 self.last_stored_us = stored_mark;
@@ -237,7 +260,11 @@ fn kind_slot(kind: IndexKind) -> usize {
 
 fn load_last_stored(conn: &Connection) -> Result<i64, StoreError> {
     let us: Option<i64> = conn
-        .query_row("SELECT stored_us FROM statements ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))
+        .query_row(
+            "SELECT stored_us FROM statements ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
         .optional()
         .map_err(db)?;
     Ok(us.unwrap_or(i64::MIN))

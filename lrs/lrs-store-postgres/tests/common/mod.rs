@@ -3,7 +3,7 @@
 
 use lrs_store_postgres::{PgOptions, PgStore};
 
-/// One test's database namespace; call [`TestDb::cleanup`] at the end to drop it.
+/// One test's database namespace, dropped with it (also when the test fails).
 pub struct TestDb {
     pub url: String,
     pub schema: String,
@@ -47,10 +47,38 @@ impl TestDb {
         node(&self.url, &self.schema).await
     }
 
+    /// Drops the schema now (the same happens on drop, this just makes it visible).
     pub async fn cleanup(self) {
-        self.store
-            .drop_schema(&self.schema)
-            .await
-            .expect("drop the test schema");
+        drop(self);
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        // Drop runs inside the test's runtime, which cannot be blocked on; a short-lived
+        // thread with its own runtime and connection does the work.
+        let url = self.url.clone();
+        let schema = self.schema.clone();
+        let done = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+                let driver = tokio::spawn(conn);
+                client
+                    .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                    .await
+                    .unwrap();
+                drop(client);
+                let _ = driver.await;
+            });
+        });
+        if done.join().is_err() {
+            eprintln!("could not drop test schema {}", self.schema);
+        }
     }
 }

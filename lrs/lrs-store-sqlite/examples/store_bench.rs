@@ -1,0 +1,249 @@
+//! Store-level benchmark of the SQLite backend (no HTTP): batch and single inserts, then
+//! filtered queries once the store holds `--total` statements. Statements are shaped like
+//! `lara-bench`'s and prepared with `lrs_core::ingest` before the clock starts.
+//!
+//! `cargo run --release -p lrs-store-sqlite --example store_bench -- /tmp/bench.db 1000000`
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use lrs_core::ingest::{WriteContext, prepare_batch};
+use lrs_core::store::{IndexKey, IndexKind, PreparedStatement, StatementFilter, StatementStore};
+use lrs_store_sqlite::SqliteStore;
+use serde_json::{Value, json};
+use xapi_model::XapiVersion;
+
+const AGENTS: u64 = 10_000;
+const ACTIVITIES: u64 = 5_000;
+const REGISTRATIONS: u64 = 100_000;
+const VERBS: [&str; 8] = [
+    "http://adlnet.gov/expapi/verbs/experienced",
+    "http://adlnet.gov/expapi/verbs/attempted",
+    "http://adlnet.gov/expapi/verbs/completed",
+    "http://adlnet.gov/expapi/verbs/passed",
+    "http://adlnet.gov/expapi/verbs/failed",
+    "http://adlnet.gov/expapi/verbs/answered",
+    "http://adlnet.gov/expapi/verbs/initialized",
+    "http://adlnet.gov/expapi/verbs/terminated",
+];
+
+fn registration(n: u64) -> String {
+    format!("00000000-0000-4000-8000-{:012x}", n % REGISTRATIONS)
+}
+fn agent(n: u64) -> Value {
+    json!({"objectType": "Agent", "name": format!("Learner {}", n % AGENTS), "mbox": format!("mailto:learner{}@bench.example.org", n % AGENTS)})
+}
+fn activity_id(n: u64) -> String {
+    format!("http://bench.example.org/activities/{}", n % ACTIVITIES)
+}
+fn statement(n: u64) -> Value {
+    let verb = VERBS[(n % 8) as usize];
+    json!({
+        "actor": agent(n),
+        "verb": {"id": verb, "display": {"en-US": verb.rsplit('/').next().unwrap()}},
+        "object": {"objectType": "Activity", "id": activity_id(n * 7 + 3),
+                   "definition": {"name": {"en-US": "Bench activity"}, "type": "http://adlnet.gov/expapi/activities/lesson"}},
+        "result": {"score": {"scaled": ((n % 100) as f64) / 100.0}, "completion": true, "duration": "PT5M"},
+        "context": {"registration": registration(n), "contextActivities": {"parent": [{"id": activity_id(n % 50)}]}},
+        "timestamp": "2026-01-01T12:00:00.000Z"
+    })
+}
+
+fn prepare(from: u64, count: u64) -> Vec<PreparedStatement> {
+    let list: Vec<Value> = (from..from + count).map(statement).collect();
+    let ctx = WriteContext {
+        version: XapiVersion::V1_0_3,
+        authority: json!({"objectType": "Agent", "account": {"homePage": "urn:lara:credential", "name": "bench"}}),
+        now: chrono::Utc::now(),
+    };
+    prepare_batch(&list, Vec::new(), &ctx).unwrap().0
+}
+
+fn key(kind: IndexKind, value: String) -> IndexKey {
+    IndexKey { kind, value }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() - 1) as f64 * p) as usize]
+}
+
+fn report(name: &str, mut lat: Vec<Duration>, items: u64, elapsed: Duration) {
+    lat.sort();
+    println!(
+        "{name}: {} requests, {:.0} req/s, {:.0} items/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        lat.len(),
+        lat.len() as f64 / elapsed.as_secs_f64(),
+        items as f64 / elapsed.as_secs_f64(),
+        percentile(&lat, 0.5).as_secs_f64() * 1e3,
+        percentile(&lat, 0.99).as_secs_f64() * 1e3,
+        lat.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+    );
+}
+
+/// Inserts batches of `batch` from `clients` tasks for `secs` seconds, statements numbered
+/// from `next`.
+async fn inserts(store: &Arc<SqliteStore>, next: &Arc<AtomicU64>, clients: usize, batch: u64, secs: u64) -> (Vec<Duration>, u64, Duration) {
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (store, next) = (store.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut n = 0;
+            while Instant::now() < deadline {
+                let from = next.fetch_add(batch, Ordering::Relaxed);
+                let prepared = tokio::task::spawn_blocking(move || prepare(from, batch)).await.unwrap();
+                let t0 = Instant::now();
+                store.insert_statements(prepared, Vec::new()).await.unwrap();
+                lat.push(t0.elapsed());
+                n += batch;
+            }
+            (lat, n)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut total = 0;
+    for t in tasks {
+        let (lat, n) = t.await.unwrap();
+        all.extend(lat);
+        total += n;
+    }
+    (all, total, start.elapsed())
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = PathBuf::from(args.next().unwrap_or_else(|| "/tmp/lara-store-bench.db".into()));
+    let total: u64 = args.next().map(|s| s.parse().unwrap()).unwrap_or(1_000_000);
+    let secs: u64 = args.next().map(|s| s.parse().unwrap()).unwrap_or(10);
+    let store = Arc::new(SqliteStore::open(&path).await.unwrap());
+    let start_seq = store.max_seq().await.unwrap() as u64;
+    let next = Arc::new(AtomicU64::new(start_seq + 1_000_000_000 * (std::process::id() as u64 % 1000)));
+    println!("store at {} holds {start_seq} statements", path.display());
+
+    // The store alone: batches prepared before the clock starts.
+    let from = next.fetch_add(30_000, Ordering::Relaxed);
+    let t0 = Instant::now();
+    let batches: Vec<Vec<PreparedStatement>> = (0..300).map(|i| prepare(from + i * 100, 100)).collect();
+    println!("prepared 30000 statements in {:.2} s (one core)", t0.elapsed().as_secs_f64());
+    let queue = Arc::new(std::sync::Mutex::new(batches));
+    let t0 = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let (store, queue) = (store.clone(), queue.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            loop {
+                let Some(b) = queue.lock().unwrap().pop() else { return lat };
+                let t = Instant::now();
+                store.insert_statements(b, Vec::new()).await.unwrap();
+                lat.push(t.elapsed());
+            }
+        }));
+    }
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await.unwrap());
+    }
+    report("store only: insert prepared batches of 100, 4 clients", lat, 30_000, t0.elapsed());
+    if std::env::var("ONLY_STORE").is_ok() {
+        return;
+    }
+
+    let (lat, n, el) = inserts(&store, &next, 4, 100, secs).await;
+    report("insert batches of 100, 4 clients", lat, n, el);
+    let (lat, n, el) = inserts(&store, &next, 32, 1, secs).await;
+    report("insert single statements, 32 clients", lat, n, el);
+
+    // Seed up to `total`.
+    let have = store.max_seq().await.unwrap() as u64;
+    if have < total {
+        let t0 = Instant::now();
+        let seed_next = Arc::new(AtomicU64::new(next.load(Ordering::Relaxed)));
+        let mut left = total - have;
+        while left > 0 {
+            let (_, n, _) = inserts(&store, &seed_next, 4, 500, 5).await;
+            left = left.saturating_sub(n);
+            println!("  seeded {} / {total} ({:.0}/s overall)", total - left, (total - left - have) as f64 / t0.elapsed().as_secs_f64());
+        }
+    }
+    let max = store.max_seq().await.unwrap();
+    println!("store now holds {max} statements (file {} MB)", std::fs::metadata(&path).map(|m| m.len() / 1_000_000).unwrap_or(0));
+
+    let (lat, n, el) = inserts(&store, &next, 4, 100, secs).await;
+    report("insert batches of 100 at size, 4 clients", lat, n, el);
+    let (lat, n, el) = inserts(&store, &next, 32, 1, secs).await;
+    report("insert single statements at size, 32 clients", lat, n, el);
+
+    type Q = fn(u64) -> StatementFilter;
+    let queries: [(&str, Q); 6] = [
+        ("verb+activity", |n| StatementFilter {
+            keys: vec![key(IndexKind::Verb, VERBS[(n % 8) as usize].into()), key(IndexKind::Activity, activity_id(n % 50))],
+            limit: 101,
+            ..Default::default()
+        }),
+        ("agent", |n| StatementFilter {
+            keys: vec![key(IndexKind::Agent, format!("mbox:mailto:learner{}@bench.example.org", n % AGENTS))],
+            limit: 101,
+            ..Default::default()
+        }),
+        ("registration", |n| StatementFilter {
+            keys: vec![key(IndexKind::Registration, registration(n))],
+            limit: 101,
+            ..Default::default()
+        }),
+        ("agent+related activity", |n| StatementFilter {
+            keys: vec![
+                key(IndexKind::Agent, format!("mbox:mailto:learner{}@bench.example.org", n % AGENTS)),
+                key(IndexKind::ActivityRelated, activity_id(n % 50)),
+            ],
+            limit: 101,
+            ..Default::default()
+        }),
+        ("no filter", |_| StatementFilter { limit: 101, ..Default::default() }),
+        ("verb ascending since", |n| StatementFilter {
+            keys: vec![key(IndexKind::Verb, VERBS[(n % 8) as usize].into())],
+            since: Some(chrono::Utc::now() - chrono::Duration::seconds(30)),
+            ascending: true,
+            limit: 101,
+            ..Default::default()
+        }),
+    ];
+    for (name, q) in queries {
+        let start = Instant::now();
+        let deadline = start + Duration::from_secs(secs.min(5));
+        let mut tasks = Vec::new();
+        for c in 0..8u64 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut lat = Vec::new();
+                let mut rows = 0u64;
+                let mut n = c;
+                while Instant::now() < deadline {
+                    n = n.wrapping_mul(2_654_435_761).wrapping_add(12345);
+                    let f = q(n % 1_000_003);
+                    let t0 = Instant::now();
+                    rows += store.query_statements(&f).await.unwrap().len() as u64;
+                    lat.push(t0.elapsed());
+                }
+                (lat, rows)
+            }));
+        }
+        let mut all = Vec::new();
+        let mut rows = 0;
+        for t in tasks {
+            let (l, r) = t.await.unwrap();
+            all.extend(l);
+            rows += r;
+        }
+        report(&format!("query {name}, 8 clients (items = rows)"), all, rows, start.elapsed());
+    }
+}

@@ -1,0 +1,560 @@
+//! Statements: inserts on the writer thread and indexed queries on the readers.
+//!
+//! Insert, for each statement of a batch in order, inside the batch's savepoint:
+//! 1. an id already stored is a resend (same comparison hash) or a conflict (the batch's
+//!    savepoint rolls back);
+//! 2. `stored` moves forward to the latest stored so far, so `stored` never decreases in seq
+//!    order and since/until can become seq bounds;
+//! 3. the row and its postings are written: its own keys plus, when it refers to a stored
+//!    statement, that statement's postings (which already hold what it inherits in turn);
+//! 4. voiding is applied in both arrival orders, and statements stored earlier that refer to
+//!    this one inherit its postings, transitively;
+//! 5. activity definitions are merged with [`merge_definition`].
+//!
+//! Work that needs no database (rendering JSON, collecting keys) happens before the request
+//! reaches the writer, since the writer thread is the bottleneck of the whole store.
+//!
+//! Query: filter keys resolve to dictionary ids (an unknown key matches nothing); since/until
+//! become seq bounds through the `stored_us` index; the postings of the most selective key are
+//! walked in seq order with the other keys as `EXISTS` probes, so a query reads about as many
+//! rows as it returns (plus those the other keys or voiding reject).
+
+use std::collections::{BTreeSet, VecDeque};
+
+use async_trait::async_trait;
+use lrs_core::activities::merge_definition;
+use lrs_core::store::{
+    AttachmentData, IndexKey, IndexKind, InsertOutcome, PreparedStatement, StatementFilter,
+    StatementStore, StoreError, StoredStatement,
+};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::writer::Writer;
+use crate::{SqliteStore, corrupt, db, from_micros, micros, uuid_from};
+
+/// A statement made ready for the writer.
+pub(crate) struct Staged {
+    id: Uuid,
+    /// Proposed `stored` cut to the millisecond the JSON shows, so the column and the JSON agree.
+    stored_us: i64,
+    json: Value,
+    text: String,
+    hash: String,
+    voids: Option<Uuid>,
+    refs: Option<Uuid>,
+    keys: Vec<IndexKey>,
+    activities: Vec<(String, Value)>,
+    attachments: String,
+}
+
+fn stage(p: PreparedStatement) -> Result<Staged, StoreError> {
+    let us = micros(p.stored);
+    let stored_us = us - us.rem_euclid(1000);
+    let mut json = p.json;
+    let text = render(&mut json, stored_us)?;
+    let mut keys = p.index;
+    keys.sort();
+    keys.dedup();
+    Ok(Staged {
+        id: p.id,
+        stored_us,
+        json,
+        text,
+        hash: p.comparison_hash,
+        voids: p.voids,
+        refs: p.references,
+        keys,
+        activities: p.activities,
+        attachments: p.attachment_hashes.join(" "),
+    })
+}
+
+/// Writes `stored` into the statement and serializes it.
+fn render(json: &mut Value, stored_us: i64) -> Result<String, StoreError> {
+    let stored = from_micros(stored_us)?;
+    if let Some(obj) = json.as_object_mut() {
+        obj.insert(
+            "stored".into(),
+            Value::String(xapi_model::time::format_timestamp(stored)),
+        );
+    }
+    serde_json::to_string(json)
+        .map_err(|e| StoreError::Backend(format!("serializing a statement: {e}")))
+}
+
+fn parse_postings(text: &str) -> Result<BTreeSet<i64>, StoreError> {
+    text.split_ascii_whitespace()
+        .map(|n| {
+            n.parse::<i64>()
+                .map_err(|_| corrupt(format!("posting list {text:?}")))
+        })
+        .collect()
+}
+
+fn format_postings(keys: &BTreeSet<i64>) -> String {
+    let mut out = String::with_capacity(keys.len() * 6);
+    for (i, k) in keys.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(&k.to_string());
+    }
+    out
+}
+
+/// The insert job, run on the writer thread inside the batch's savepoint.
+fn insert(
+    w: &mut Writer,
+    batch: Vec<Staged>,
+    attachments: &[AttachmentData],
+) -> Result<Vec<InsertOutcome>, StoreError> {
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for s in batch {
+        outcomes.push(insert_one(w, s)?);
+    }
+    let mut add = w
+        .conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO attachments (sha2, content_type, data) VALUES (?1, ?2, ?3)",
+        )
+        .map_err(db)?;
+    for a in attachments {
+        add.execute(params![a.sha2, a.content_type, a.data])
+            .map_err(db)?;
+    }
+    Ok(outcomes)
+}
+
+fn insert_one(w: &mut Writer, mut s: Staged) -> Result<InsertOutcome, StoreError> {
+    let id = s.id.as_bytes().to_vec();
+    let existing: Option<String> = w
+        .conn
+        .prepare_cached("SELECT hash FROM statements WHERE id = ?1")
+        .map_err(db)?
+        .query_row([&id], |r| r.get(0))
+        .optional()
+        .map_err(db)?;
+    match existing {
+        Some(h) if h == s.hash => return Ok(InsertOutcome::AlreadyPresent),
+        Some(_) => return Err(StoreError::Conflict(s.id)),
+        None => {}
+    }
+
+    if s.stored_us < w.last_stored_us {
+        s.stored_us = w.last_stored_us;
+        s.text = render(&mut s.json, s.stored_us)?;
+    }
+
+    // A voiding statement is never voided; anything else is when a stored statement voids it.
+    let voided = s.voids.is_none()
+        && w.conn
+            .prepare_cached("SELECT 1 FROM statements WHERE voids = ?1 LIMIT 1")
+            .map_err(db)?
+            .exists([&id])
+            .map_err(db)?;
+
+    let mut postings: BTreeSet<i64> = BTreeSet::new();
+    for k in &s.keys {
+        postings.insert(w.key_id(k.kind, &k.value)?);
+    }
+    if let Some(target) = s.refs {
+        let inherited: Option<String> = w
+            .conn
+            .prepare_cached("SELECT postings FROM statements WHERE id = ?1")
+            .map_err(db)?
+            .query_row([target.as_bytes().as_slice()], |r| r.get(0))
+            .optional()
+            .map_err(db)?;
+        if let Some(text) = inherited {
+            postings.extend(parse_postings(&text)?);
+        }
+    }
+
+    w.conn
+        .prepare_cached(
+            "INSERT INTO statements (id, stored_us, voided, voids, refs, hash, json, attachments, postings) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
+        .map_err(db)?
+        .execute(params![
+            id,
+            s.stored_us,
+            voided,
+            s.voids.map(|u| u.as_bytes().to_vec()),
+            s.refs.map(|u| u.as_bytes().to_vec()),
+            s.hash,
+            s.text,
+            s.attachments,
+            format_postings(&postings),
+        ])
+        .map_err(db)?;
+    let seq = w.conn.last_insert_rowid();
+    w.last_stored_us = s.stored_us;
+    {
+        let mut post = w
+            .conn
+            .prepare_cached("INSERT INTO statement_index (key_id, seq) VALUES (?1, ?2)")
+            .map_err(db)?;
+        for k in &postings {
+            post.execute(params![k, seq]).map_err(db)?;
+        }
+    }
+
+    if let Some(target) = s.voids {
+        w.conn
+            .prepare_cached(
+                "UPDATE statements SET voided = 1 WHERE id = ?1 AND voids IS NULL AND voided = 0",
+            )
+            .map_err(db)?
+            .execute([target.as_bytes().as_slice()])
+            .map_err(db)?;
+    }
+
+    propagate(&w.conn, s.id, &postings)?;
+
+    for (activity, incoming) in &s.activities {
+        merge_activity(&w.conn, activity, incoming)?;
+    }
+    Ok(InsertOutcome::Inserted)
+}
+
+/// Gives `added` postings of statement `origin` to every stored statement referring to it,
+/// and onwards to statements referring to those. Posting sets only grow and are finite, so
+/// the walk ends even on a cycle of references.
+fn propagate(conn: &Connection, origin: Uuid, added: &BTreeSet<i64>) -> Result<(), StoreError> {
+    let mut referrers = conn
+        .prepare_cached("SELECT seq, id, postings FROM statements WHERE refs = ?1")
+        .map_err(db)?;
+    let mut queue: VecDeque<(Uuid, BTreeSet<i64>)> = VecDeque::new();
+    queue.push_back((origin, added.clone()));
+    while let Some((target, add)) = queue.pop_front() {
+        let rows: Vec<(i64, Vec<u8>, String)> = referrers
+            .query_map([target.as_bytes().as_slice()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .map_err(db)?
+            .collect::<Result<_, _>>()
+            .map_err(db)?;
+        for (seq, rid, text) in rows {
+            let mut have = parse_postings(&text)?;
+            let new: BTreeSet<i64> = add.difference(&have).copied().collect();
+            if new.is_empty() {
+                continue;
+            }
+            let mut post = conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO statement_index (key_id, seq) VALUES (?1, ?2)",
+                )
+                .map_err(db)?;
+            for k in &new {
+                post.execute(params![k, seq]).map_err(db)?;
+            }
+            have.extend(new.iter().copied());
+            conn.prepare_cached("UPDATE statements SET postings = ?1 WHERE seq = ?2")
+                .map_err(db)?
+                .execute(params![format_postings(&have), seq])
+                .map_err(db)?;
+            queue.push_back((uuid_from(&rid)?, new));
+        }
+    }
+    Ok(())
+}
+
+fn merge_activity(conn: &Connection, activity: &str, incoming: &Value) -> Result<(), StoreError> {
+    let stored: Option<String> = conn
+        .prepare_cached("SELECT definition FROM activities WHERE id = ?1")
+        .map_err(db)?
+        .query_row([activity], |r| r.get(0))
+        .optional()
+        .map_err(db)?;
+    let merged = match &stored {
+        Some(text) => {
+            let old: Value = serde_json::from_str(text)
+                .map_err(|e| corrupt(format!("definition of {activity}: {e}")))?;
+            let merged = merge_definition(&old, incoming);
+            // Most statements resend the definition already stored: skip the write.
+            if merged == old {
+                return Ok(());
+            }
+            merged
+        }
+        None => incoming.clone(),
+    };
+    let text = serde_json::to_string(&merged).map_err(|e| StoreError::Backend(e.to_string()))?;
+    conn.prepare_cached(
+        "INSERT INTO activities (id, definition) VALUES (?1, ?2) \
+         ON CONFLICT (id) DO UPDATE SET definition = excluded.definition",
+    )
+    .map_err(db)?
+    .execute(params![activity, text])
+    .map_err(db)?;
+    Ok(())
+}
+
+const COLUMNS: &str = "s.seq, s.id, s.stored_us, s.voided, s.json, s.attachments";
+
+fn stored_statement(r: &Row<'_>) -> rusqlite::Result<(i64, Vec<u8>, i64, bool, String, String)> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
+}
+
+fn decode(
+    (seq, id, stored_us, voided, json, attachments): (i64, Vec<u8>, i64, bool, String, String),
+) -> Result<StoredStatement, StoreError> {
+    Ok(StoredStatement {
+        seq,
+        id: uuid_from(&id)?,
+        stored: from_micros(stored_us)?,
+        voided,
+        json,
+        attachment_hashes: attachments
+            .split_ascii_whitespace()
+            .map(str::to_owned)
+            .collect(),
+    })
+}
+
+/// Order in which keys drive a query when their sizes tie: the first is usually the most
+/// selective.
+fn selectivity_rank(kind: IndexKind) -> u8 {
+    match kind {
+        IndexKind::Registration => 0,
+        IndexKind::Activity => 1,
+        IndexKind::Agent => 2,
+        IndexKind::ActivityRelated => 3,
+        IndexKind::AgentRelated => 4,
+        IndexKind::Verb => 5,
+    }
+}
+
+/// Postings counted per key to pick the driving key. Counting stops here, so picking costs at
+/// most this many index entries per key whatever the store's size.
+const PROBE_LIMIT: i64 = 2000;
+
+/// The largest seq stored at or before `t` (µs), 0 if none.
+fn last_seq_at_or_before(conn: &Connection, us: i64) -> Result<i64, StoreError> {
+    let seq: Option<i64> = conn
+        .prepare_cached("SELECT seq FROM statements WHERE stored_us <= ?1 ORDER BY stored_us DESC, seq DESC LIMIT 1")
+        .map_err(db)?
+        .query_row([us], |r| r.get(0))
+        .optional()
+        .map_err(db)?;
+    Ok(seq.unwrap_or(0))
+}
+
+fn query(
+    conn: &mut Connection,
+    filter: &StatementFilter,
+) -> Result<Vec<StoredStatement>, StoreError> {
+    if filter.limit == 0 {
+        return Ok(Vec::new());
+    }
+    // One snapshot for the key lookups, the bounds and the walk.
+    let tx = conn.transaction().map_err(db)?;
+
+    let mut keys: Vec<(u8, i64)> = Vec::with_capacity(filter.keys.len());
+    for k in &filter.keys {
+        let id: Option<i64> = tx
+            .prepare_cached("SELECT id FROM index_keys WHERE kind = ?1 AND value = ?2")
+            .map_err(db)?
+            .query_row(params![k.kind.code(), k.value], |r| r.get(0))
+            .optional()
+            .map_err(db)?;
+        // A key never seen cannot match any statement.
+        let Some(id) = id else { return Ok(Vec::new()) };
+        keys.push((selectivity_rank(k.kind), id));
+    }
+    keys.sort_unstable();
+    keys.dedup_by_key(|k| k.1);
+
+    // Bounds on seq: `lo` exclusive, `hi` inclusive.
+    let mut lo: i64 = 0;
+    let mut hi: i64 = i64::MAX;
+    if let Some(m) = filter.max_seq {
+        hi = hi.min(m);
+    }
+    if let Some(a) = filter.after_seq {
+        if filter.ascending {
+            lo = lo.max(a);
+        } else {
+            hi = hi.min(a.saturating_sub(1));
+        }
+    }
+    // `stored > since` ⇔ seq above the last seq stored at or before `since`;
+    // `stored <= until` ⇔ seq at most the last seq stored at or before `until`.
+    if let Some(since) = filter.since {
+        lo = lo.max(last_seq_at_or_before(&tx, micros(since))?);
+    }
+    if let Some(until) = filter.until {
+        hi = hi.min(last_seq_at_or_before(&tx, micros(until))?);
+    }
+    if lo >= hi {
+        return Ok(Vec::new());
+    }
+
+    if keys.len() > 1 {
+        let mut sized = Vec::with_capacity(keys.len());
+        for (rank, id) in &keys {
+            let n: i64 = tx
+                .prepare_cached(
+                    "SELECT count(*) FROM (SELECT 1 FROM statement_index \
+                     WHERE key_id = ?1 AND seq > ?2 AND seq <= ?3 LIMIT ?4)",
+                )
+                .map_err(db)?
+                .query_row(params![id, lo, hi, PROBE_LIMIT], |r| r.get(0))
+                .map_err(db)?;
+            if n == 0 {
+                return Ok(Vec::new());
+            }
+            sized.push((n, *rank, *id));
+        }
+        sized.sort_unstable();
+        keys = sized.into_iter().map(|(_, rank, id)| (rank, id)).collect();
+    }
+
+    let order = if filter.ascending { "ASC" } else { "DESC" };
+    let limit = i64::from(filter.limit);
+    let rows = match keys.split_first() {
+        None => {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM statements s WHERE s.seq > ?1 AND s.seq <= ?2 AND s.voided = 0 \
+                 ORDER BY s.seq {order} LIMIT ?3"
+            );
+            let mut stmt = tx.prepare_cached(&sql).map_err(db)?;
+            let rows = stmt
+                .query_map(params![lo, hi, limit], stored_statement)
+                .map_err(db)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(db)?
+        }
+        Some(((_, driving), others)) => {
+            let mut sql = format!(
+                "SELECT {COLUMNS} FROM statement_index d CROSS JOIN statements s ON s.seq = d.seq \
+                 WHERE d.key_id = ?1 AND d.seq > ?2 AND d.seq <= ?3 AND s.voided = 0"
+            );
+            let mut values: Vec<i64> = vec![*driving, lo, hi, limit];
+            for (_, other) in others {
+                values.push(*other);
+                sql.push_str(&format!(
+                    " AND EXISTS (SELECT 1 FROM statement_index o WHERE o.key_id = ?{} AND o.seq = d.seq)",
+                    values.len()
+                ));
+            }
+            sql.push_str(&format!(" ORDER BY d.seq {order} LIMIT ?4"));
+            let mut stmt = tx.prepare_cached(&sql).map_err(db)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(values), stored_statement)
+                .map_err(db)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(db)?
+        }
+    };
+    rows.into_iter().map(decode).collect()
+}
+
+#[async_trait]
+impl StatementStore for SqliteStore {
+    async fn insert_statements(
+        &self,
+        statements: Vec<PreparedStatement>,
+        attachments: Vec<AttachmentData>,
+    ) -> Result<Vec<InsertOutcome>, StoreError> {
+        if statements.is_empty() {
+            return Ok(Vec::new());
+        }
+        let batch = statements
+            .into_iter()
+            .map(stage)
+            .collect::<Result<Vec<_>, _>>()?;
+        self.writer()
+            .write(move |w| insert(w, batch, &attachments))
+            .await
+    }
+
+    async fn get_statement(&self, id: Uuid) -> Result<Option<StoredStatement>, StoreError> {
+        self.read(move |conn| {
+            let row = conn
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM statements s WHERE s.id = ?1"
+                ))
+                .map_err(db)?
+                .query_row([id.as_bytes().as_slice()], stored_statement)
+                .optional()
+                .map_err(db)?;
+            row.map(decode).transpose()
+        })
+        .await
+    }
+
+    async fn query_statements(
+        &self,
+        filter: &StatementFilter,
+    ) -> Result<Vec<StoredStatement>, StoreError> {
+        let filter = filter.clone();
+        self.read(move |conn| query(conn, &filter)).await
+    }
+
+    async fn max_seq(&self) -> Result<i64, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached("SELECT coalesce(max(seq), 0) FROM statements")
+                .map_err(db)?
+                .query_row([], |r| r.get(0))
+                .map_err(db)
+        })
+        .await
+    }
+
+    async fn get_attachments(&self, sha2: &[String]) -> Result<Vec<AttachmentData>, StoreError> {
+        if sha2.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut wanted = sha2.to_vec();
+        wanted.sort();
+        wanted.dedup();
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached("SELECT sha2, content_type, data FROM attachments WHERE sha2 = ?1")
+                .map_err(db)?;
+            let mut out = Vec::with_capacity(wanted.len());
+            for h in &wanted {
+                let row = stmt
+                    .query_row([h], |r| {
+                        Ok(AttachmentData {
+                            sha2: r.get(0)?,
+                            content_type: r.get(1)?,
+                            data: r.get(2)?,
+                        })
+                    })
+                    .optional()
+                    .map_err(db)?;
+                out.extend(row);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn get_activity(&self, activity_id: &str) -> Result<Option<Value>, StoreError> {
+        let activity_id = activity_id.to_owned();
+        self.read(move |conn| {
+            let text: Option<String> = conn
+                .prepare_cached("SELECT definition FROM activities WHERE id = ?1")
+                .map_err(db)?
+                .query_row([&activity_id], |r| r.get(0))
+                .optional()
+                .map_err(db)?;
+            text.map(|t| {
+                serde_json::from_str(&t)
+                    .map_err(|e| corrupt(format!("definition of {activity_id}: {e}")))
+            })
+            .transpose()
+        })
+        .await
+    }
+}
