@@ -5,7 +5,12 @@
 //! `LARA_TEST_REQUIRE_POSTGRES=1` (CI) a missing PostgreSQL URL fails the PostgreSQL variant
 //! instead of skipping it. Each server gets its own empty database (a temp file, or a fresh
 //! PostgreSQL schema), so tests are independent and may run in parallel.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::sync::Arc;
 
@@ -59,14 +64,21 @@ pub async fn open_store(backend: Backend) -> Option<(Arc<dyn Store>, Option<temp
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
-            let store = lrs_store_sqlite::SqliteStore::open(&dir.path().join("lara.db")).await.unwrap();
+            let store = lrs_store_sqlite::SqliteStore::open(&dir.path().join("lara.db"))
+                .await
+                .unwrap();
             Some((Arc::new(store), Some(dir)))
         }
         Backend::Postgres => {
             let url = postgres_url()?;
             let schema = format!("lara_ct_{}", uuid::Uuid::new_v4().simple());
-            let options = lrs_store_postgres::PgOptions { schema: Some(schema), ..Default::default() };
-            let store = lrs_store_postgres::PgStore::connect(&url, options).await.unwrap();
+            let options = lrs_store_postgres::PgOptions {
+                schema: Some(schema),
+                ..Default::default()
+            };
+            let store = lrs_store_postgres::PgStore::connect(&url, options)
+                .await
+                .unwrap();
             Some((Arc::new(store), None))
         }
     }
@@ -81,7 +93,10 @@ impl TestLrs {
 
     pub async fn serve(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> TestLrs {
         let core = Core::new(store.clone());
-        let cred = core.create_credential("conformance", vec![Scope::All]).await.unwrap();
+        let cred = core
+            .create_credential("conformance", vec![Scope::All])
+            .await
+            .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -126,12 +141,21 @@ impl TestLrs {
     }
 
     pub async fn post_statement(&self, statement: &Value) -> reqwest::Response {
-        self.req(Method::POST, "/statements").json(statement).send().await.unwrap()
+        self.req(Method::POST, "/statements")
+            .json(statement)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Posts and asserts success, returning the ids.
     pub async fn store(&self, statements: &Value) -> Vec<String> {
-        let r = self.req(Method::POST, "/statements").json(statements).send().await.unwrap();
+        let r = self
+            .req(Method::POST, "/statements")
+            .json(statements)
+            .send()
+            .await
+            .unwrap();
         let status = r.status();
         let body = r.text().await.unwrap();
         assert_eq!(status, 200, "POST /statements failed: {body}");
@@ -142,7 +166,10 @@ impl TestLrs {
         let r = self.req(Method::GET, path).send().await.unwrap();
         let status = r.status().as_u16();
         let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 }
 
@@ -151,7 +178,9 @@ pub fn url_encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -159,7 +188,10 @@ pub fn url_encode(s: &str) -> String {
 }
 
 pub fn basic(key: &str, secret: &str) -> String {
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{key}:{secret}")))
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{key}:{secret}"))
+    )
 }
 
 /// A minimal valid statement.
@@ -174,8 +206,15 @@ pub fn statement() -> Value {
 
 pub fn with(mut base: Value, pointer: &str, value: Value) -> Value {
     let (parent, key) = pointer.rsplit_once('/').unwrap();
-    let target = if parent.is_empty() { &mut base } else { base.pointer_mut(parent).unwrap() };
-    target.as_object_mut().unwrap().insert(key.to_owned(), value);
+    let target = if parent.is_empty() {
+        &mut base
+    } else {
+        base.pointer_mut(parent).unwrap()
+    };
+    target
+        .as_object_mut()
+        .unwrap()
+        .insert(key.to_owned(), value);
     base
 }
 

@@ -1,18 +1,29 @@
 //! Attachments in multipart/mixed requests and responses.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use conformance_tests::{TestLrs, on_both_backends, statement};
 use reqwest::Method;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-on_both_backends!(attachment_round_trip, attachment_with_wrong_hash_is_rejected, declared_attachment_without_part_is_rejected);
+on_both_backends!(
+    attachment_round_trip,
+    attachment_with_wrong_hash_is_rejected,
+    declared_attachment_without_part_is_rejected
+);
 
 const BOUNDARY: &str = "abcABC0123xyz";
 
 fn body(statement: &Value, parts: &[(&str, &[u8], String)]) -> Vec<u8> {
     let mut b = Vec::new();
-    b.extend_from_slice(format!("--{BOUNDARY}\r\nContent-Type: application/json\r\n\r\n{statement}\r\n").as_bytes());
+    b.extend_from_slice(
+        format!("--{BOUNDARY}\r\nContent-Type: application/json\r\n\r\n{statement}\r\n").as_bytes(),
+    );
     for (ct, data, hash) in parts {
         b.extend_from_slice(
             format!("--{BOUNDARY}\r\nContent-Type: {ct}\r\nContent-Transfer-Encoding: binary\r\nX-Experience-API-Hash: {hash}\r\n\r\n")
@@ -40,7 +51,10 @@ fn with_attachment(data: &[u8]) -> (Value, String) {
 
 async fn post(lrs: &TestLrs, body: Vec<u8>) -> reqwest::Response {
     lrs.req(Method::POST, "/statements")
-        .header("Content-Type", format!("multipart/mixed; boundary={BOUNDARY}"))
+        .header(
+            "Content-Type",
+            format!("multipart/mixed; boundary={BOUNDARY}"),
+        )
         .body(body)
         .send()
         .await
@@ -54,7 +68,10 @@ async fn attachment_round_trip(lrs: &TestLrs) {
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     let ids: Vec<String> = r.json().await.unwrap();
     let r = lrs
-        .req(Method::GET, &format!("/statements?statementId={}&attachments=true", ids[0]))
+        .req(
+            Method::GET,
+            &format!("/statements?statementId={}&attachments=true", ids[0]),
+        )
         .send()
         .await
         .unwrap();

@@ -1,5 +1,10 @@
 //! About, activities, agents, authentication and scopes, alternate request syntax, CORS.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use conformance_tests::{TestLrs, basic, on_both_backends, statement, url_encode};
 use lrs_core::auth::Scope;
@@ -18,7 +23,12 @@ on_both_backends!(
 );
 
 async fn about_needs_no_credentials(lrs: &TestLrs) {
-    let r = lrs.client.get(format!("{}/about", lrs.base)).send().await.unwrap();
+    let r = lrs
+        .client
+        .get(format!("{}/about", lrs.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     let versions = v["version"].as_array().unwrap();
@@ -29,20 +39,32 @@ async fn activities_return_the_canonical_definition(lrs: &TestLrs) {
     let mut s = statement();
     s["object"]["definition"] = json!({"name": {"en-US": "Course 1"}});
     lrs.store(&s).await;
-    s["object"]["definition"] = json!({"name": {"sv-SE": "Kurs 1"}, "type": "http://adlnet.gov/expapi/activities/course"});
+    s["object"]["definition"] =
+        json!({"name": {"sv-SE": "Kurs 1"}, "type": "http://adlnet.gov/expapi/activities/course"});
     lrs.store(&s).await;
-    let (status, a) =
-        lrs.get_json(&format!("/activities?activityId={}", url_encode("http://example.com/activities/course-1"))).await;
+    let (status, a) = lrs
+        .get_json(&format!(
+            "/activities?activityId={}",
+            url_encode("http://example.com/activities/course-1")
+        ))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(a["id"], "http://example.com/activities/course-1");
-    assert_eq!(a["definition"]["name"], json!({"en-US": "Course 1", "sv-SE": "Kurs 1"}));
-    assert_eq!(a["definition"]["type"], "http://adlnet.gov/expapi/activities/course");
+    assert_eq!(
+        a["definition"]["name"],
+        json!({"en-US": "Course 1", "sv-SE": "Kurs 1"})
+    );
+    assert_eq!(
+        a["definition"]["type"],
+        "http://adlnet.gov/expapi/activities/course"
+    );
     let (status, _) = lrs.get_json("/activities").await;
     assert_eq!(status, 400);
 }
 
 async fn agents_return_a_person(lrs: &TestLrs) {
-    let agent = url_encode(r#"{"objectType":"Agent","name":"Ann","mbox":"mailto:ann@example.com"}"#);
+    let agent =
+        url_encode(r#"{"objectType":"Agent","name":"Ann","mbox":"mailto:ann@example.com"}"#);
     let (status, p) = lrs.get_json(&format!("/agents?agent={agent}")).await;
     assert_eq!(status, 200);
     assert_eq!(p["objectType"], "Person");
@@ -51,7 +73,13 @@ async fn agents_return_a_person(lrs: &TestLrs) {
 
 async fn wrong_or_missing_credentials_are_401(lrs: &TestLrs) {
     let url = format!("{}/statements", lrs.base);
-    let r = lrs.client.get(&url).header("X-Experience-API-Version", "1.0.3").send().await.unwrap();
+    let r = lrs
+        .client
+        .get(&url)
+        .header("X-Experience-API-Version", "1.0.3")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     let r = lrs
         .client
@@ -74,12 +102,22 @@ async fn scopes_limit_what_a_credential_can_do(lrs: &TestLrs) {
             .header("Authorization", basic(&key, &secret))
     };
     assert_eq!(send(Method::GET).send().await.unwrap().status(), 200);
-    assert_eq!(send(Method::POST).json(&statement()).send().await.unwrap().status(), 403);
+    assert_eq!(
+        send(Method::POST)
+            .json(&statement())
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
 }
 
 async fn read_mine_sees_only_own_statements(lrs: &TestLrs) {
     lrs.store(&statement()).await;
-    let (key, secret) = lrs.credential(vec![Scope::StatementsWrite, Scope::StatementsReadMine]).await;
+    let (key, secret) = lrs
+        .credential(vec![Scope::StatementsWrite, Scope::StatementsReadMine])
+        .await;
     let req = |m: Method| {
         lrs.client
             .request(m, format!("{}/statements", lrs.base))
@@ -90,7 +128,12 @@ async fn read_mine_sees_only_own_statements(lrs: &TestLrs) {
     assert_eq!(r.status(), 200);
     let mine: Vec<String> = r.json().await.unwrap();
     let page: Value = req(Method::GET).send().await.unwrap().json().await.unwrap();
-    let ids: Vec<&str> = page["statements"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = page["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, vec![mine[0].as_str()]);
 }
 
@@ -103,13 +146,25 @@ async fn alternate_request_syntax_for_1_0_3(lrs: &TestLrs) {
         ("statementId", id.clone()),
         ("content", statement().to_string()),
     ];
-    let r = lrs.client.post(format!("{}/statements?method=PUT", lrs.base)).form(&form).send().await.unwrap();
+    let r = lrs
+        .client
+        .post(format!("{}/statements?method=PUT", lrs.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
     let (status, s) = lrs.get_json(&format!("/statements?statementId={id}")).await;
     assert_eq!(status, 200);
     assert_eq!(s["id"], id);
     // Parameters outside the form are refused.
-    let r = lrs.client.post(format!("{}/statements?method=GET&limit=1", lrs.base)).form(&form[..2]).send().await.unwrap();
+    let r = lrs
+        .client
+        .post(format!("{}/statements?method=GET&limit=1", lrs.base))
+        .form(&form[..2])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
 }
 
@@ -119,10 +174,16 @@ async fn cors_preflight_allows_browser_clients(lrs: &TestLrs) {
         .request(Method::OPTIONS, format!("{}/statements", lrs.base))
         .header("Origin", "https://portal.example.org")
         .header("Access-Control-Request-Method", "POST")
-        .header("Access-Control-Request-Headers", "authorization,content-type,x-experience-api-version")
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization,content-type,x-experience-api-version",
+        )
         .send()
         .await
         .unwrap();
     assert!(r.status().is_success());
-    assert_eq!(r.headers()["access-control-allow-origin"], "https://portal.example.org");
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://portal.example.org"
+    );
 }

@@ -24,11 +24,14 @@ CREATE INDEX statements_stored ON statements (stored, seq);
 CREATE INDEX statements_refs ON statements (refs) WHERE refs IS NOT NULL;
 CREATE INDEX statements_voids ON statements (voids) WHERE voids IS NOT NULL;
 
--- Dictionary of filter keys: (IndexKind code, value).
+-- Dictionary of filter keys: (IndexKind code, value). `postings` approximately counts the
+-- statements posted under the key (own postings, maintained after each commit); queries walk
+-- the key with the fewest.
 CREATE TABLE index_keys (
-    id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    kind  smallint NOT NULL,
-    value text NOT NULL,
+    id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind     smallint NOT NULL,
+    value    text NOT NULL,
+    postings bigint NOT NULL DEFAULT 0,
     UNIQUE (kind, value)
 );
 

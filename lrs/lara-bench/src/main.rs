@@ -11,7 +11,12 @@
 //!
 //! Statements are generated deterministically from a number, so `query` can ask for values that
 //! `seed` stored without any shared state.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,7 +31,11 @@ use serde_json::{Value, json};
 #[command(name = "lara-bench", about = "Benchmark an xAPI LRS over HTTP")]
 struct Cli {
     /// The LRS endpoint, e.g. http://127.0.0.1:8080/xapi
-    #[arg(long, env = "LRS_ENDPOINT", default_value = "http://127.0.0.1:8080/xapi")]
+    #[arg(
+        long,
+        env = "LRS_ENDPOINT",
+        default_value = "http://127.0.0.1:8080/xapi"
+    )]
     endpoint: String,
     /// Basic auth user (key).
     #[arg(long, env = "LRS_USER")]
@@ -124,7 +133,10 @@ impl Target {
     }
 
     fn activity_id(&self, n: u64) -> String {
-        format!("http://bench.example.org/activities/{}", n % self.activities)
+        format!(
+            "http://bench.example.org/activities/{}",
+            n % self.activities
+        )
     }
 
     fn statement(&self, n: u64) -> Value {
@@ -154,7 +166,10 @@ impl Target {
         let status = r.status();
         let text = r.bytes().await?;
         if !status.is_success() {
-            bail!("POST /statements returned {status}: {}", String::from_utf8_lossy(&text));
+            bail!(
+                "POST /statements returned {status}: {}",
+                String::from_utf8_lossy(&text)
+            );
         }
         Ok(start.elapsed())
     }
@@ -171,7 +186,10 @@ impl Target {
         let status = r.status();
         let body = r.bytes().await?;
         if !status.is_success() {
-            bail!("GET /statements?{query} returned {status}: {}", String::from_utf8_lossy(&body));
+            bail!(
+                "GET /statements?{query} returned {status}: {}",
+                String::from_utf8_lossy(&body)
+            );
         }
         let v: Value = serde_json::from_slice(&body)?;
         let n = v["statements"].as_array().map(Vec::len).unwrap_or(0);
@@ -183,7 +201,9 @@ fn enc(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -224,7 +244,11 @@ impl Report {
 }
 
 /// Runs `clients` loops of `op(n)` for `seconds`, collecting latencies.
-async fn timed<F, Fut>(clients: usize, seconds: u64, op: F) -> anyhow::Result<(Vec<Duration>, Duration)>
+async fn timed<F, Fut>(
+    clients: usize,
+    seconds: u64,
+    op: F,
+) -> anyhow::Result<(Vec<Duration>, Duration)>
 where
     F: Fn(u64) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = anyhow::Result<Duration>> + Send,
@@ -265,11 +289,23 @@ async fn post_single(t: Arc<Target>, clients: usize, seconds: u64) -> anyhow::Re
     })
     .await?;
     let statements = lat.len() as u64;
-    Report { name: format!("POST single ({clients} clients)"), latencies: lat, statements, elapsed, extra: String::new() }.print();
+    Report {
+        name: format!("POST single ({clients} clients)"),
+        latencies: lat,
+        statements,
+        elapsed,
+        extra: String::new(),
+    }
+    .print();
     Ok(())
 }
 
-async fn post_batch(t: Arc<Target>, batch: usize, clients: usize, seconds: u64) -> anyhow::Result<()> {
+async fn post_batch(
+    t: Arc<Target>,
+    batch: usize,
+    clients: usize,
+    seconds: u64,
+) -> anyhow::Result<()> {
     let tt = t.clone();
     let (lat, elapsed) = timed(clients, seconds, move |n| {
         let t = tt.clone();
@@ -287,17 +323,32 @@ async fn post_batch(t: Arc<Target>, batch: usize, clients: usize, seconds: u64) 
     })
     .await?;
     let statements = lat.len() as u64 * batch as u64;
-    Report { name: format!("POST batch of {batch} ({clients} clients)"), latencies: lat, statements, elapsed, extra: String::new() }
-        .print();
+    Report {
+        name: format!("POST batch of {batch} ({clients} clients)"),
+        latencies: lat,
+        statements,
+        elapsed,
+        extra: String::new(),
+    }
+    .print();
     Ok(())
 }
 
 fn uuid_for(run: u128, n: u64, kind: u8) -> String {
     let v = run ^ ((kind as u128) << 120) ^ (n as u128);
-    uuid::Builder::from_random_bytes(v.to_be_bytes()).into_uuid().to_string()
+    uuid::Builder::from_random_bytes(v.to_be_bytes())
+        .into_uuid()
+        .to_string()
 }
 
-async fn seed(t: Arc<Target>, total: u64, start: u64, batch: usize, clients: usize, report_every: u64) -> anyhow::Result<()> {
+async fn seed(
+    t: Arc<Target>,
+    total: u64,
+    start: u64,
+    batch: usize,
+    clients: usize,
+    report_every: u64,
+) -> anyhow::Result<()> {
     let mut done = start;
     println!("seeding from {start} to {total} statements");
     while done < total {
@@ -350,10 +401,18 @@ async fn query(t: Arc<Target>, clients: usize, seconds: u64) -> anyhow::Result<(
     type Q = fn(&Target, u64) -> String;
     let kinds: [(&str, Q); 3] = [
         ("GET verb+activity", |t, n| {
-            format!("verb={}&activity={}&limit=100", enc(VERBS[(n % 8) as usize]), enc(&t.activity_id(n % 50)))
+            format!(
+                "verb={}&activity={}&limit=100",
+                enc(VERBS[(n % 8) as usize]),
+                enc(&t.activity_id(n % 50))
+            )
         }),
-        ("GET agent", |t, n| format!("agent={}&limit=100", enc(&t.agent(n).to_string()))),
-        ("GET registration", |t, n| format!("registration={}&limit=100", t.registration(n))),
+        ("GET agent", |t, n| {
+            format!("agent={}&limit=100", enc(&t.agent(n).to_string()))
+        }),
+        ("GET registration", |t, n| {
+            format!("registration={}&limit=100", t.registration(n))
+        }),
     ];
     for (name, q) in kinds {
         let rows = Arc::new(AtomicU64::new(0));
@@ -372,8 +431,18 @@ async fn query(t: Arc<Target>, clients: usize, seconds: u64) -> anyhow::Result<(
         .await?;
         let requests = lat.len() as u64;
         let returned = rows.load(Ordering::Relaxed);
-        let extra = format!(", {:.1} statements/response", returned as f64 / requests.max(1) as f64);
-        Report { name: format!("{name} ({clients} clients)"), latencies: lat, statements: returned, elapsed, extra }.print();
+        let extra = format!(
+            ", {:.1} statements/response",
+            returned as f64 / requests.max(1) as f64
+        );
+        Report {
+            name: format!("{name} ({clients} clients)"),
+            latencies: lat,
+            statements: returned,
+            elapsed,
+            extra,
+        }
+        .print();
     }
     Ok(())
 }
@@ -385,7 +454,10 @@ async fn main() -> anyhow::Result<()> {
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", cli.user, cli.password))
     );
-    let client = reqwest::Client::builder().pool_max_idle_per_host(256).build().context("http client")?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()
+        .context("http client")?;
     let run = u128::from(std::process::id()) << 64 | chrono::Utc::now().timestamp_micros() as u128;
     let t = Arc::new(Target {
         client,
@@ -399,10 +471,18 @@ async fn main() -> anyhow::Result<()> {
     });
     match cli.scenario {
         Scenario::PostSingle { clients, seconds } => post_single(t, clients, seconds).await,
-        Scenario::PostBatch { batch, clients, seconds } => post_batch(t, batch, clients, seconds).await,
-        Scenario::Seed { total, start, batch, clients, report_every } => {
-            seed(t, total, start, batch, clients, report_every).await
-        }
+        Scenario::PostBatch {
+            batch,
+            clients,
+            seconds,
+        } => post_batch(t, batch, clients, seconds).await,
+        Scenario::Seed {
+            total,
+            start,
+            batch,
+            clients,
+            report_every,
+        } => seed(t, total, start, batch, clients, report_every).await,
         Scenario::Query { clients, seconds } => query(t, clients, seconds).await,
         Scenario::All { seconds } => {
             post_single(t.clone(), 32, seconds).await?;

@@ -52,6 +52,9 @@ mod tests {
     fn extensions_are_merged_by_key() {
         let old = json!({"extensions": {"http://x/a": 1}});
         let new = json!({"extensions": {"http://x/b": 2}});
-        assert_eq!(merge_definition(&old, &new), json!({"extensions": {"http://x/a": 1, "http://x/b": 2}}));
+        assert_eq!(
+            merge_definition(&old, &new),
+            json!({"extensions": {"http://x/a": 1, "http://x/b": 2}})
+        );
     }
 }

@@ -162,21 +162,35 @@ impl Credential {
         match access {
             Access::Admin => any(&[Admin]),
             Access::WriteStatements => any(&[All, StatementsWrite, Admin]),
-            Access::ReadStatements => any(&[All, AllRead, StatementsRead, StatementsReadMine, Admin]),
-            Access::ReadState | Access::WriteState => any(&[All, State, Admin])
-                || (access == Access::ReadState && any(&[AllRead])),
-            Access::ReadProfile | Access::WriteProfile => any(&[All, Profile, Admin])
-                || (access == Access::ReadProfile && any(&[AllRead])),
-            Access::ReadActivities | Access::ReadAgents => {
-                any(&[All, AllRead, Define, Profile, State, StatementsRead, StatementsReadMine, Admin])
+            Access::ReadStatements => {
+                any(&[All, AllRead, StatementsRead, StatementsReadMine, Admin])
             }
+            Access::ReadState | Access::WriteState => {
+                any(&[All, State, Admin]) || (access == Access::ReadState && any(&[AllRead]))
+            }
+            Access::ReadProfile | Access::WriteProfile => {
+                any(&[All, Profile, Admin]) || (access == Access::ReadProfile && any(&[AllRead]))
+            }
+            Access::ReadActivities | Access::ReadAgents => any(&[
+                All,
+                AllRead,
+                Define,
+                Profile,
+                State,
+                StatementsRead,
+                StatementsReadMine,
+                Admin,
+            ]),
         }
     }
 
     /// True when statement reads must be limited to statements this credential wrote.
     pub fn reads_only_own(&self) -> bool {
         use Scope::*;
-        self.has(StatementsReadMine) && ![All, AllRead, StatementsRead, Admin].iter().any(|s| self.has(*s))
+        self.has(StatementsReadMine)
+            && ![All, AllRead, StatementsRead, Admin]
+                .iter()
+                .any(|s| self.has(*s))
     }
 }
 

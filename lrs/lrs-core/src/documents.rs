@@ -61,6 +61,9 @@ pub enum BlindWrite {
     Allow,
     /// 409 Conflict: the client must say which version it overwrites.
     Conflict,
+    /// As `Conflict`, and a PUT without preconditions is refused even when there is no
+    /// document yet (the xAPI 1.0.3 profile resources: the conformance suite expects 400).
+    RequirePreconditions,
 }
 
 /// The entity tag of a document body: hex SHA-1, as the xAPI conformance suite expects.
@@ -69,7 +72,12 @@ pub fn etag_of(content: &[u8]) -> String {
 }
 
 pub fn new_document(content_type: &str, content: Vec<u8>, now: DateTime<Utc>) -> Document {
-    Document { content_type: content_type.to_owned(), etag: etag_of(&content), content, updated: now }
+    Document {
+        content_type: content_type.to_owned(),
+        etag: etag_of(&content),
+        content,
+        updated: now,
+    }
 }
 
 /// Is this content type JSON (`application/json`, with or without parameters)?
@@ -105,13 +113,22 @@ pub async fn put(
     for _ in 0..MAX_RETRIES {
         let current = store.get_document(key).await?;
         pre.check(current.as_ref())?;
-        if pre.is_empty() && current.is_some() && blind == BlindWrite::Conflict {
+        if pre.is_empty() && current.is_none() && blind == BlindWrite::RequirePreconditions {
+            return Err(LrsError::invalid(
+                "If-None-Match",
+                "a PUT to a profile needs If-Match or If-None-Match: send If-None-Match: * to create the document",
+            ));
+        }
+        if pre.is_empty() && current.is_some() && blind != BlindWrite::Allow {
             return Err(LrsError::Conflict(
                 "the document exists: send If-Match with its ETag to overwrite it, or If-None-Match: * to create only"
                     .into(),
             ));
         }
-        if store.swap_document(key, &expected_of(current.as_ref()), Some(&doc)).await? {
+        if store
+            .swap_document(key, &expected_of(current.as_ref()), Some(&doc))
+            .await?
+        {
             return Ok(());
         }
         if !pre.is_empty() {
@@ -136,7 +153,10 @@ pub async fn post(
             None => doc.clone(),
             Some(existing) => merge(existing, &doc, now)?,
         };
-        if store.swap_document(key, &expected_of(current.as_ref()), Some(&next)).await? {
+        if store
+            .swap_document(key, &expected_of(current.as_ref()), Some(&next))
+            .await?
+        {
             return Ok(());
         }
         if !pre.is_empty() {
@@ -146,7 +166,11 @@ pub async fn post(
     Err(lost_race())
 }
 
-fn merge(existing: &Document, incoming: &Document, now: DateTime<Utc>) -> Result<Document, LrsError> {
+fn merge(
+    existing: &Document,
+    incoming: &Document,
+    now: DateTime<Utc>,
+) -> Result<Document, LrsError> {
     if !is_json(&existing.content_type) || !is_json(&incoming.content_type) {
         return Err(LrsError::invalid(
             "Content-Type",
@@ -155,10 +179,14 @@ fn merge(existing: &Document, incoming: &Document, now: DateTime<Utc>) -> Result
     }
     let old: Value = serde_json::from_slice(&existing.content)
         .map_err(|_| LrsError::invalid("document", "the stored document is not a JSON object"))?;
-    let new: Value = serde_json::from_slice(&incoming.content)
-        .map_err(|e| LrsError::invalid("document", format!("the posted document is not JSON: {e}")))?;
+    let new: Value = serde_json::from_slice(&incoming.content).map_err(|e| {
+        LrsError::invalid("document", format!("the posted document is not JSON: {e}"))
+    })?;
     let (Value::Object(mut merged), Value::Object(add)) = (old, new) else {
-        return Err(LrsError::invalid("document", "POST merges JSON objects only"));
+        return Err(LrsError::invalid(
+            "document",
+            "POST merges JSON objects only",
+        ));
     };
     for (k, v) in add {
         merged.insert(k, v);
@@ -169,14 +197,21 @@ fn merge(existing: &Document, incoming: &Document, now: DateTime<Utc>) -> Result
 }
 
 /// DELETE one document. Deleting a missing document succeeds (unless `If-Match` demands one).
-pub async fn delete(store: &dyn DocumentStore, key: &DocumentKey, pre: &Preconditions) -> Result<(), LrsError> {
+pub async fn delete(
+    store: &dyn DocumentStore,
+    key: &DocumentKey,
+    pre: &Preconditions,
+) -> Result<(), LrsError> {
     for _ in 0..MAX_RETRIES {
         let current = store.get_document(key).await?;
         pre.check(current.as_ref())?;
         if current.is_none() {
             return Ok(());
         }
-        if store.swap_document(key, &expected_of(current.as_ref()), None).await? {
+        if store
+            .swap_document(key, &expected_of(current.as_ref()), None)
+            .await?
+        {
             return Ok(());
         }
         if !pre.is_empty() {

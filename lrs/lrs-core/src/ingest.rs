@@ -42,7 +42,13 @@ pub fn prepare_batch(
     ctx: &WriteContext,
 ) -> Result<(Vec<PreparedStatement>, Vec<AttachmentData>), LrsError> {
     let single = statements.len() == 1;
-    let prefix = |i: usize| if single { "statement".to_owned() } else { format!("statement[{i}]") };
+    let prefix = |i: usize| {
+        if single {
+            "statement".to_owned()
+        } else {
+            format!("statement[{i}]")
+        }
+    };
 
     let mut problems: Vec<Problem> = Vec::new();
     for (i, s) in statements.iter().enumerate() {
@@ -84,17 +90,31 @@ fn check_parts(
         if !actual.eq_ignore_ascii_case(part.declared_sha2.trim()) {
             return Err(LrsError::invalid(
                 format!("attachment part {}", n + 1),
-                format!("X-Experience-API-Hash {} does not match the SHA-256 of the part ({actual})", part.declared_sha2),
+                format!(
+                    "X-Experience-API-Hash {} does not match the SHA-256 of the part ({actual})",
+                    part.declared_sha2
+                ),
             ));
         }
-        parts.insert(actual.clone(), AttachmentData { sha2: actual, content_type: part.content_type, data: part.data });
+        parts.insert(
+            actual.clone(),
+            AttachmentData {
+                sha2: actual,
+                content_type: part.content_type,
+                data: part.data,
+            },
+        );
     }
 
     let mut declared: HashSet<String> = HashSet::new();
     let mut problems = Vec::new();
     for (i, s) in statements.iter().enumerate() {
         for (j, a) in attachment_list(s).iter().enumerate() {
-            let sha2 = a.get("sha2").and_then(Value::as_str).unwrap_or_default().to_ascii_lowercase();
+            let sha2 = a
+                .get("sha2")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_ascii_lowercase();
             declared.insert(sha2.clone());
             let has_url = a.get("fileUrl").is_some();
             if !has_url && !parts.contains_key(&sha2) {
@@ -120,7 +140,10 @@ fn check_parts(
 }
 
 fn attachment_list(s: &Value) -> &[Value] {
-    s.get("attachments").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
+    s.get("attachments")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 fn prepare_one(
@@ -134,7 +157,8 @@ fn prepare_one(
     verify_signatures(received, prefix, parts)?;
 
     let id = match obj.get("id").and_then(Value::as_str) {
-        Some(s) => Uuid::parse_str(s).map_err(|_| LrsError::invalid(format!("{prefix}.id"), "must be a UUID"))?,
+        Some(s) => Uuid::parse_str(s)
+            .map_err(|_| LrsError::invalid(format!("{prefix}.id"), "must be a UUID"))?,
         None => Uuid::new_v4(),
     };
     let comparison_hash = compare::comparison_hash(received);
@@ -145,18 +169,27 @@ fn prepare_one(
             let t = time::parse_timestamp(ts, ctx.version)
                 .map_err(|m| LrsError::invalid(format!("{prefix}.timestamp"), m))?;
             if ctx.version == XapiVersion::V2_0_0 {
-                obj.insert("timestamp".into(), Value::String(t.to_rfc3339_opts(SecondsFormat::AutoSi, true)));
+                obj.insert(
+                    "timestamp".into(),
+                    Value::String(t.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+                );
             }
             t
         }
         None => {
-            obj.insert("timestamp".into(), Value::String(time::format_timestamp(stored)));
+            obj.insert(
+                "timestamp".into(),
+                Value::String(time::format_timestamp(stored)),
+            );
             stored
         }
     };
     normalize_context_activities(&mut obj);
     obj.insert("id".into(), Value::String(id.to_string()));
-    obj.insert("stored".into(), Value::String(time::format_timestamp(stored)));
+    obj.insert(
+        "stored".into(),
+        Value::String(time::format_timestamp(stored)),
+    );
     obj.insert("authority".into(), ctx.authority.clone());
     if !obj.contains_key("version") {
         let v = match ctx.version {
@@ -167,7 +200,11 @@ fn prepare_one(
     }
     let json = Value::Object(obj);
 
-    let verb_id = json.pointer("/verb/id").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let verb_id = json
+        .pointer("/verb/id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let object = json.get("object");
     let references = object
         .filter(|o| o.get("objectType").and_then(Value::as_str) == Some("StatementRef"))
@@ -179,14 +216,26 @@ fn prepare_one(
     let mut index = BTreeSet::new();
     let mut activities = Vec::new();
     collect_index(&json, true, &mut index, &mut activities);
-    index.insert(IndexKey { kind: IndexKind::Verb, value: verb_id.clone() });
-    if let Some(reg) = json.pointer("/context/registration").and_then(Value::as_str) {
+    index.insert(IndexKey {
+        kind: IndexKind::Verb,
+        value: verb_id.clone(),
+    });
+    if let Some(reg) = json
+        .pointer("/context/registration")
+        .and_then(Value::as_str)
+    {
         if let Ok(u) = Uuid::parse_str(reg) {
-            index.insert(IndexKey { kind: IndexKind::Registration, value: u.to_string() });
+            index.insert(IndexKey {
+                kind: IndexKind::Registration,
+                value: u.to_string(),
+            });
         }
     }
     if let Some(k) = json.get("authority").and_then(ifi::ifi_key) {
-        index.insert(IndexKey { kind: IndexKind::AgentRelated, value: k });
+        index.insert(IndexKey {
+            kind: IndexKind::AgentRelated,
+            value: k,
+        });
     }
 
     let attachment_hashes = attachment_list(&json)
@@ -214,8 +263,17 @@ fn prepare_one(
 /// xAPI lets a client send a single context activity as an object; the LRS returns every
 /// context activity list as an array.
 fn normalize_context_activities(statement: &mut Map<String, Value>) {
-    let Some(Value::Object(ctx)) = statement.get_mut("context") else { return };
-    let Some(Value::Object(lists)) = ctx.get_mut("contextActivities") else { return };
+    if let Some(Value::Object(sub)) = statement.get_mut("object") {
+        if sub.get("objectType").and_then(Value::as_str) == Some("SubStatement") {
+            normalize_context_activities(sub);
+        }
+    }
+    let Some(Value::Object(ctx)) = statement.get_mut("context") else {
+        return;
+    };
+    let Some(Value::Object(lists)) = ctx.get_mut("contextActivities") else {
+        return;
+    };
     for list in lists.values_mut() {
         if list.is_object() {
             let single = list.take();
@@ -234,11 +292,21 @@ fn verify_signatures(
             continue;
         }
         let path = format!("{prefix}.attachments[{j}]");
-        let sha2 = a.get("sha2").and_then(Value::as_str).unwrap_or_default().to_ascii_lowercase();
+        let sha2 = a
+            .get("sha2")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         let Some(part) = parts.get(&sha2) else {
-            return Err(LrsError::invalid(path, "a signature attachment must be sent as a part, not by fileUrl"));
+            return Err(LrsError::invalid(
+                path,
+                "a signature attachment must be sent as a part, not by fileUrl",
+            ));
         };
-        let ct = a.get("contentType").and_then(Value::as_str).unwrap_or_default();
+        let ct = a
+            .get("contentType")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         if ct != "application/octet-stream" {
             return Err(LrsError::invalid(
                 format!("{path}.contentType"),
@@ -252,12 +320,21 @@ fn verify_signatures(
 }
 
 /// Walks a statement (or sub-statement) and records agents and activities.
-fn collect_index(s: &Value, top: bool, index: &mut BTreeSet<IndexKey>, activities: &mut Vec<(String, Value)>) {
+fn collect_index(
+    s: &Value,
+    top: bool,
+    index: &mut BTreeSet<IndexKey>,
+    activities: &mut Vec<(String, Value)>,
+) {
     if let Some(actor) = s.get("actor") {
         add_agent(actor, top, index);
     }
     if let Some(object) = s.get("object") {
-        match object.get("objectType").and_then(Value::as_str).unwrap_or("Activity") {
+        match object
+            .get("objectType")
+            .and_then(Value::as_str)
+            .unwrap_or("Activity")
+        {
             "Agent" | "Group" => add_agent(object, top, index),
             "SubStatement" => collect_index(object, false, index, activities),
             "StatementRef" => {}
@@ -284,7 +361,12 @@ fn collect_index(s: &Value, top: bool, index: &mut BTreeSet<IndexKey>, activitie
             }
         }
         for (key, field) in [("contextAgents", "agent"), ("contextGroups", "group")] {
-            for entry in ctx.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]) {
+            for entry in ctx
+                .get(key)
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+            {
                 if let Some(a) = entry.get(field) {
                     add_agent(a, false, index);
                 }
@@ -296,23 +378,50 @@ fn collect_index(s: &Value, top: bool, index: &mut BTreeSet<IndexKey>, activitie
 fn add_agent(agent: &Value, direct: bool, index: &mut BTreeSet<IndexKey>) {
     if let Some(k) = ifi::ifi_key(agent) {
         if direct {
-            index.insert(IndexKey { kind: IndexKind::Agent, value: k.clone() });
+            index.insert(IndexKey {
+                kind: IndexKind::Agent,
+                value: k.clone(),
+            });
         }
-        index.insert(IndexKey { kind: IndexKind::AgentRelated, value: k });
+        index.insert(IndexKey {
+            kind: IndexKind::AgentRelated,
+            value: k,
+        });
     }
-    for m in agent.get("member").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]) {
+    for m in agent
+        .get("member")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+    {
         if let Some(k) = ifi::ifi_key(m) {
-            index.insert(IndexKey { kind: IndexKind::AgentRelated, value: k });
+            index.insert(IndexKey {
+                kind: IndexKind::AgentRelated,
+                value: k,
+            });
         }
     }
 }
 
-fn add_activity(activity: &Value, direct: bool, index: &mut BTreeSet<IndexKey>, activities: &mut Vec<(String, Value)>) {
-    let Some(id) = activity.get("id").and_then(Value::as_str) else { return };
+fn add_activity(
+    activity: &Value,
+    direct: bool,
+    index: &mut BTreeSet<IndexKey>,
+    activities: &mut Vec<(String, Value)>,
+) {
+    let Some(id) = activity.get("id").and_then(Value::as_str) else {
+        return;
+    };
     if direct {
-        index.insert(IndexKey { kind: IndexKind::Activity, value: id.to_owned() });
+        index.insert(IndexKey {
+            kind: IndexKind::Activity,
+            value: id.to_owned(),
+        });
     }
-    index.insert(IndexKey { kind: IndexKind::ActivityRelated, value: id.to_owned() });
+    index.insert(IndexKey {
+        kind: IndexKind::ActivityRelated,
+        value: id.to_owned(),
+    });
     if let Some(def) = activity.get("definition") {
         activities.push((id.to_owned(), def.clone()));
     }

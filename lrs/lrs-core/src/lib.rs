@@ -13,7 +13,15 @@
 //! - [`service`]: [`service::Lrs`], the façade the HTTP layer calls.
 //!
 //! Nothing here knows HTTP status codes or SQL; errors are domain words ([`error::LrsError`]).
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
 
 pub mod activities;
 pub mod auth;

@@ -33,7 +33,12 @@ pub enum Format {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StatementRequest {
     /// `statementId` (voided = false) or `voidedStatementId` (voided = true).
-    Single { id: Uuid, voided: bool, format: Format, attachments: bool },
+    Single {
+        id: Uuid,
+        voided: bool,
+        format: Format,
+        attachments: bool,
+    },
     Query(StatementQuery),
 }
 
@@ -64,29 +69,48 @@ const QUERY_PARAMS: [&str; 13] = [
 ];
 
 /// Parses the query parameters of GET /statements (duplicates already rejected by the caller).
-pub fn parse(params: &BTreeMap<String, String>, version: XapiVersion) -> Result<StatementRequest, LrsError> {
+pub fn parse(
+    params: &BTreeMap<String, String>,
+    version: XapiVersion,
+) -> Result<StatementRequest, LrsError> {
     for k in params.keys() {
         if !SINGLE_PARAMS.contains(&k.as_str()) && !QUERY_PARAMS.contains(&k.as_str()) {
-            return Err(LrsError::invalid(k.clone(), "is not a parameter of the statements resource"));
+            return Err(LrsError::invalid(
+                k.clone(),
+                "is not a parameter of the statements resource",
+            ));
         }
     }
     let format = parse_format(params.get("format"))?;
     let attachments = parse_bool(params, "attachments")?.unwrap_or(false);
 
-    let single = SINGLE_PARAMS.iter().find_map(|k| params.get(*k).map(|v| (*k, v)));
+    let single = SINGLE_PARAMS
+        .iter()
+        .find_map(|k| params.get(*k).map(|v| (*k, v)));
     if let Some((name, value)) = single {
-        if let Some(other) = params.keys().find(|k| !matches!(k.as_str(), "format" | "attachments") && *k != name) {
+        if let Some(other) = params
+            .keys()
+            .find(|k| !matches!(k.as_str(), "format" | "attachments") && *k != name)
+        {
             return Err(LrsError::invalid(
                 other.clone(),
                 format!("cannot be combined with {name} (only format and attachments can)"),
             ));
         }
         let id = Uuid::parse_str(value).map_err(|_| LrsError::invalid(name, "must be a UUID"))?;
-        return Ok(StatementRequest::Single { id, voided: name == "voidedStatementId", format, attachments });
+        return Ok(StatementRequest::Single {
+            id,
+            voided: name == "voidedStatementId",
+            format,
+            attachments,
+        });
     }
     if let Some(token) = params.get("more") {
         if params.len() > 1 {
-            return Err(LrsError::invalid("more", "a more token carries the whole query; send it alone"));
+            return Err(LrsError::invalid(
+                "more",
+                "a more token carries the whole query; send it alone",
+            ));
         }
         return decode_cursor(token, version);
     }
@@ -103,39 +127,63 @@ fn parse_query(
     let related_activities = parse_bool(&params, "related_activities")?.unwrap_or(false);
     let mut keys = Vec::new();
     if let Some(a) = params.get("agent") {
-        let v: Value = serde_json::from_str(a).map_err(|e| LrsError::invalid("agent", format!("is not JSON: {e}")))?;
+        let v: Value = serde_json::from_str(a)
+            .map_err(|e| LrsError::invalid("agent", format!("is not JSON: {e}")))?;
         let problems = validate::validate_agent_param(&v, version, true);
         if !problems.is_empty() {
             return Err(LrsError::Invalid(
                 problems
                     .into_iter()
                     .map(|p| {
-                        let path = if p.path.is_empty() { "agent".to_owned() } else { format!("agent.{}", p.path) };
+                        let path = if p.path.is_empty() {
+                            "agent".to_owned()
+                        } else {
+                            format!("agent.{}", p.path)
+                        };
                         xapi_model::Problem::new(path, p.message)
                     })
                     .collect(),
             ));
         }
-        let key = ifi::ifi_key(&v).ok_or_else(|| LrsError::invalid("agent", "must identify an Agent or Group"))?;
-        let kind = if related_agents { IndexKind::AgentRelated } else { IndexKind::Agent };
+        let key = ifi::ifi_key(&v)
+            .ok_or_else(|| LrsError::invalid("agent", "must identify an Agent or Group"))?;
+        let kind = if related_agents {
+            IndexKind::AgentRelated
+        } else {
+            IndexKind::Agent
+        };
         keys.push(IndexKey { kind, value: key });
     }
     if let Some(v) = params.get("verb") {
         if !validate::is_iri(v) {
             return Err(LrsError::invalid("verb", "must be an IRI"));
         }
-        keys.push(IndexKey { kind: IndexKind::Verb, value: v.clone() });
+        keys.push(IndexKey {
+            kind: IndexKind::Verb,
+            value: v.clone(),
+        });
     }
     if let Some(a) = params.get("activity") {
         if !validate::is_iri(a) {
             return Err(LrsError::invalid("activity", "must be an IRI"));
         }
-        let kind = if related_activities { IndexKind::ActivityRelated } else { IndexKind::Activity };
-        keys.push(IndexKey { kind, value: a.clone() });
+        let kind = if related_activities {
+            IndexKind::ActivityRelated
+        } else {
+            IndexKind::Activity
+        };
+        keys.push(IndexKey {
+            kind,
+            value: a.clone(),
+        });
     }
     if let Some(r) = params.get("registration") {
-        let u = Uuid::parse_str(r).map_err(|_| LrsError::invalid("registration", "must be a UUID"))?;
-        keys.push(IndexKey { kind: IndexKind::Registration, value: u.to_string() });
+        let u =
+            Uuid::parse_str(r).map_err(|_| LrsError::invalid("registration", "must be a UUID"))?;
+        keys.push(IndexKey {
+            kind: IndexKind::Registration,
+            value: u.to_string(),
+        });
     }
     let since = parse_time(&params, "since", version)?;
     let until = parse_time(&params, "until", version)?;
@@ -151,7 +199,15 @@ fn parse_query(
     let format = parse_format(params.get("format"))?;
     let attachments = parse_bool(&params, "attachments")?.unwrap_or(false);
     Ok(StatementQuery {
-        filter: StatementFilter { keys, since, until, ascending, after_seq, max_seq, limit },
+        filter: StatementFilter {
+            keys,
+            since,
+            until,
+            ascending,
+            after_seq,
+            max_seq,
+            limit,
+        },
         format,
         attachments,
         params,
@@ -163,7 +219,10 @@ fn parse_format(v: Option<&String>) -> Result<Format, LrsError> {
         None | Some("exact") => Ok(Format::Exact),
         Some("ids") => Ok(Format::Ids),
         Some("canonical") => Ok(Format::Canonical),
-        Some(_) => Err(LrsError::invalid("format", "must be ids, exact or canonical")),
+        Some(_) => Err(LrsError::invalid(
+            "format",
+            "must be ids, exact or canonical",
+        )),
     }
 }
 
@@ -196,14 +255,20 @@ struct Cursor {
 
 /// The `more` token continuing `query` after the row with `last_seq`.
 pub fn encode_cursor(query: &StatementQuery, last_seq: i64, max_seq: i64) -> String {
-    let c = Cursor { p: query.params.clone(), a: last_seq, m: max_seq };
+    let c = Cursor {
+        p: query.params.clone(),
+        a: last_seq,
+        m: max_seq,
+    };
     let json = serde_json::to_vec(&c).unwrap_or_default();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
 }
 
 fn decode_cursor(token: &str, version: XapiVersion) -> Result<StatementRequest, LrsError> {
     let bad = || LrsError::invalid("more", "is not a more token issued by this LRS");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .map_err(|_| bad())?;
     let c: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
     if c.p.contains_key("more") {
         return Err(bad());
@@ -216,16 +281,33 @@ mod tests {
     use super::*;
 
     fn params(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn statement_id_cannot_be_combined_with_filters() {
         let id = Uuid::new_v4().to_string();
-        let err = parse(&params(&[("statementId", &id), ("verb", "http://v")]), XapiVersion::V1_0_3);
+        let err = parse(
+            &params(&[("statementId", &id), ("verb", "http://v")]),
+            XapiVersion::V1_0_3,
+        );
         assert!(matches!(err, Err(LrsError::Invalid(_))));
-        let ok = parse(&params(&[("statementId", &id), ("format", "ids")]), XapiVersion::V1_0_3).unwrap();
-        assert!(matches!(ok, StatementRequest::Single { voided: false, format: Format::Ids, .. }));
+        let ok = parse(
+            &params(&[("statementId", &id), ("format", "ids")]),
+            XapiVersion::V1_0_3,
+        )
+        .unwrap();
+        assert!(matches!(
+            ok,
+            StatementRequest::Single {
+                voided: false,
+                format: Format::Ids,
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -235,7 +317,9 @@ mod tests {
 
     #[test]
     fn limit_zero_means_server_maximum() {
-        let StatementRequest::Query(q) = parse(&params(&[("limit", "0")]), XapiVersion::V1_0_3).unwrap() else {
+        let StatementRequest::Query(q) =
+            parse(&params(&[("limit", "0")]), XapiVersion::V1_0_3).unwrap()
+        else {
             panic!("expected a query")
         };
         assert_eq!(q.filter.limit, MAX_LIMIT);
@@ -243,13 +327,17 @@ mod tests {
 
     #[test]
     fn cursor_round_trips() {
-        let StatementRequest::Query(q) =
-            parse(&params(&[("verb", "http://example.com/v"), ("limit", "2")]), XapiVersion::V1_0_3).unwrap()
-        else {
+        let StatementRequest::Query(q) = parse(
+            &params(&[("verb", "http://example.com/v"), ("limit", "2")]),
+            XapiVersion::V1_0_3,
+        )
+        .unwrap() else {
             panic!("expected a query")
         };
         let token = encode_cursor(&q, 42, 99);
-        let StatementRequest::Query(next) = parse(&params(&[("more", &token)]), XapiVersion::V1_0_3).unwrap() else {
+        let StatementRequest::Query(next) =
+            parse(&params(&[("more", &token)]), XapiVersion::V1_0_3).unwrap()
+        else {
             panic!("expected a query")
         };
         assert_eq!(next.filter.after_seq, Some(42));

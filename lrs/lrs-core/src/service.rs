@@ -15,8 +15,8 @@ use crate::error::LrsError;
 use crate::ingest::{self, IncomingAttachment, WriteContext};
 use crate::query::{self, Format, StatementQuery, StatementRequest};
 use crate::store::{
-    AttachmentData, Document, DocumentKey, DocumentScope, IndexKey, IndexKind, InsertOutcome, Store,
-    StoredStatement,
+    AttachmentData, Document, DocumentKey, DocumentScope, IndexKey, IndexKind, InsertOutcome,
+    Store, StoredStatement,
 };
 
 /// Why a request is not authenticated.
@@ -71,7 +71,9 @@ impl Lrs {
                     Err(LrsError::Unauthorized(AuthError::Revoked.to_string()))
                 }
             }
-            _ => Err(LrsError::Unauthorized(AuthError::BadCredentials.to_string())),
+            _ => Err(LrsError::Unauthorized(
+                AuthError::BadCredentials.to_string(),
+            )),
         }
     }
 
@@ -79,11 +81,17 @@ impl Lrs {
         if cred.allows(access) {
             Ok(())
         } else {
-            Err(LrsError::Forbidden(format!("the credential's scopes do not allow {access:?}")))
+            Err(LrsError::Forbidden(format!(
+                "the credential's scopes do not allow {access:?}"
+            )))
         }
     }
 
-    pub async fn create_credential(&self, name: &str, scopes: Vec<Scope>) -> Result<NewCredential, LrsError> {
+    pub async fn create_credential(
+        &self,
+        name: &str,
+        scopes: Vec<Scope>,
+    ) -> Result<NewCredential, LrsError> {
         let new = Credential::generate(name, scopes, Utc::now());
         self.store.create_credential(&new.credential).await?;
         Ok(new)
@@ -106,7 +114,10 @@ impl Lrs {
         }
         if let Some(id) = put_id {
             let [statement] = statements.as_mut_slice() else {
-                return Err(LrsError::invalid("statement", "PUT takes exactly one statement"));
+                return Err(LrsError::invalid(
+                    "statement",
+                    "PUT takes exactly one statement",
+                ));
             };
             match statement.get("id") {
                 None => {
@@ -116,21 +127,35 @@ impl Lrs {
                 }
                 Some(Value::String(s)) if Uuid::parse_str(s).ok() == Some(id) => {}
                 Some(_) => {
-                    return Err(LrsError::invalid("statement.id", "differs from the statementId parameter"));
+                    return Err(LrsError::invalid(
+                        "statement.id",
+                        "differs from the statementId parameter",
+                    ));
                 }
             }
         }
-        let ctx = WriteContext { version, authority: cred.authority.clone(), now: Utc::now() };
+        let ctx = WriteContext {
+            version,
+            authority: cred.authority.clone(),
+            now: Utc::now(),
+        };
         let (prepared, data) = ingest::prepare_batch(&statements, attachments, &ctx)?;
         let ids: Vec<Uuid> = prepared.iter().map(|p| p.id).collect();
-        let outcomes = self.store.insert_statements(prepared, data).await.map_err(|e| match e {
-            crate::StoreError::Conflict(id) => {
-                LrsError::Conflict(format!("statement {id} already exists with different content"))
-            }
-            other => other.into(),
-        })?;
+        let outcomes = self
+            .store
+            .insert_statements(prepared, data)
+            .await
+            .map_err(|e| match e {
+                crate::StoreError::Conflict(id) => LrsError::Conflict(format!(
+                    "statement {id} already exists with different content"
+                )),
+                other => other.into(),
+            })?;
         tracing::debug!(
-            inserted = outcomes.iter().filter(|o| **o == InsertOutcome::Inserted).count(),
+            inserted = outcomes
+                .iter()
+                .filter(|o| **o == InsertOutcome::Inserted)
+                .count(),
             total = outcomes.len(),
             "stored statements"
         );
@@ -146,14 +171,23 @@ impl Lrs {
         attachments: bool,
         languages: &[String],
     ) -> Result<Option<SingleStatement>, LrsError> {
-        let Some(s) = self.store.get_statement(id).await? else { return Ok(None) };
+        let Some(s) = self.store.get_statement(id).await? else {
+            return Ok(None);
+        };
         if s.voided != voided || !self.may_read(cred, &s)? {
             return Ok(None);
         }
         let json = self.render(&s, format, languages).await?;
-        let attachments =
-            if attachments { self.store.get_attachments(&s.attachment_hashes).await? } else { Vec::new() };
-        Ok(Some(SingleStatement { json, stored: s.stored, attachments }))
+        let attachments = if attachments {
+            self.store.get_attachments(&s.attachment_hashes).await?
+        } else {
+            Vec::new()
+        };
+        Ok(Some(SingleStatement {
+            json,
+            stored: s.stored,
+            attachments,
+        }))
     }
 
     pub fn parse_statement_request(
@@ -173,7 +207,10 @@ impl Lrs {
         if cred.reads_only_own() {
             if let Some(k) = ifi::ifi_key(&cred.authority) {
                 q.filter.keys.retain(|k| k.kind != IndexKind::AgentRelated);
-                q.filter.keys.push(IndexKey { kind: IndexKind::AgentRelated, value: k });
+                q.filter.keys.push(IndexKey {
+                    kind: IndexKind::AgentRelated,
+                    value: k,
+                });
             }
         }
         let max_seq = match q.filter.max_seq {
@@ -187,7 +224,8 @@ impl Lrs {
         let mut rows = self.store.query_statements(&filter).await?;
         let more = if rows.len() > limit as usize {
             rows.truncate(limit as usize);
-            rows.last().map(|last| query::encode_cursor(&q, last.seq, max_seq))
+            rows.last()
+                .map(|last| query::encode_cursor(&q, last.seq, max_seq))
         } else {
             None
         };
@@ -201,23 +239,38 @@ impl Lrs {
         }
         hashes.sort();
         hashes.dedup();
-        let attachments = if hashes.is_empty() { Vec::new() } else { self.store.get_attachments(&hashes).await? };
-        Ok(StatementPage { statements, more, attachments })
+        let attachments = if hashes.is_empty() {
+            Vec::new()
+        } else {
+            self.store.get_attachments(&hashes).await?
+        };
+        Ok(StatementPage {
+            statements,
+            more,
+            attachments,
+        })
     }
 
     fn may_read(&self, cred: &Credential, s: &StoredStatement) -> Result<bool, LrsError> {
         if !cred.reads_only_own() {
             return Ok(true);
         }
-        let v: Value = serde_json::from_str(&s.json).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+        let v: Value =
+            serde_json::from_str(&s.json).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
         Ok(v.get("authority").and_then(ifi::ifi_key) == ifi::ifi_key(&cred.authority))
     }
 
-    async fn render(&self, s: &StoredStatement, format: Format, languages: &[String]) -> Result<String, LrsError> {
+    async fn render(
+        &self,
+        s: &StoredStatement,
+        format: Format,
+        languages: &[String],
+    ) -> Result<String, LrsError> {
         if format == Format::Exact {
             return Ok(s.json.clone());
         }
-        let v: Value = serde_json::from_str(&s.json).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+        let v: Value =
+            serde_json::from_str(&s.json).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
         let out = match format {
             Format::Ids => format::to_ids(&v),
             Format::Canonical => {
@@ -298,6 +351,7 @@ impl Lrs {
     ) -> Result<(), LrsError> {
         let blind = match (key, version) {
             (DocumentKey::State { .. }, XapiVersion::V1_0_3) => BlindWrite::Allow,
+            (_, XapiVersion::V1_0_3) => BlindWrite::RequirePreconditions,
             _ => BlindWrite::Conflict,
         };
         let doc = documents::new_document(content_type, content, Utc::now());
@@ -316,14 +370,21 @@ impl Lrs {
             let v: Value = serde_json::from_slice(&content)
                 .map_err(|e| LrsError::invalid("document", format!("is not valid JSON: {e}")))?;
             if !v.is_object() {
-                return Err(LrsError::invalid("document", "a JSON document sent by POST must be an object"));
+                return Err(LrsError::invalid(
+                    "document",
+                    "a JSON document sent by POST must be an object",
+                ));
             }
         }
         let doc = documents::new_document(content_type, content, now);
         documents::post(self.store.as_ref(), key, doc, pre, now).await
     }
 
-    pub async fn delete_document(&self, key: &DocumentKey, pre: &Preconditions) -> Result<(), LrsError> {
+    pub async fn delete_document(
+        &self,
+        key: &DocumentKey,
+        pre: &Preconditions,
+    ) -> Result<(), LrsError> {
         documents::delete(self.store.as_ref(), key, pre).await
     }
 
@@ -335,7 +396,10 @@ impl Lrs {
 fn collect_activity_ids(v: &Value, out: &mut Vec<String>) {
     match v {
         Value::Object(o) => {
-            let is_activity = o.get("objectType").and_then(Value::as_str).is_none_or(|t| t == "Activity")
+            let is_activity = o
+                .get("objectType")
+                .and_then(Value::as_str)
+                .is_none_or(|t| t == "Activity")
                 && o.get("id").and_then(Value::as_str).is_some()
                 && !o.contains_key("actor")
                 && !o.contains_key("mbox");
@@ -359,7 +423,10 @@ fn replace_definitions(v: &mut Value, defs: &BTreeMap<String, Value>) {
     match v {
         Value::Object(o) => {
             let id = o.get("id").and_then(Value::as_str).map(str::to_owned);
-            let is_activity = o.get("objectType").and_then(Value::as_str).is_none_or(|t| t == "Activity")
+            let is_activity = o
+                .get("objectType")
+                .and_then(Value::as_str)
+                .is_none_or(|t| t == "Activity")
                 && !o.contains_key("actor")
                 && !o.contains_key("mbox");
             if let (true, Some(id)) = (is_activity, id) {

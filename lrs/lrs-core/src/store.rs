@@ -165,7 +165,10 @@ pub trait StatementStore: Send + Sync {
 
     /// Non-voided statements matching the filter, in `seq` order (descending unless
     /// `ascending`), at most `limit`.
-    async fn query_statements(&self, filter: &StatementFilter) -> Result<Vec<StoredStatement>, StoreError>;
+    async fn query_statements(
+        &self,
+        filter: &StatementFilter,
+    ) -> Result<Vec<StoredStatement>, StoreError>;
 
     /// The largest `seq` stored, 0 for an empty store.
     async fn max_seq(&self) -> Result<i64, StoreError>;
@@ -180,18 +183,37 @@ pub trait StatementStore: Send + Sync {
 /// Which document resource and which document.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DocumentKey {
-    State { activity_id: String, agent: String, registration: Option<Uuid>, state_id: String },
-    ActivityProfile { activity_id: String, profile_id: String },
-    AgentProfile { agent: String, profile_id: String },
+    State {
+        activity_id: String,
+        agent: String,
+        registration: Option<Uuid>,
+        state_id: String,
+    },
+    ActivityProfile {
+        activity_id: String,
+        profile_id: String,
+    },
+    AgentProfile {
+        agent: String,
+        profile_id: String,
+    },
 }
 
 /// A set of documents: the ids listed by a GET without an id, or deleted by a state DELETE
 /// without `stateId`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DocumentScope {
-    State { activity_id: String, agent: String, registration: Option<Uuid> },
-    ActivityProfile { activity_id: String },
-    AgentProfile { agent: String },
+    State {
+        activity_id: String,
+        agent: String,
+        registration: Option<Uuid>,
+    },
+    ActivityProfile {
+        activity_id: String,
+    },
+    AgentProfile {
+        agent: String,
+    },
 }
 
 /// A stored document.

@@ -51,17 +51,32 @@ impl Target {
     fn key(&self) -> Option<DocumentKey> {
         let id = self.id.clone()?;
         Some(match self.scope.clone() {
-            DocumentScope::State { activity_id, agent, registration } => {
-                DocumentKey::State { activity_id, agent, registration, state_id: id }
-            }
-            DocumentScope::ActivityProfile { activity_id } => DocumentKey::ActivityProfile { activity_id, profile_id: id },
-            DocumentScope::AgentProfile { agent } => DocumentKey::AgentProfile { agent, profile_id: id },
+            DocumentScope::State {
+                activity_id,
+                agent,
+                registration,
+            } => DocumentKey::State {
+                activity_id,
+                agent,
+                registration,
+                state_id: id,
+            },
+            DocumentScope::ActivityProfile { activity_id } => DocumentKey::ActivityProfile {
+                activity_id,
+                profile_id: id,
+            },
+            DocumentScope::AgentProfile { agent } => DocumentKey::AgentProfile {
+                agent,
+                profile_id: id,
+            },
         })
     }
 }
 
 fn required<'a>(params: &'a BTreeMap<String, String>, name: &str) -> ApiResult<&'a String> {
-    params.get(name).ok_or_else(|| ApiError::bad_request(name, "is required"))
+    params
+        .get(name)
+        .ok_or_else(|| ApiError::bad_request(name, "is required"))
 }
 
 fn activity_param(params: &BTreeMap<String, String>) -> ApiResult<String> {
@@ -74,27 +89,41 @@ fn activity_param(params: &BTreeMap<String, String>) -> ApiResult<String> {
 
 fn agent_param(params: &BTreeMap<String, String>, version: XapiVersion) -> ApiResult<String> {
     let raw = required(params, "agent")?;
-    let v: Value =
-        serde_json::from_str(raw).map_err(|e| ApiError::bad_request("agent", format!("is not JSON: {e}")))?;
+    let v: Value = serde_json::from_str(raw)
+        .map_err(|e| ApiError::bad_request("agent", format!("is not JSON: {e}")))?;
     let problems = validate::validate_agent_param(&v, version, false);
     if let Some(p) = problems.first() {
-        let path = if p.path.is_empty() { "agent".to_owned() } else { format!("agent.{}", p.path) };
+        let path = if p.path.is_empty() {
+            "agent".to_owned()
+        } else {
+            format!("agent.{}", p.path)
+        };
         return Err(ApiError::bad_request(&path, p.message.clone()));
     }
     ifi::ifi_key(&v).ok_or_else(|| ApiError::bad_request("agent", "must identify an Agent"))
 }
 
-fn target(resource: Resource, params: &BTreeMap<String, String>, version: XapiVersion) -> ApiResult<Target> {
+fn target(
+    resource: Resource,
+    params: &BTreeMap<String, String>,
+    version: XapiVersion,
+) -> ApiResult<Target> {
     for k in params.keys() {
         if !resource.allowed_params().contains(&k.as_str()) {
-            return Err(ApiError::bad_request(k, "is not a parameter of this resource"));
+            return Err(ApiError::bad_request(
+                k,
+                "is not a parameter of this resource",
+            ));
         }
     }
     let scope = match resource {
         Resource::State => {
             let registration = params
                 .get("registration")
-                .map(|r| Uuid::parse_str(r).map_err(|_| ApiError::bad_request("registration", "must be a UUID")))
+                .map(|r| {
+                    Uuid::parse_str(r)
+                        .map_err(|_| ApiError::bad_request("registration", "must be a UUID"))
+                })
                 .transpose()?;
             DocumentScope::State {
                 activity_id: activity_param(params)?,
@@ -102,17 +131,30 @@ fn target(resource: Resource, params: &BTreeMap<String, String>, version: XapiVe
                 registration,
             }
         }
-        Resource::ActivityProfile => DocumentScope::ActivityProfile { activity_id: activity_param(params)? },
-        Resource::AgentProfile => DocumentScope::AgentProfile { agent: agent_param(params, version)? },
+        Resource::ActivityProfile => DocumentScope::ActivityProfile {
+            activity_id: activity_param(params)?,
+        },
+        Resource::AgentProfile => DocumentScope::AgentProfile {
+            agent: agent_param(params, version)?,
+        },
     };
     let since = params
         .get("since")
         .map(|s| time::parse_timestamp(s, version).map_err(|m| ApiError::bad_request("since", m)))
         .transpose()?;
-    Ok(Target { scope, id: params.get(resource.id_param()).cloned(), since })
+    Ok(Target {
+        scope,
+        id: params.get(resource.id_param()).cloned(),
+        since,
+    })
 }
 
-pub(crate) async fn handle(app: &App, ctx: &Context, resource: Resource, req: Request) -> ApiResult<Response> {
+pub(crate) async fn handle(
+    app: &App,
+    ctx: &Context,
+    resource: Resource,
+    req: Request,
+) -> ApiResult<Response> {
     let (read, write) = match resource {
         Resource::State => (Access::ReadState, Access::WriteState),
         _ => (Access::ReadProfile, Access::WriteProfile),
@@ -121,7 +163,10 @@ pub(crate) async fn handle(app: &App, ctx: &Context, resource: Resource, req: Re
     let params = request::params(&req)?;
     let t = target(resource, &params, ctx.version)?;
     if t.since.is_some() && (t.id.is_some() || !matches!(method, Method::GET | Method::HEAD)) {
-        return Err(ApiError::bad_request("since", "is only allowed when listing document ids"));
+        return Err(ApiError::bad_request(
+            "since",
+            "is only allowed when listing document ids",
+        ));
     }
     let pre = request::preconditions(req.headers());
     match method {
@@ -129,11 +174,10 @@ pub(crate) async fn handle(app: &App, ctx: &Context, resource: Resource, req: Re
             app.lrs.require(&ctx.credential, read)?;
             match t.key() {
                 Some(key) => {
-                    let doc = app
-                        .lrs
-                        .get_document(&key)
-                        .await?
-                        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no such document"))?;
+                    let doc =
+                        app.lrs.get_document(&key).await?.ok_or_else(|| {
+                            ApiError::new(StatusCode::NOT_FOUND, "no such document")
+                        })?;
                     let mut resp = Response::new(Body::from(doc.content));
                     if let Ok(v) = HeaderValue::from_str(&doc.content_type) {
                         resp.headers_mut().insert(header::CONTENT_TYPE, v);
@@ -153,14 +197,20 @@ pub(crate) async fn handle(app: &App, ctx: &Context, resource: Resource, req: Re
         }
         Method::PUT | Method::POST => {
             app.lrs.require(&ctx.credential, write)?;
-            let key = t.key().ok_or_else(|| ApiError::bad_request(resource.id_param(), "is required"))?;
-            let content_type =
-                request::content_type(req.headers()).unwrap_or_else(|| "application/octet-stream".to_owned());
+            let key = t
+                .key()
+                .ok_or_else(|| ApiError::bad_request(resource.id_param(), "is required"))?;
+            let content_type = request::content_type(req.headers())
+                .unwrap_or_else(|| "application/octet-stream".to_owned());
             let body = request::body_bytes(app, req).await?.to_vec();
             if method == Method::PUT {
-                app.lrs.put_document(&key, &content_type, body, &pre, ctx.version).await?;
+                app.lrs
+                    .put_document(&key, &content_type, body, &pre, ctx.version)
+                    .await?;
             } else {
-                app.lrs.post_document(&key, &content_type, body, &pre).await?;
+                app.lrs
+                    .post_document(&key, &content_type, body, &pre)
+                    .await?;
             }
             Ok(empty(StatusCode::NO_CONTENT))
         }

@@ -16,14 +16,22 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self { status, message: message.into(), problems: Vec::new() }
+        Self {
+            status,
+            message: message.into(),
+            problems: Vec::new(),
+        }
     }
 
     pub fn bad_request(path: &str, message: impl Into<String>) -> Self {
         let message = message.into();
         Self {
             status: StatusCode::BAD_REQUEST,
-            message: if path.is_empty() { message.clone() } else { format!("{path}: {message}") },
+            message: if path.is_empty() {
+                message.clone()
+            } else {
+                format!("{path}: {message}")
+            },
             problems: vec![(path.to_owned(), message)],
         }
     }
@@ -46,26 +54,38 @@ impl From<LrsError> for ApiError {
             LrsError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let problems = match &e {
-            LrsError::Invalid(ps) => ps.iter().map(|p| (p.path.clone(), p.message.clone())).collect(),
+            LrsError::Invalid(ps) => ps
+                .iter()
+                .map(|p| (p.path.clone(), p.message.clone()))
+                .collect(),
             _ => Vec::new(),
         };
         let message = match &e {
             // Never leak database details to clients; the cause is logged instead.
-            LrsError::Store(StoreError::Backend(detail)) | LrsError::Store(StoreError::Corrupt(detail)) => {
+            LrsError::Store(StoreError::Backend(detail))
+            | LrsError::Store(StoreError::Corrupt(detail)) => {
                 tracing::error!(error = %detail, "storage failure");
                 "internal storage error".to_owned()
             }
             other => other.to_string(),
         };
-        Self { status, message, problems }
+        Self {
+            status,
+            message,
+            problems,
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let problems: Vec<_> =
-            self.problems.iter().map(|(p, m)| json!({ "path": p, "message": m })).collect();
-        let mut body = json!({ "error": { "status": self.status.as_u16(), "message": self.message } });
+        let problems: Vec<_> = self
+            .problems
+            .iter()
+            .map(|(p, m)| json!({ "path": p, "message": m }))
+            .collect();
+        let mut body =
+            json!({ "error": { "status": self.status.as_u16(), "message": self.message } });
         if !problems.is_empty() {
             if let Some(err) = body.get_mut("error").and_then(|e| e.as_object_mut()) {
                 err.insert("problems".into(), json!(problems));

@@ -10,7 +10,15 @@
 //! - `statements`, `documents`, `resources` (activities, agents, about): the resources.
 //! - `multipart`: `multipart/mixed` bodies with attachments, in and out.
 //! - [`error::ApiError`]: domain error → status code + JSON body naming the offending path.
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
 
 mod alternate;
 mod documents;
@@ -38,11 +46,18 @@ use crate::error::ApiError;
 pub struct HttpConfig {
     /// Largest request body accepted (statements with attachments included).
     pub max_body_bytes: usize,
+    /// The version named in the `X-Experience-API-Version` response header when the request
+    /// did not say which version it speaks (such requests are refused, except for `/about`).
+    /// The 1.0.3 and 2.0.0 conformance suites each expect their own version here.
+    pub default_version: xapi_model::XapiVersion,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { max_body_bytes: 64 * 1024 * 1024 }
+        Self {
+            max_body_bytes: 64 * 1024 * 1024,
+            default_version: xapi_model::XapiVersion::V2_0_0,
+        }
     }
 }
 
@@ -58,11 +73,21 @@ pub(crate) const HASH_HEADER: &str = "x-experience-api-hash";
 
 /// The router serving `/xapi/...`.
 pub fn router(lrs: Lrs, config: HttpConfig) -> Router {
-    let app = App { lrs, config: Arc::new(config) };
+    let app = App {
+        lrs,
+        config: Arc::new(config),
+    };
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::mirror_request())
         .allow_credentials(true)
-        .allow_methods([Method::GET, Method::HEAD, Method::PUT, Method::POST, Method::DELETE, Method::OPTIONS])
+        .allow_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::PUT,
+            Method::POST,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
         .allow_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
@@ -91,13 +116,13 @@ async fn dispatch(State(app): State<App>, req: Request) -> Response {
         Ok(r) => r,
         Err(e) => e.into_response(),
     };
-    with_version_header(resp)
+    with_version_header(resp, app.config.default_version)
 }
 
-fn with_version_header(mut resp: Response) -> Response {
+fn with_version_header(mut resp: Response, default: xapi_model::XapiVersion) -> Response {
     let headers = resp.headers_mut();
     if !headers.contains_key(VERSION_HEADER) {
-        headers.insert(VERSION_HEADER, HeaderValue::from_static("1.0.3"));
+        headers.insert(VERSION_HEADER, HeaderValue::from_static(default.as_str()));
     }
     resp
 }
@@ -115,13 +140,39 @@ async fn route(app: &App, req: Request) -> Result<Response, ApiError> {
     let headers = req.headers().clone();
     let ctx = request::Context::from_headers(app, &headers).await?;
     let mut resp = match resource {
-        "/statements" => statements::handle(app, &ctx, req).await?,
-        "/activities/state" => documents::handle(app, &ctx, documents::Resource::State, req).await?,
-        "/activities/profile" => documents::handle(app, &ctx, documents::Resource::ActivityProfile, req).await?,
-        "/agents/profile" => documents::handle(app, &ctx, documents::Resource::AgentProfile, req).await?,
+        "/statements" => {
+            // Clients poll with this header to know whether a statement they just wrote can be
+            // missing from a read, so every statement response carries it, errors included.
+            let consistent_through = chrono::Utc::now();
+            let mut resp = statements::handle(app, &ctx, req)
+                .await
+                .unwrap_or_else(IntoResponse::into_response);
+            if !resp.headers().contains_key(CONSISTENT_THROUGH) {
+                if let Ok(v) =
+                    HeaderValue::from_str(&xapi_model::time::format_timestamp(consistent_through))
+                {
+                    resp.headers_mut().insert(CONSISTENT_THROUGH, v);
+                }
+            }
+            resp
+        }
+        "/activities/state" => {
+            documents::handle(app, &ctx, documents::Resource::State, req).await?
+        }
+        "/activities/profile" => {
+            documents::handle(app, &ctx, documents::Resource::ActivityProfile, req).await?
+        }
+        "/agents/profile" => {
+            documents::handle(app, &ctx, documents::Resource::AgentProfile, req).await?
+        }
         "/activities" => resources::activities(app, &ctx, req).await?,
         "/agents" => resources::agents(app, &ctx, req).await?,
-        _ => return Err(ApiError::new(StatusCode::NOT_FOUND, format!("no xAPI resource at {path}"))),
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!("no xAPI resource at {path}"),
+            ));
+        }
     };
     if let Ok(v) = HeaderValue::from_str(ctx.version.as_str()) {
         resp.headers_mut().insert(VERSION_HEADER, v);
@@ -130,7 +181,10 @@ async fn route(app: &App, req: Request) -> Result<Response, ApiError> {
 }
 
 pub(crate) fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this resource")
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method not allowed on this resource",
+    )
 }
 
 pub(crate) fn empty(status: StatusCode) -> Response {

@@ -24,7 +24,10 @@ pub(crate) fn mixed_boundary(content_type: &str) -> ApiResult<Option<String>> {
 }
 
 /// Splits a multipart/mixed request into the statement JSON and the attachment parts.
-pub(crate) async fn parse(body: Bytes, boundary: String) -> ApiResult<(Bytes, Vec<IncomingAttachment>)> {
+pub(crate) async fn parse(
+    body: Bytes,
+    boundary: String,
+) -> ApiResult<(Bytes, Vec<IncomingAttachment>)> {
     let stream = futures::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
     let mut mp = multer::Multipart::new(stream, boundary);
     let bad = |m: String| ApiError::bad_request("multipart", m);
@@ -34,9 +37,15 @@ pub(crate) async fn parse(body: Bytes, boundary: String) -> ApiResult<(Bytes, Ve
         .await
         .map_err(|e| bad(e.to_string()))?
         .ok_or_else(|| bad("the body has no parts".into()))?;
-    let ct = first.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let ct = first
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     if !is_json(ct) {
-        return Err(bad("the first part must be the statements, with Content-Type application/json".into()));
+        return Err(bad(
+            "the first part must be the statements, with Content-Type application/json".into(),
+        ));
     }
     let statements = first.bytes().await.map_err(|e| bad(e.to_string()))?;
 
@@ -49,9 +58,14 @@ pub(crate) async fn parse(body: Bytes, boundary: String) -> ApiResult<(Bytes, Ve
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| bad(format!("part {n} has no X-Experience-API-Hash header")))?
             .to_owned();
-        if let Some(enc) = headers.get("content-transfer-encoding").and_then(|v| v.to_str().ok()) {
+        if let Some(enc) = headers
+            .get("content-transfer-encoding")
+            .and_then(|v| v.to_str().ok())
+        {
             if !enc.trim().eq_ignore_ascii_case("binary") {
-                return Err(bad(format!("part {n} must use Content-Transfer-Encoding: binary")));
+                return Err(bad(format!(
+                    "part {n} must use Content-Transfer-Encoding: binary"
+                )));
             }
         }
         let content_type = headers
@@ -60,20 +74,34 @@ pub(crate) async fn parse(body: Bytes, boundary: String) -> ApiResult<(Bytes, Ve
             .unwrap_or("application/octet-stream")
             .to_owned();
         let data = field.bytes().await.map_err(|e| bad(e.to_string()))?;
-        parts.push(IncomingAttachment { content_type, declared_sha2: hash, data: data.to_vec() });
+        parts.push(IncomingAttachment {
+            content_type,
+            declared_sha2: hash,
+            data: data.to_vec(),
+        });
     }
     Ok((statements, parts))
 }
 
 fn is_json(ct: &str) -> bool {
-    ct.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+    ct.split(';')
+        .next()
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
 }
 
 /// A `multipart/mixed` response: the JSON document, then one part per attachment.
 pub(crate) fn response(json: String, attachments: &[AttachmentData]) -> ApiResult<Response> {
     let boundary = format!("lara-{}", uuid::Uuid::new_v4().simple());
-    let mut body: Vec<u8> = Vec::with_capacity(json.len() + attachments.iter().map(|a| a.data.len() + 200).sum::<usize>());
-    body.extend_from_slice(format!("--{boundary}\r\nContent-Type: application/json\r\n\r\n").as_bytes());
+    let mut body: Vec<u8> = Vec::with_capacity(
+        json.len()
+            + attachments
+                .iter()
+                .map(|a| a.data.len() + 200)
+                .sum::<usize>(),
+    );
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Type: application/json\r\n\r\n").as_bytes(),
+    );
     body.extend_from_slice(json.as_bytes());
     for a in attachments {
         body.extend_from_slice(

@@ -23,7 +23,10 @@ impl Context {
         // Authentication first: an anonymous caller learns nothing, not even version rules.
         let credential = authenticate(app, headers).await?;
         let version = version_of(headers)?;
-        Ok(Self { version, credential })
+        Ok(Self {
+            version,
+            credential,
+        })
     }
 }
 
@@ -35,26 +38,38 @@ pub(crate) fn version_of(headers: &HeaderMap) -> ApiResult<XapiVersion> {
         .to_str()
         .map_err(|_| ApiError::bad_request("X-Experience-API-Version", "header is not text"))?;
     XapiVersion::from_header(s.trim()).ok_or_else(|| {
-        ApiError::bad_request("X-Experience-API-Version", format!("version {s:?} is not supported (1.0.x or 2.0.0)"))
+        ApiError::bad_request(
+            "X-Experience-API-Version",
+            format!("version {s:?} is not supported (1.0.x or 2.0.0)"),
+        )
     })
 }
 
 async fn authenticate(app: &App, headers: &HeaderMap) -> ApiResult<Credential> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Err(ApiError::unauthorized("authentication required (HTTP Basic)"));
+        return Err(ApiError::unauthorized(
+            "authentication required (HTTP Basic)",
+        ));
     };
-    let value = value.to_str().map_err(|_| ApiError::unauthorized("malformed Authorization header"))?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::unauthorized("malformed Authorization header"))?;
     let Some((scheme, token)) = value.trim().split_once(' ') else {
         return Err(ApiError::unauthorized("malformed Authorization header"));
     };
     if !scheme.eq_ignore_ascii_case("basic") {
-        return Err(ApiError::unauthorized("only HTTP Basic authentication is supported"));
+        return Err(ApiError::unauthorized(
+            "only HTTP Basic authentication is supported",
+        ));
     }
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(token.trim())
         .map_err(|_| ApiError::unauthorized("malformed Basic credentials"))?;
-    let decoded = String::from_utf8(decoded).map_err(|_| ApiError::unauthorized("malformed Basic credentials"))?;
-    let (key, secret) = decoded.split_once(':').ok_or_else(|| ApiError::unauthorized("malformed Basic credentials"))?;
+    let decoded = String::from_utf8(decoded)
+        .map_err(|_| ApiError::unauthorized("malformed Basic credentials"))?;
+    let (key, secret) = decoded
+        .split_once(':')
+        .ok_or_else(|| ApiError::unauthorized("malformed Basic credentials"))?;
     Ok(app.lrs.authenticate(key, secret).await?)
 }
 
@@ -80,19 +95,31 @@ pub(crate) fn preconditions(headers: &HeaderMap) -> Preconditions {
     let tags = |name: header::HeaderName| {
         headers.get(name).and_then(|v| v.to_str().ok()).map(|s| {
             s.split(',')
-                .map(|t| t.trim().trim_start_matches("W/").trim_matches('"').to_owned())
+                .map(|t| {
+                    t.trim()
+                        .trim_start_matches("W/")
+                        .trim_matches('"')
+                        .to_owned()
+                })
                 .filter(|t| !t.is_empty())
                 .collect::<Vec<_>>()
         })
     };
     let if_none = tags(header::IF_NONE_MATCH);
     let any = if_none.as_ref().is_some_and(|t| t.iter().any(|x| x == "*"));
-    Preconditions { if_match: tags(header::IF_MATCH), if_none_match_any: any, if_none_match: if_none.filter(|_| !any) }
+    Preconditions {
+        if_match: tags(header::IF_MATCH),
+        if_none_match_any: any,
+        if_none_match: if_none.filter(|_| !any),
+    }
 }
 
 /// `Accept-Language` tags, best first.
 pub(crate) fn languages(headers: &HeaderMap) -> Vec<String> {
-    let Some(v) = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()) else {
+    let Some(v) = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return Vec::new();
     };
     let mut tags: Vec<(f32, usize, String)> = v
@@ -105,26 +132,41 @@ pub(crate) fn languages(headers: &HeaderMap) -> Vec<String> {
                 return None;
             }
             let q = it
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
                 .unwrap_or(1.0);
             Some((q, i, tag))
         })
         .collect();
     tags.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    tags.into_iter().filter(|t| t.0 > 0.0).map(|t| t.2).collect()
+    tags.into_iter()
+        .filter(|t| t.0 > 0.0)
+        .map(|t| t.2)
+        .collect()
 }
 
 pub(crate) fn content_type(headers: &HeaderMap) -> Option<String> {
-    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 pub(crate) async fn body_bytes(app: &App, req: Request) -> ApiResult<bytes::Bytes> {
-    axum::body::to_bytes(req.into_body(), app.config.max_body_bytes).await.map_err(|_| {
-        ApiError::new(
-            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-            format!("request body larger than {} bytes", app.config.max_body_bytes),
-        )
-    })
+    axum::body::to_bytes(req.into_body(), app.config.max_body_bytes)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "request body larger than {} bytes",
+                    app.config.max_body_bytes
+                ),
+            )
+        })
 }
 
 #[cfg(test)]
@@ -134,13 +176,19 @@ mod tests {
     #[test]
     fn duplicate_parameters_are_refused() {
         assert!(parse_params("a=1&a=2").is_err());
-        assert_eq!(parse_params("a=1&b=x%20y").unwrap().get("b").unwrap(), "x y");
+        assert_eq!(
+            parse_params("a=1&b=x%20y").unwrap().get("b").unwrap(),
+            "x y"
+        );
     }
 
     #[test]
     fn languages_are_sorted_by_quality() {
         let mut h = HeaderMap::new();
-        h.insert(header::ACCEPT_LANGUAGE, "sv;q=0.5, en-US, fi;q=0.8".parse().unwrap());
+        h.insert(
+            header::ACCEPT_LANGUAGE,
+            "sv;q=0.5, en-US, fi;q=0.8".parse().unwrap(),
+        );
         assert_eq!(languages(&h), vec!["en-US", "fi", "sv"]);
     }
 }

@@ -30,10 +30,15 @@ pub(crate) async fn activities(app: &App, ctx: &Context, req: Request) -> ApiRes
     let params = request::params(&req)?;
     for k in params.keys() {
         if k != "activityId" {
-            return Err(ApiError::bad_request(k, "is not a parameter of the activities resource"));
+            return Err(ApiError::bad_request(
+                k,
+                "is not a parameter of the activities resource",
+            ));
         }
     }
-    let id = params.get("activityId").ok_or_else(|| ApiError::bad_request("activityId", "is required"))?;
+    let id = params
+        .get("activityId")
+        .ok_or_else(|| ApiError::bad_request("activityId", "is required"))?;
     if !validate::is_iri(id) {
         return Err(ApiError::bad_request("activityId", "must be an IRI"));
     }
@@ -49,15 +54,24 @@ pub(crate) async fn agents(app: &App, ctx: &Context, req: Request) -> ApiResult<
     let params = request::params(&req)?;
     for k in params.keys() {
         if k != "agent" {
-            return Err(ApiError::bad_request(k, "is not a parameter of the agents resource"));
+            return Err(ApiError::bad_request(
+                k,
+                "is not a parameter of the agents resource",
+            ));
         }
     }
-    let raw = params.get("agent").ok_or_else(|| ApiError::bad_request("agent", "is required"))?;
-    let agent: Value =
-        serde_json::from_str(raw).map_err(|e| ApiError::bad_request("agent", format!("is not JSON: {e}")))?;
+    let raw = params
+        .get("agent")
+        .ok_or_else(|| ApiError::bad_request("agent", "is required"))?;
+    let agent: Value = serde_json::from_str(raw)
+        .map_err(|e| ApiError::bad_request("agent", format!("is not JSON: {e}")))?;
     let problems = validate::validate_agent_param(&agent, ctx.version, false);
     if let Some(p) = problems.first() {
-        let path = if p.path.is_empty() { "agent".to_owned() } else { format!("agent.{}", p.path) };
+        let path = if p.path.is_empty() {
+            "agent".to_owned()
+        } else {
+            format!("agent.{}", p.path)
+        };
         return Err(ApiError::bad_request(&path, p.message.clone()));
     }
     Ok(json_response(app.lrs.person(&agent).to_string()))

@@ -30,16 +30,25 @@ async fn write(app: &App, ctx: &Context, req: Request, is_put: bool) -> ApiResul
     let put_id = if is_put {
         for k in params.keys() {
             if k != "statementId" {
-                return Err(ApiError::bad_request(k, "is not a parameter of PUT /statements"));
+                return Err(ApiError::bad_request(
+                    k,
+                    "is not a parameter of PUT /statements",
+                ));
             }
         }
         let id = params
             .get("statementId")
             .ok_or_else(|| ApiError::bad_request("statementId", "is required for PUT"))?;
-        Some(Uuid::parse_str(id).map_err(|_| ApiError::bad_request("statementId", "must be a UUID"))?)
+        Some(
+            Uuid::parse_str(id)
+                .map_err(|_| ApiError::bad_request("statementId", "must be a UUID"))?,
+        )
     } else {
         if let Some(k) = params.keys().next() {
-            return Err(ApiError::bad_request(k, "is not a parameter of POST /statements"));
+            return Err(ApiError::bad_request(
+                k,
+                "is not a parameter of POST /statements",
+            ));
         }
         None
     };
@@ -51,7 +60,9 @@ async fn write(app: &App, ctx: &Context, req: Request, is_put: bool) -> ApiResul
             if !content_type.is_empty() && !is_json(&content_type) {
                 return Err(ApiError::bad_request(
                     "Content-Type",
-                    format!("{content_type} is not accepted: send application/json or multipart/mixed"),
+                    format!(
+                        "{content_type} is not accepted: send application/json or multipart/mixed"
+                    ),
                 ));
             }
             (body, Vec::new())
@@ -62,23 +73,43 @@ async fn write(app: &App, ctx: &Context, req: Request, is_put: bool) -> ApiResul
     let statements = match value {
         Value::Array(list) => {
             if is_put {
-                return Err(ApiError::bad_request("statement", "PUT takes a single statement, not an array"));
+                return Err(ApiError::bad_request(
+                    "statement",
+                    "PUT takes a single statement, not an array",
+                ));
             }
             list
         }
         v @ Value::Object(_) => vec![v],
-        _ => return Err(ApiError::bad_request("statement", "must be a statement object or an array of statements")),
+        _ => {
+            return Err(ApiError::bad_request(
+                "statement",
+                "must be a statement object or an array of statements",
+            ));
+        }
     };
-    let ids = app.lrs.store_statements(&ctx.credential, ctx.version, statements, attachments, put_id).await?;
+    let ids = app
+        .lrs
+        .store_statements(
+            &ctx.credential,
+            ctx.version,
+            statements,
+            attachments,
+            put_id,
+        )
+        .await?;
     if is_put {
         return Ok(empty(StatusCode::NO_CONTENT));
     }
-    let body = serde_json::to_string(&ids).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let body = serde_json::to_string(&ids)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     Ok(json_response(body))
 }
 
 fn is_json(ct: &str) -> bool {
-    ct.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+    ct.split(';')
+        .next()
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
 }
 
 async fn get(app: &App, ctx: &Context, req: Request) -> ApiResult<Response> {
@@ -88,12 +119,19 @@ async fn get(app: &App, ctx: &Context, req: Request) -> ApiResult<Response> {
     let languages = request::languages(req.headers());
     let parsed = app.lrs.parse_statement_request(&params, ctx.version)?;
     let mut resp = match parsed {
-        StatementRequest::Single { id, voided, format, attachments } => {
+        StatementRequest::Single {
+            id,
+            voided,
+            format,
+            attachments,
+        } => {
             let found = app
                 .lrs
                 .get_statement(&ctx.credential, id, voided, format, attachments, &languages)
                 .await?
-                .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no statement {id}")))?;
+                .ok_or_else(|| {
+                    ApiError::new(StatusCode::NOT_FOUND, format!("no statement {id}"))
+                })?;
             let mut resp = if attachments {
                 multipart::response(found.json, &found.attachments)?
             } else {
@@ -104,8 +142,13 @@ async fn get(app: &App, ctx: &Context, req: Request) -> ApiResult<Response> {
         }
         StatementRequest::Query(q) => {
             let attachments = q.attachments;
-            let page = app.lrs.query_statements(&ctx.credential, q, &languages).await?;
-            let mut body = String::with_capacity(page.statements.iter().map(|s| s.len() + 1).sum::<usize>() + 64);
+            let page = app
+                .lrs
+                .query_statements(&ctx.credential, q, &languages)
+                .await?;
+            let mut body = String::with_capacity(
+                page.statements.iter().map(|s| s.len() + 1).sum::<usize>() + 64,
+            );
             body.push_str("{\"statements\":[");
             for (i, s) in page.statements.iter().enumerate() {
                 if i > 0 {
@@ -122,7 +165,11 @@ async fn get(app: &App, ctx: &Context, req: Request) -> ApiResult<Response> {
                 None => body.push_str("\"\""),
             }
             body.push('}');
-            if attachments { multipart::response(body, &page.attachments)? } else { json_response(body) }
+            if attachments {
+                multipart::response(body, &page.attachments)?
+            } else {
+                json_response(body)
+            }
         }
     };
     if let Ok(v) = HeaderValue::from_str(&format_timestamp(consistent_through)) {
@@ -133,7 +180,10 @@ async fn get(app: &App, ctx: &Context, req: Request) -> ApiResult<Response> {
 
 pub(crate) fn json_response(body: String) -> Response {
     let mut resp = Response::new(Body::from(body));
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     resp
 }
 

@@ -18,13 +18,20 @@ pub enum DatabaseUrl {
 impl DatabaseUrl {
     pub fn parse(url: &str) -> anyhow::Result<Self> {
         let url = url.trim();
-        if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if let Some(rest) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             let path = rest.split('?').next().unwrap_or_default();
             if path.is_empty() {
-                bail!("sqlite database url {url:?} has no file path (e.g. sqlite://lara-data/lara.db)");
+                bail!(
+                    "sqlite database url {url:?} has no file path (e.g. sqlite://lara-data/lara.db)"
+                );
             }
             if path == ":memory:" {
-                bail!("an in-memory sqlite database would lose every statement on exit; give a file path");
+                bail!(
+                    "an in-memory sqlite database would lose every statement on exit; give a file path"
+                );
             }
             return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
         }
@@ -39,7 +46,8 @@ impl DatabaseUrl {
         match self {
             DatabaseUrl::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("creating {}", dir.display()))?;
                 }
                 let store = lrs_store_sqlite::SqliteStore::open(path)
                     .await
@@ -47,9 +55,12 @@ impl DatabaseUrl {
                 Ok(Arc::new(store))
             }
             DatabaseUrl::Postgres(url) => {
-                let store = lrs_store_postgres::PgStore::connect(url, lrs_store_postgres::PgOptions::default())
-                    .await
-                    .context("connecting to postgresql")?;
+                let store = lrs_store_postgres::PgStore::connect(
+                    url,
+                    lrs_store_postgres::PgOptions::default(),
+                )
+                .await
+                .context("connecting to postgresql")?;
                 Ok(Arc::new(store))
             }
         }
@@ -62,9 +73,18 @@ mod tests {
 
     #[test]
     fn urls_pick_the_backend_or_are_refused() {
-        assert_eq!(DatabaseUrl::parse("sqlite://a/b.db").unwrap(), DatabaseUrl::Sqlite("a/b.db".into()));
-        assert_eq!(DatabaseUrl::parse("sqlite:///abs/b.db").unwrap(), DatabaseUrl::Sqlite("/abs/b.db".into()));
-        assert!(matches!(DatabaseUrl::parse("postgres://u@h/db").unwrap(), DatabaseUrl::Postgres(_)));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://a/b.db").unwrap(),
+            DatabaseUrl::Sqlite("a/b.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///abs/b.db").unwrap(),
+            DatabaseUrl::Sqlite("/abs/b.db".into())
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://u@h/db").unwrap(),
+            DatabaseUrl::Postgres(_)
+        ));
         assert!(DatabaseUrl::parse("postgress://u@h/db").is_err());
         assert!(DatabaseUrl::parse("mysql://x").is_err());
         assert!(DatabaseUrl::parse("lara.db").is_err());

@@ -5,7 +5,15 @@
 //! - [`db`]: which backend a database URL names ([`db::DatabaseUrl`]) and opening it.
 //! - [`run`]: serve a router on a listener until a shutdown future completes.
 //! - [`bootstrap_admin`]: the admin credential created and printed on first start.
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
 
 pub mod db;
 
@@ -23,22 +31,39 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// The default database: an embedded SQLite file under `./lara-data/`.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://lara-data/lara.db";
 
-/// Builds the full HTTP application for a store.
+/// Builds the full HTTP application for a store with default settings.
 pub fn app(store: Arc<dyn Store>) -> axum::Router {
-    let lrs = Lrs::new(store);
-    lrs_http::router(lrs, lrs_http::HttpConfig::default())
+    app_with(store, lrs_http::HttpConfig::default())
+}
+
+/// Builds the full HTTP application for a store.
+pub fn app_with(store: Arc<dyn Store>, config: lrs_http::HttpConfig) -> axum::Router {
+    lrs_http::router(Lrs::new(store), config)
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes in-flight requests.
-pub async fn run(listener: TcpListener, app: axum::Router, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await.context("http server failed")
+pub async fn run(
+    listener: TcpListener,
+    app: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("http server failed")
 }
 
 /// Creates an administrator credential if the store has none, returning it so the caller can
 /// show the secret (which is not stored) exactly once.
 pub async fn bootstrap_admin(store: &Arc<dyn Store>) -> anyhow::Result<Option<NewCredential>> {
-    let existing = store.list_credentials().await.context("reading credentials")?;
-    if existing.iter().any(|c| c.is_active() && c.has(Scope::Admin)) {
+    let existing = store
+        .list_credentials()
+        .await
+        .context("reading credentials")?;
+    if existing
+        .iter()
+        .any(|c| c.is_active() && c.has(Scope::Admin))
+    {
         return Ok(None);
     }
     let lrs = Lrs::new(store.clone());

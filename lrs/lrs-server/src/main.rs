@@ -10,9 +10,14 @@ use lrs_core::Lrs;
 use lrs_core::auth::Scope;
 use serde_json::json;
 use tracing_subscriber::EnvFilter;
+use xapi_model::XapiVersion;
 
 #[derive(Debug, Parser)]
-#[command(name = "lara", version, about = "Lara: an open learning platform with a complete xAPI LRS")]
+#[command(
+    name = "lara",
+    version,
+    about = "Lara: an open learning platform with a complete xAPI LRS"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -32,6 +37,12 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "LARA_LISTEN", default_value = DEFAULT_LISTEN)]
         listen: SocketAddr,
+        /// xAPI version announced on responses to requests that name none (1.0.3 or 2.0.0).
+        #[arg(long, env = "LARA_XAPI_DEFAULT_VERSION", default_value = "2.0.0", value_parser = parse_version)]
+        xapi_default_version: XapiVersion,
+        /// Largest accepted request body in bytes (statements with attachments).
+        #[arg(long, env = "LARA_MAX_BODY_BYTES", default_value_t = 64 * 1024 * 1024)]
+        max_body_bytes: usize,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -82,16 +93,32 @@ enum CredentialsAction {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("LARA_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_env("LARA_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting tokio")?;
     runtime.block_on(run(cli))
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { listen, db } => serve(listen, &db).await,
+        Command::Serve {
+            listen,
+            xapi_default_version,
+            max_body_bytes,
+            db,
+        } => {
+            let config = lrs_http::HttpConfig {
+                max_body_bytes,
+                default_version: xapi_default_version,
+            };
+            serve(listen, config, &db).await
+        }
         Command::Migrate { db } => {
             let url = DatabaseUrl::parse(&db.database_url)?;
             url.open().await?;
@@ -102,7 +129,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn serve(listen: SocketAddr, db: &DbArgs) -> anyhow::Result<()> {
+fn parse_version(s: &str) -> Result<XapiVersion, String> {
+    XapiVersion::from_header(s)
+        .ok_or_else(|| format!("{s:?} is not an xAPI version this LRS speaks (1.0.3 or 2.0.0)"))
+}
+
+async fn serve(
+    listen: SocketAddr,
+    config: lrs_http::HttpConfig,
+    db: &DbArgs,
+) -> anyhow::Result<()> {
     let url = DatabaseUrl::parse(&db.database_url)?;
     let store = url.open().await?;
     if let Some(admin) = lara_server::bootstrap_admin(&store).await? {
@@ -111,11 +147,20 @@ async fn serve(listen: SocketAddr, db: &DbArgs) -> anyhow::Result<()> {
         println!("  secret: {}", admin.secret);
         println!("  scopes: all, admin");
     }
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
-    let addr = listener.local_addr().context("reading the listen address")?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    let addr = listener
+        .local_addr()
+        .context("reading the listen address")?;
     println!("Lara LRS listening on http://{addr}/xapi/");
     tracing::info!(%addr, database = ?url, "serving");
-    lara_server::run(listener, lara_server::app(store), shutdown_signal()).await
+    lara_server::run(
+        listener,
+        lara_server::app_with(store, config),
+        shutdown_signal(),
+    )
+    .await
 }
 
 async fn shutdown_signal() {
@@ -124,7 +169,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -139,7 +185,12 @@ async fn shutdown_signal() {
 
 async fn credentials(action: CredentialsAction) -> anyhow::Result<()> {
     match action {
-        CredentialsAction::Create { name, scopes, json, db } => {
+        CredentialsAction::Create {
+            name,
+            scopes,
+            json,
+            db,
+        } => {
             let scopes = scopes
                 .iter()
                 .map(|s| s.trim().parse::<Scope>())
@@ -160,7 +211,12 @@ async fn credentials(action: CredentialsAction) -> anyhow::Result<()> {
                 });
                 println!("{out}");
             } else {
-                println!("key:    {}\nsecret: {}\nscopes: {}", new.credential.key, new.secret, scopes.join(", "));
+                println!(
+                    "key:    {}\nsecret: {}\nscopes: {}",
+                    new.credential.key,
+                    new.secret,
+                    scopes.join(", ")
+                );
             }
             Ok(())
         }
@@ -184,7 +240,11 @@ async fn credentials(action: CredentialsAction) -> anyhow::Result<()> {
             } else {
                 for c in list {
                     let scopes: Vec<&str> = c.scopes.iter().map(|s| s.as_str()).collect();
-                    let state = if c.revoked.is_some() { "revoked" } else { "active" };
+                    let state = if c.revoked.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    };
                     println!("{}\t{}\t{}\t{}", c.key, c.name, scopes.join(","), state);
                 }
             }

@@ -1,5 +1,10 @@
 //! Black-box tests of the `lara` binary: first start, CLI, crash durability.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -26,12 +31,20 @@ impl Drop for Server {
 fn serve(dir: &std::path::Path, db_url: Option<&str>) -> Server {
     let port = free_port();
     let mut cmd = Command::new(LARA);
-    cmd.arg("serve").arg("--listen").arg(format!("127.0.0.1:{port}")).current_dir(dir);
-    cmd.env_remove("LARA_DATABASE_URL").env_remove("LARA_LISTEN");
+    cmd.arg("serve")
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .current_dir(dir);
+    cmd.env_remove("LARA_DATABASE_URL")
+        .env_remove("LARA_LISTEN");
     if let Some(u) = db_url {
         cmd.arg("--database-url").arg(u);
     }
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let stdout = child.stdout.take().unwrap();
     let mut reader = BufReader::new(stdout);
     let mut first_lines = Vec::new();
@@ -47,15 +60,27 @@ fn serve(dir: &std::path::Path, db_url: Option<&str>) -> Server {
         }
         assert!(Instant::now() < deadline, "lara serve did not start");
     }
-    Server { child, base: format!("http://127.0.0.1:{port}/xapi"), first_lines }
+    Server {
+        child,
+        base: format!("http://127.0.0.1:{port}/xapi"),
+        first_lines,
+    }
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn field(lines: &[String], name: &str) -> Option<String> {
-    lines.iter().find_map(|l| l.trim().strip_prefix(&format!("{name}:")).map(|v| v.trim().to_owned()))
+    lines.iter().find_map(|l| {
+        l.trim()
+            .strip_prefix(&format!("{name}:"))
+            .map(|v| v.trim().to_owned())
+    })
 }
 
 fn client() -> reqwest::blocking::Client {
@@ -68,7 +93,10 @@ fn first_start_prints_an_admin_credential_once_and_it_works() {
     let server = serve(dir.path(), None);
     let key = field(&server.first_lines, "key").expect("key printed");
     let secret = field(&server.first_lines, "secret").expect("secret printed");
-    assert!(dir.path().join("lara-data/lara.db").exists(), "default database under ./lara-data/");
+    assert!(
+        dir.path().join("lara-data/lara.db").exists(),
+        "default database under ./lara-data/"
+    );
     let r = client()
         .post(format!("{}/statements", server.base))
         .basic_auth(&key, Some(&secret))
@@ -83,7 +111,10 @@ fn first_start_prints_an_admin_credential_once_and_it_works() {
     assert_eq!(r.status(), 200);
     drop(server);
     let again = serve(dir.path(), None);
-    assert!(field(&again.first_lines, "secret").is_none(), "the secret is printed only on first start");
+    assert!(
+        field(&again.first_lines, "secret").is_none(),
+        "the secret is printed only on first start"
+    );
 }
 
 #[test]
@@ -96,7 +127,11 @@ fn unrecognised_database_url_is_an_error_and_creates_nothing() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unrecognised database url"));
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing created");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing created"
+    );
 }
 
 #[test]
@@ -104,20 +139,52 @@ fn credentials_create_json_list_and_revoke() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("x.db").display());
     let out = Command::new(LARA)
-        .args(["credentials", "create", "--name", "reporting", "--scopes", "statements/read,state", "--json", "--database-url", &db])
+        .args([
+            "credentials",
+            "create",
+            "--name",
+            "reporting",
+            "--scopes",
+            "statements/read,state",
+            "--json",
+            "--database-url",
+            &db,
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let created: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(created["scopes"], json!(["statements/read", "state"]));
     let key = created["key"].as_str().unwrap();
-    let list = Command::new(LARA).args(["credentials", "list", "--json", "--database-url", &db]).output().unwrap();
+    let list = Command::new(LARA)
+        .args(["credentials", "list", "--json", "--database-url", &db])
+        .output()
+        .unwrap();
     let listed: Value = serde_json::from_slice(&list.stdout).unwrap();
     assert_eq!(listed[0]["key"], key);
     assert!(listed[0].get("secret").is_none());
-    let rev = Command::new(LARA).args(["credentials", "revoke", key, "--database-url", &db]).output().unwrap();
+    let rev = Command::new(LARA)
+        .args(["credentials", "revoke", key, "--database-url", &db])
+        .output()
+        .unwrap();
     assert!(rev.status.success());
-    let bad = Command::new(LARA).args(["credentials", "create", "--name", "x", "--scopes", "everything", "--database-url", &db]).output().unwrap();
+    let bad = Command::new(LARA)
+        .args([
+            "credentials",
+            "create",
+            "--name",
+            "x",
+            "--scopes",
+            "everything",
+            "--database-url",
+            &db,
+        ])
+        .output()
+        .unwrap();
     assert!(!bad.status.success());
 }
 

@@ -115,7 +115,7 @@ async fn main() {
     println!("store holds {} statements", store.max_seq().await.unwrap());
 
     type MakeFilter = fn(u64) -> Vec<IndexKey>;
-    let cases: [(&str, MakeFilter); 8] = [
+    let cases: [(&str, MakeFilter); 9] = [
         ("none", |_| vec![]),
         ("verb", |n| {
             vec![IndexKey {
@@ -149,6 +149,15 @@ async fn main() {
                     kind: IndexKind::Verb,
                     value: VERBS[(n % 8) as usize].into(),
                 },
+            ]
+        }),
+        ("activity+agent", |n| {
+            vec![
+                IndexKey {
+                    kind: IndexKind::Activity,
+                    value: activity(n * 13 * 7 + 3),
+                },
+                agent_key(n * 13),
             ]
         }),
         ("related parent+verb (often empty)", |n| {

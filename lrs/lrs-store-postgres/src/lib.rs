@@ -196,3 +196,53 @@ fn pg(e: tokio_postgres::Error) -> StoreError {
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )]
+
+    use super::*;
+
+    #[test]
+    fn schema_names_are_plain_identifiers() {
+        for ok in ["lara", "lara_test_0f3a", "_x", "a1"] {
+            assert!(check_schema_name(ok).is_ok(), "{ok}");
+        }
+        let too_long = "a".repeat(64);
+        for bad in [
+            "",
+            "1abc",
+            "Lara",
+            "a-b",
+            "a b",
+            "a;drop",
+            "a\"b",
+            too_long.as_str(),
+        ] {
+            assert!(check_schema_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn bad_schema_or_url_fails_before_connecting() {
+        let opts = PgOptions {
+            schema: Some("x; DROP".into()),
+            ..Default::default()
+        };
+        assert!(
+            PgStore::connect("postgres://u@127.0.0.1:1/db", opts)
+                .await
+                .is_err()
+        );
+        assert!(
+            PgStore::connect("not a url", PgOptions::default())
+                .await
+                .is_err()
+        );
+    }
+}

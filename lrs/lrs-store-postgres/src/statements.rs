@@ -18,8 +18,10 @@
 //!
 //! Query: filter keys resolve to dictionary ids (an unknown key matches nothing); `since` and
 //! `until` become seq bounds through `statements(stored, seq)`, valid because `stored` never
-//! decreases with seq; the postings of the most selective key are walked in seq order with the
-//! other keys as `EXISTS` probes, so no more rows are read than the page needs.
+//! decreases with seq; the postings of the key with the fewest statements (kept approximately
+//! in `index_keys.postings`) are walked in seq order with the other keys as `EXISTS` probes,
+//! and statement rows are read only for postings that pass, so no more rows are read than the
+//! page needs.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -67,7 +69,7 @@ fn render(json: &mut Value, stored: DateTime<Utc>) -> Result<String, StoreError>
         .map_err(|e| StoreError::Backend(format!("serializing a statement: {e}")))
 }
 
-/// Order in which keys drive a query: the first is usually the most selective.
+/// Tie-break between keys with equal posting counts: the usually more selective kind first.
 fn selectivity_rank(kind: IndexKind) -> u8 {
     match kind {
         IndexKind::Registration => 0,
@@ -481,6 +483,34 @@ impl StatementStore for PgStore {
             ));
         }
         tx.commit().await.map_err(pg)?;
+
+        // Posting counts only steer the choice of driving key, so they are kept outside the
+        // transaction and the lock: a lost update costs a slightly worse plan, not correctness.
+        let mut counts: BTreeMap<i64, i64> = BTreeMap::new();
+        for p in &fresh {
+            for k in &p.key_ids {
+                *counts.entry(*k).or_default() += 1;
+            }
+        }
+        let count_ids: Vec<i64> = counts.keys().copied().collect();
+        let count_ns: Vec<i64> = counts.values().copied().collect();
+        let count_params: [Param; 2] = [
+            (&count_ids, Type::INT8_ARRAY),
+            (&count_ns, Type::INT8_ARRAY),
+        ];
+        // Rows are locked in key id order (the input is sorted and drives a nested loop), so
+        // two nodes updating the same hot keys wait for each other instead of deadlocking.
+        if let Err(e) = client
+            .query_typed(
+                "UPDATE index_keys k SET postings = k.postings + c.n \
+                 FROM (SELECT * FROM unnest($1::bigint[], $2::bigint[]) ORDER BY 1) AS c(id, n) \
+                 WHERE k.id = c.id",
+                &count_params,
+            )
+            .await
+        {
+            tracing::debug!(error = %crate::describe(&e), "updating posting counts");
+        }
         Ok(outcomes)
     }
 
@@ -506,7 +536,8 @@ impl StatementStore for PgStore {
         }
         let client = self.client().await?;
 
-        let mut key_ids: Vec<(IndexKind, i64)> = Vec::with_capacity(filter.keys.len());
+        // (posting count, kind rank, key id): the first drives the walk.
+        let mut key_ids: Vec<(i64, u8, i64)> = Vec::with_capacity(filter.keys.len());
         if !filter.keys.is_empty() {
             let wanted: BTreeSet<&IndexKey> = filter.keys.iter().collect();
             let kinds: Vec<i16> = wanted.iter().map(|k| k.kind.code()).collect();
@@ -514,7 +545,7 @@ impl StatementStore for PgStore {
             let params: [Param; 2] = [(&kinds, Type::INT2_ARRAY), (&values, Type::TEXT_ARRAY)];
             let rows = client
                 .query_typed(
-                    "SELECT k.kind, k.id FROM index_keys k \
+                    "SELECT k.kind, k.id, k.postings FROM index_keys k \
                      JOIN unnest($1::smallint[], $2::text[]) AS i(kind, value) \
                      ON k.kind = i.kind AND k.value = i.value",
                     &params,
@@ -529,9 +560,12 @@ impl StatementStore for PgStore {
                 let code: i16 = r.try_get(0).map_err(pg)?;
                 let kind = IndexKind::from_code(code)
                     .ok_or_else(|| corrupt(format!("index kind {code}")))?;
-                key_ids.push((kind, r.try_get(1).map_err(pg)?));
+                let id: i64 = r.try_get(1).map_err(pg)?;
+                let postings: i64 = r.try_get(2).map_err(pg)?;
+                key_ids.push((postings, selectivity_rank(kind), id));
             }
-            key_ids.sort_by_key(|(kind, id)| (selectivity_rank(*kind), *id));
+            // Walk the key with the fewest statements; the kind breaks ties.
+            key_ids.sort_unstable();
         }
 
         // Bounds on seq: `lo` exclusive, `hi` inclusive.
@@ -570,26 +604,32 @@ impl StatementStore for PgStore {
             params.push((until, Type::TIMESTAMPTZ));
             conditions.push(format!("{col} <= {}", last_at_or_before(params.len())));
         }
-        conditions.push("NOT s.voided".into());
         let order = if filter.ascending { "ASC" } else { "DESC" };
 
         let sql = match key_ids.split_first() {
             None => format!(
-                "SELECT {STATEMENT_COLUMNS} FROM statements s WHERE {} ORDER BY s.seq {order} LIMIT $3",
+                "SELECT {STATEMENT_COLUMNS} FROM statements s WHERE {} AND NOT s.voided \
+                 ORDER BY s.seq {order} LIMIT $3",
                 conditions.join(" AND ")
             ),
-            Some(((_, driving), others)) => {
+            Some(((_, _, driving), others)) => {
                 params.push((driving, Type::INT8));
                 conditions.push(format!("d.key_id = ${}", params.len()));
-                for (_, other) in others {
+                for (_, _, other) in others {
                     params.push((other, Type::INT8));
                     conditions.push(format!(
                         "EXISTS (SELECT 1 FROM statement_index o WHERE o.key_id = ${} AND o.seq = d.seq)",
                         params.len()
                     ));
                 }
+                // The LATERAL subquery (kept apart by OFFSET 0) makes the plan walk the driving
+                // postings in seq order, probe the other keys, and only then read the statement
+                // row: a posting that fails a probe costs no statement read, and the plan does
+                // not depend on table statistics being present.
                 format!(
-                    "SELECT {STATEMENT_COLUMNS} FROM statement_index d JOIN statements s ON s.seq = d.seq \
+                    "SELECT {STATEMENT_COLUMNS} FROM statement_index d \
+                     CROSS JOIN LATERAL (SELECT {STATEMENT_COLUMNS} FROM statements s \
+                                         WHERE s.seq = d.seq AND NOT s.voided OFFSET 0) s \
                      WHERE {} ORDER BY d.seq {order} LIMIT $3",
                     conditions.join(" AND ")
                 )

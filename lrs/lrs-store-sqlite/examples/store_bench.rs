@@ -3,7 +3,12 @@
 //! `lara-bench`'s and prepared with `lrs_core::ingest` before the clock starts.
 //!
 //! `cargo run --release -p lrs-store-sqlite --example store_bench -- /tmp/bench.db 1000000`
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -88,7 +93,13 @@ fn report(name: &str, mut lat: Vec<Duration>, items: u64, elapsed: Duration) {
 
 /// Inserts batches of `batch` from `clients` tasks for `secs` seconds, statements numbered
 /// from `next`.
-async fn inserts(store: &Arc<SqliteStore>, next: &Arc<AtomicU64>, clients: usize, batch: u64, secs: u64) -> (Vec<Duration>, u64, Duration) {
+async fn inserts(
+    store: &Arc<SqliteStore>,
+    next: &Arc<AtomicU64>,
+    clients: usize,
+    batch: u64,
+    secs: u64,
+) -> (Vec<Duration>, u64, Duration) {
     let start = Instant::now();
     let deadline = start + Duration::from_secs(secs);
     let mut tasks = Vec::new();
@@ -99,7 +110,9 @@ async fn inserts(store: &Arc<SqliteStore>, next: &Arc<AtomicU64>, clients: usize
             let mut n = 0;
             while Instant::now() < deadline {
                 let from = next.fetch_add(batch, Ordering::Relaxed);
-                let prepared = tokio::task::spawn_blocking(move || prepare(from, batch)).await.unwrap();
+                let prepared = tokio::task::spawn_blocking(move || prepare(from, batch))
+                    .await
+                    .unwrap();
                 let t0 = Instant::now();
                 store.insert_statements(prepared, Vec::new()).await.unwrap();
                 lat.push(t0.elapsed());
@@ -121,20 +134,31 @@ async fn inserts(store: &Arc<SqliteStore>, next: &Arc<AtomicU64>, clients: usize
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let mut args = std::env::args().skip(1);
-    let path = PathBuf::from(args.next().unwrap_or_else(|| "/tmp/lara-store-bench.db".into()));
+    let path = PathBuf::from(
+        args.next()
+            .unwrap_or_else(|| "/tmp/lara-store-bench.db".into()),
+    );
     let total: u64 = args.next().map(|s| s.parse().unwrap()).unwrap_or(1_000_000);
     let secs: u64 = args.next().map(|s| s.parse().unwrap()).unwrap_or(10);
     let store = Arc::new(SqliteStore::open(&path).await.unwrap());
     let start_seq = store.max_seq().await.unwrap() as u64;
-    let next = Arc::new(AtomicU64::new(start_seq + 1_000_000_000 * (std::process::id() as u64 % 1000)));
+    let next = Arc::new(AtomicU64::new(
+        start_seq + 1_000_000_000 * (std::process::id() as u64 % 1000),
+    ));
     println!("store at {} holds {start_seq} statements", path.display());
 
     // The store alone: batches prepared before the clock starts.
     let from = next.fetch_add(30_000, Ordering::Relaxed);
     let t0 = Instant::now();
-    let batches: Vec<Vec<PreparedStatement>> = (0..300).map(|i| prepare(from + i * 100, 100)).collect();
-    println!("prepared 30000 statements in {:.2} s (one core)", t0.elapsed().as_secs_f64());
-    let queue = Arc::new(std::sync::Mutex::new(batches));
+    let batches: Vec<Vec<PreparedStatement>> =
+        (0..300).map(|i| prepare(from + i * 100, 100)).collect();
+    println!(
+        "prepared 30000 statements in {:.2} s (one core)",
+        t0.elapsed().as_secs_f64()
+    );
+    let queue = Arc::new(std::sync::Mutex::new(std::collections::VecDeque::from(
+        batches,
+    )));
     let t0 = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..4 {
@@ -142,7 +166,9 @@ async fn main() {
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             loop {
-                let Some(b) = queue.lock().unwrap().pop() else { return lat };
+                let Some(b) = queue.lock().unwrap().pop_front() else {
+                    return lat;
+                };
                 let t = Instant::now();
                 store.insert_statements(b, Vec::new()).await.unwrap();
                 lat.push(t.elapsed());
@@ -153,7 +179,12 @@ async fn main() {
     for t in tasks {
         lat.extend(t.await.unwrap());
     }
-    report("store only: insert prepared batches of 100, 4 clients", lat, 30_000, t0.elapsed());
+    report(
+        "store only: insert prepared batches of 100, 4 clients",
+        lat,
+        30_000,
+        t0.elapsed(),
+    );
     if std::env::var("ONLY_STORE").is_ok() {
         return;
     }
@@ -172,11 +203,20 @@ async fn main() {
         while left > 0 {
             let (_, n, _) = inserts(&store, &seed_next, 4, 500, 5).await;
             left = left.saturating_sub(n);
-            println!("  seeded {} / {total} ({:.0}/s overall)", total - left, (total - left - have) as f64 / t0.elapsed().as_secs_f64());
+            println!(
+                "  seeded {} / {total} ({:.0}/s overall)",
+                total - left,
+                (total - left - have) as f64 / t0.elapsed().as_secs_f64()
+            );
         }
     }
     let max = store.max_seq().await.unwrap();
-    println!("store now holds {max} statements (file {} MB)", std::fs::metadata(&path).map(|m| m.len() / 1_000_000).unwrap_or(0));
+    println!(
+        "store now holds {max} statements (file {} MB)",
+        std::fs::metadata(&path)
+            .map(|m| m.len() / 1_000_000)
+            .unwrap_or(0)
+    );
 
     let (lat, n, el) = inserts(&store, &next, 4, 100, secs).await;
     report("insert batches of 100 at size, 4 clients", lat, n, el);
@@ -186,12 +226,18 @@ async fn main() {
     type Q = fn(u64) -> StatementFilter;
     let queries: [(&str, Q); 6] = [
         ("verb+activity", |n| StatementFilter {
-            keys: vec![key(IndexKind::Verb, VERBS[(n % 8) as usize].into()), key(IndexKind::Activity, activity_id(n % 50))],
+            keys: vec![
+                key(IndexKind::Verb, VERBS[(n % 8) as usize].into()),
+                key(IndexKind::Activity, activity_id(n % 50)),
+            ],
             limit: 101,
             ..Default::default()
         }),
         ("agent", |n| StatementFilter {
-            keys: vec![key(IndexKind::Agent, format!("mbox:mailto:learner{}@bench.example.org", n % AGENTS))],
+            keys: vec![key(
+                IndexKind::Agent,
+                format!("mbox:mailto:learner{}@bench.example.org", n % AGENTS),
+            )],
             limit: 101,
             ..Default::default()
         }),
@@ -202,13 +248,19 @@ async fn main() {
         }),
         ("agent+related activity", |n| StatementFilter {
             keys: vec![
-                key(IndexKind::Agent, format!("mbox:mailto:learner{}@bench.example.org", n % AGENTS)),
+                key(
+                    IndexKind::Agent,
+                    format!("mbox:mailto:learner{}@bench.example.org", n % AGENTS),
+                ),
                 key(IndexKind::ActivityRelated, activity_id(n % 50)),
             ],
             limit: 101,
             ..Default::default()
         }),
-        ("no filter", |_| StatementFilter { limit: 101, ..Default::default() }),
+        ("no filter", |_| StatementFilter {
+            limit: 101,
+            ..Default::default()
+        }),
         ("verb ascending since", |n| StatementFilter {
             keys: vec![key(IndexKind::Verb, VERBS[(n % 8) as usize].into())],
             since: Some(chrono::Utc::now() - chrono::Duration::seconds(30)),
@@ -244,6 +296,11 @@ async fn main() {
             all.extend(l);
             rows += r;
         }
-        report(&format!("query {name}, 8 clients (items = rows)"), all, rows, start.elapsed());
+        report(
+            &format!("query {name}, 8 clients (items = rows)"),
+            all,
+            rows,
+            start.elapsed(),
+        );
     }
 }

@@ -8,6 +8,7 @@
 //!   requests into one transaction pays one `fsync` for all of them.
 //! - [`statements`]: statement inserts (run on the writer) and indexed queries (run on readers).
 //! - [`documents`]: state / activity profile / agent profile documents (compare-and-swap).
+//! - [`checkpoint`]: WAL checkpoints on their own thread, off the writer's critical path.
 //! - [`credentials`]: credential rows.
 //!
 //! The schema lives in `migrations/sqlite` (embedded with refinery, same numbers as PostgreSQL).
@@ -18,6 +19,7 @@
 //!
 //! No rusqlite type crosses the traits: driver errors become [`StoreError`] here.
 
+mod checkpoint;
 mod credentials;
 mod documents;
 mod statements;
@@ -42,10 +44,12 @@ mod embedded {
 const READERS: u32 = 8;
 
 /// Page cache per connection, in KiB (negative `cache_size` means KiB in SQLite).
-const WRITER_CACHE_KIB: i64 = 64 * 1024;
+const WRITER_CACHE_KIB: i64 = 256 * 1024;
 const READER_CACHE_KIB: i64 = 16 * 1024;
 /// Memory-mapped I/O lets every reader share the OS page cache instead of copying pages.
 const MMAP_BYTES: i64 = 1 << 30;
+/// Size the WAL file is cut back to when it restarts after a complete checkpoint.
+const WAL_SIZE_LIMIT: i64 = 64 << 20;
 
 /// The SQLite backend. Cheap to clone; the writer thread stops when the last clone is dropped.
 #[derive(Clone)]
@@ -128,7 +132,11 @@ impl SqliteStore {
             .build(manager)
             .map_err(|e| StoreError::Backend(format!("opening reader connections: {e}")))?;
 
-        let writer = writer::start(conn)?;
+        // Checkpoints run on their own thread (see `checkpoint`), not inside the writer's commits.
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 0")
+            .map_err(db)?;
+        let checkpointer = checkpoint::start(path)?;
+        let writer = writer::start(conn, checkpointer)?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 writer,
@@ -165,7 +173,8 @@ impl SqliteStore {
 fn configure(conn: &Connection, cache_kib: i64) -> Result<(), StoreError> {
     conn.execute_batch(&format!(
         "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = OFF; \
-         PRAGMA cache_size = -{cache_kib}; PRAGMA mmap_size = {MMAP_BYTES}; PRAGMA temp_store = MEMORY;"
+         PRAGMA cache_size = -{cache_kib}; PRAGMA mmap_size = {MMAP_BYTES}; PRAGMA temp_store = MEMORY; \
+         PRAGMA journal_size_limit = {WAL_SIZE_LIMIT};"
     ))
     .map_err(db)
 }

@@ -18,6 +18,7 @@ use lrs_core::store::IndexKind;
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
+use crate::checkpoint::{self, Checkpointer, WRITER_CHECKPOINT_FRAMES};
 use crate::db;
 
 /// Most jobs in one transaction: bounds the latency a job waits behind the others.
@@ -25,6 +26,9 @@ const MAX_GROUP: usize = 512;
 
 /// Entries of the key dictionary cache before it is emptied and rebuilt on demand.
 const KEY_CACHE_LIMIT: usize = 500_000;
+
+/// Entries of the activity definition cache before it is emptied.
+const ACTIVITY_CACHE_LIMIT: usize = 20_000;
 
 /// One write request, type-erased so that every kind of write shares the queue.
 trait Job: Send {
@@ -98,8 +102,11 @@ impl WriterHandle {
 }
 
 /// Starts the writer thread on an open, migrated connection.
-pub(crate) fn start(conn: Connection) -> Result<WriterHandle, StoreError> {
-    let mut writer = Writer::new(conn)?;
+pub(crate) fn start(
+    conn: Connection,
+    checkpointer: Checkpointer,
+) -> Result<WriterHandle, StoreError> {
+    let mut writer = Writer::new(conn, checkpointer)?;
     let (jobs, queue) = mpsc::channel::<Box<dyn Job>>();
     std::thread::Builder::new()
         .name("lara-sqlite-writer".into())
@@ -118,16 +125,23 @@ pub(crate) struct Writer {
     keys_in_tx: Vec<(IndexKind, String)>,
     /// `stored` (µs) of the statement with the largest seq, as of the current transaction.
     pub(crate) last_stored_us: i64,
+    /// Canonical activity definitions recently read or written, so that the common case (a
+    /// statement resending a known definition) costs neither a read nor a JSON parse. Emptied
+    /// whenever anything rolls back.
+    pub(crate) activities: HashMap<String, serde_json::Value>,
+    checkpointer: Checkpointer,
 }
 
 impl Writer {
-    fn new(conn: Connection) -> Result<Writer, StoreError> {
+    fn new(conn: Connection, checkpointer: Checkpointer) -> Result<Writer, StoreError> {
         let last_stored_us = load_last_stored(&conn)?;
         Ok(Writer {
             conn,
             keys: Default::default(),
             keys_in_tx: Vec::new(),
             last_stored_us,
+            activities: HashMap::new(),
+            checkpointer,
         })
     }
 
@@ -147,6 +161,8 @@ impl Writer {
     }
 
     fn commit_group(&mut self, mut group: Vec<Box<dyn Job>>) {
+        let t0 = std::time::Instant::now();
+        let n = group.len();
         if let Err(e) = self.conn.execute_batch("BEGIN IMMEDIATE") {
             let msg = format!("starting a transaction: {e}");
             group.into_iter().for_each(|job| job.finish(Err(&msg)));
@@ -159,14 +175,21 @@ impl Writer {
                 break;
             }
         }
+        let t1 = std::time::Instant::now();
         if outcome.is_ok() {
             outcome = self
                 .conn
                 .execute_batch("COMMIT")
                 .map_err(|e| format!("committing: {e}"));
         }
+        if std::env::var_os("LARA_WRITER_TRACE").is_some() {
+            eprintln!("group {n} run {:?} commit {:?}", t1 - t0, t1.elapsed());
+        }
         match &outcome {
-            Ok(()) => self.keys_in_tx.clear(),
+            Ok(()) => {
+                self.keys_in_tx.clear();
+                self.checkpointer.committed();
+            }
             Err(msg) => {
                 tracing::error!(error = %msg, "sqlite write transaction failed");
                 if !self.conn.is_autocommit() {
@@ -174,6 +197,7 @@ impl Writer {
                     let _ = self.conn.execute_batch("ROLLBACK");
                 }
                 self.forget_keys_since(0);
+                self.activities.clear();
                 match load_last_stored(&self.conn) {
                     Ok(us) => self.last_stored_us = us,
                     Err(e) => tracing::error!(error = %e, "reloading the latest stored time"),
@@ -182,6 +206,19 @@ impl Writer {
         }
         let commit = outcome.as_ref().map(|_| ()).map_err(String::as_str);
         group.into_iter().for_each(|job| job.finish(commit));
+        if self.checkpointer.wal_frames() > WRITER_CHECKPOINT_FRAMES {
+            self.checkpoint_now();
+        }
+    }
+
+    /// A checkpoint between two transactions, after the answers went out: nothing appends to
+    /// the WAL meanwhile, so it can complete and the next transaction restarts the WAL.
+    fn checkpoint_now(&mut self) {
+        match checkpoint::checkpoint(&self.conn) {
+            Ok((frames, copied)) if frames == copied => self.checkpointer.set_wal_frames(0),
+            Ok((frames, _)) => self.checkpointer.set_wal_frames(frames),
+            Err(e) => tracing::debug!(error = %e, "writer checkpoint failed"),
+        }
     }
 
     /// Runs one job in its own savepoint. `Err` means the whole transaction is lost.
@@ -199,6 +236,7 @@ impl Writer {
             Err(()) => {
                 self.forget_keys_since(keys_mark);
                 self.last_stored_us = stored_mark;
+                self.activities.clear();
                 // Some errors (disk full, I/O) make SQLite roll back the whole transaction.
                 if self.conn.is_autocommit() {
                     return Err("the transaction was rolled back by the database".into());
@@ -208,6 +246,13 @@ impl Writer {
                     .map_err(|e| format!("rolling back a savepoint: {e}"))
             }
         }
+    }
+
+    pub(crate) fn remember_activity(&mut self, id: &str, definition: serde_json::Value) {
+        if self.activities.len() >= ACTIVITY_CACHE_LIMIT {
+            self.activities.clear();
+        }
+        self.activities.insert(id.to_owned(), definition);
     }
 
     fn forget_keys_since(&mut self, mark: usize) {
