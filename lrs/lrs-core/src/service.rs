@@ -35,6 +35,8 @@ pub struct StatementPage {
     pub statements: Vec<String>,
     pub more: Option<String>,
     pub attachments: Vec<AttachmentData>,
+    /// The latest `stored` among the returned statements.
+    pub last_modified: Option<DateTime<Utc>>,
 }
 
 /// One statement read by id.
@@ -244,10 +246,12 @@ impl Lrs {
         } else {
             self.store.get_attachments(&hashes).await?
         };
+        let last_modified = rows.iter().map(|r| r.stored).max();
         Ok(StatementPage {
             statements,
             more,
             attachments,
+            last_modified,
         })
     }
 

@@ -165,11 +165,15 @@ async fn get(app: &App, ctx: &Context, req: Request) -> ApiResult<Response> {
                 None => body.push_str("\"\""),
             }
             body.push('}');
-            if attachments {
+            let mut resp = if attachments {
                 multipart::response(body, &page.attachments)?
             } else {
                 json_response(body)
+            };
+            if let Some(t) = page.last_modified {
+                set_last_modified(&mut resp, t);
             }
+            resp
         }
     };
     if let Ok(v) = HeaderValue::from_str(&format_timestamp(consistent_through)) {

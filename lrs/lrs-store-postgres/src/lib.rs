@@ -72,17 +72,21 @@ impl PgStore {
         let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
             StoreError::Backend(format!("invalid postgresql url: {}", describe(&e)))
         })?;
+        // Session settings go in the start-up options so that every pooled connection, including
+        // ones the pool opens later, has them. Lara's queries are short index walks: JIT
+        // compilation (triggered by the planner's cost estimates, which are huge on tables
+        // without statistics) and parallel workers only add milliseconds, inside the statement
+        // lock for inserts.
+        let mut opts = config.get_options().unwrap_or_default().to_owned();
+        if !opts.is_empty() {
+            opts.push(' ');
+        }
+        opts.push_str("-c jit=off -c max_parallel_workers_per_gather=0");
         if let Some(schema) = &options.schema {
             check_schema_name(schema)?;
-            // Set at connection start-up so that every pooled connection, including ones the
-            // pool opens later, resolves Lara's tables in this schema.
-            let mut opts = config.get_options().unwrap_or_default().to_owned();
-            if !opts.is_empty() {
-                opts.push(' ');
-            }
-            let _ = write!(opts, "-c search_path={schema}");
-            config.options(&opts);
+            let _ = write!(opts, " -c search_path={schema}");
         }
+        config.options(&opts);
         config.application_name("lara");
 
         migrate(&config, options.schema.as_deref()).await?;

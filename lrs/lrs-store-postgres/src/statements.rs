@@ -100,9 +100,9 @@ async fn ensure_keys(
         let params: [Param; 2] = [(&kinds, Type::INT2_ARRAY), (&values, Type::TEXT_ARRAY)];
         let rows = client
             .query_typed(
-                "SELECT k.id, k.kind, k.value FROM index_keys k \
-                 JOIN unnest($1::smallint[], $2::text[]) AS i(kind, value) \
-                 ON k.kind = i.kind AND k.value = i.value",
+                "SELECT k.id, k.kind, k.value FROM unnest($1::smallint[], $2::text[]) AS i(kind, value) \
+                 CROSS JOIN LATERAL (SELECT k.id, k.kind, k.value FROM index_keys k \
+                                     WHERE k.kind = i.kind AND k.value = i.value LIMIT 1) k",
                 &params,
             )
             .await
@@ -134,6 +134,33 @@ async fn ensure_keys(
     Err(StoreError::Backend(
         "could not register statement filter keys".into(),
     ))
+}
+
+/// Adds to `index_keys.postings`. Its own transaction commits asynchronously: durability of a
+/// statistic is not worth a second WAL flush per batch. Rows are locked in key id order (the
+/// sorted input drives the join), so nodes updating the same hot keys queue rather than
+/// deadlock; should PostgreSQL still report one, the caller just drops this update.
+async fn add_posting_counts(
+    client: &mut deadpool_postgres::Object,
+    counts: &BTreeMap<i64, i64>,
+) -> Result<(), tokio_postgres::Error> {
+    if counts.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = counts.keys().copied().collect();
+    let ns: Vec<i64> = counts.values().copied().collect();
+    let params: [Param; 2] = [(&ids, Type::INT8_ARRAY), (&ns, Type::INT8_ARRAY)];
+    let tx = client.transaction().await?;
+    tx.batch_execute("SET LOCAL synchronous_commit = off")
+        .await?;
+    tx.query_typed(
+        "UPDATE index_keys k SET postings = k.postings + c.n \
+         FROM (SELECT * FROM unnest($1::bigint[], $2::bigint[]) ORDER BY 1) AS c(id, n) \
+         WHERE k.id = c.id",
+        &params,
+    )
+    .await?;
+    tx.commit().await
 }
 
 fn collect_keys(rows: &[Row], ids: &mut HashMap<(i16, String), i64>) -> Result<(), StoreError> {
@@ -233,6 +260,10 @@ impl StatementStore for PgStore {
         }
 
         // ---- under the lock: one pipelined round trip of reads ----
+        // Lookups by a list of values are written as one LATERAL ... LIMIT 1 probe per value:
+        // that plan cannot become a hash join over a sequential scan, which a planner without
+        // fresh statistics (autovacuum off, a freshly loaded table) may otherwise pick for
+        // `= ANY` on a non-unique column — inside the lock, that would stall every node.
         let lock_params: [Param; 1] = [(&STATEMENT_LOCK, Type::INT8)];
         let id_params: [Param; 1] = [(&ids, Type::UUID_ARRAY)];
         let act_params: [Param; 1] = [(&activity_ids, Type::TEXT_ARRAY)];
@@ -247,11 +278,13 @@ impl StatementStore for PgStore {
                 &[]
             ),
             tx.query_typed(
-                "SELECT DISTINCT voids FROM statements WHERE voids = ANY($1)",
+                "SELECT i.id FROM unnest($1::uuid[]) AS i(id) CROSS JOIN LATERAL \
+                 (SELECT 1 FROM statements s WHERE s.voids = i.id LIMIT 1) x",
                 &id_params
             ),
             tx.query_typed(
-                "SELECT DISTINCT refs FROM statements WHERE refs = ANY($1)",
+                "SELECT i.id FROM unnest($1::uuid[]) AS i(id) CROSS JOIN LATERAL \
+                 (SELECT 1 FROM statements s WHERE s.refs = i.id LIMIT 1) x",
                 &id_params
             ),
             tx.query_typed(
@@ -437,7 +470,7 @@ impl StatementStore for PgStore {
         let link_params: [Param; 1] = [(&linked, Type::UUID_ARRAY)];
         // Every statement reachable downwards (through `refs`) from a new one gives its postings
         // to every statement reachable upwards (referrers, transitively). UNION keeps cycles
-        // of references finite.
+        // of references finite; the LATERAL ... OFFSET 0 steps pin index probes (see above).
         let inherit = async {
             if linked.is_empty() {
                 return Ok(());
@@ -448,14 +481,17 @@ impl StatementStore for PgStore {
                  down(origin, seq, refs) AS ( \
                    SELECT seq, seq, refs FROM new \
                    UNION \
-                   SELECT d.origin, t.seq, t.refs FROM down d JOIN statements t ON t.id = d.refs), \
+                   SELECT d.origin, t.seq, t.refs FROM down d CROSS JOIN LATERAL \
+                     (SELECT t.seq, t.refs FROM statements t WHERE t.id = d.refs OFFSET 0) t), \
                  up(origin, seq, id) AS ( \
                    SELECT seq, seq, id FROM new \
                    UNION \
-                   SELECT u.origin, r.seq, r.id FROM up u JOIN statements r ON r.refs = u.id) \
+                   SELECT u.origin, r.seq, r.id FROM up u CROSS JOIN LATERAL \
+                     (SELECT r.seq, r.id FROM statements r WHERE r.refs = u.id OFFSET 0) r) \
                  INSERT INTO statement_index (key_id, seq) \
                  SELECT DISTINCT si.key_id, u.seq \
-                 FROM down d JOIN up u ON u.origin = d.origin JOIN statement_index si ON si.seq = d.seq \
+                 FROM down d JOIN up u ON u.origin = d.origin CROSS JOIN LATERAL \
+                   (SELECT si.key_id FROM statement_index si WHERE si.seq = d.seq OFFSET 0) si \
                  WHERE d.seq <> u.seq \
                  ON CONFLICT DO NOTHING",
                 &link_params,
@@ -485,30 +521,15 @@ impl StatementStore for PgStore {
         tx.commit().await.map_err(pg)?;
 
         // Posting counts only steer the choice of driving key, so they are kept outside the
-        // transaction and the lock: a lost update costs a slightly worse plan, not correctness.
+        // statement transaction and the lock: a lost update costs a slightly worse plan, never
+        // a wrong answer.
         let mut counts: BTreeMap<i64, i64> = BTreeMap::new();
         for p in &fresh {
             for k in &p.key_ids {
                 *counts.entry(*k).or_default() += 1;
             }
         }
-        let count_ids: Vec<i64> = counts.keys().copied().collect();
-        let count_ns: Vec<i64> = counts.values().copied().collect();
-        let count_params: [Param; 2] = [
-            (&count_ids, Type::INT8_ARRAY),
-            (&count_ns, Type::INT8_ARRAY),
-        ];
-        // Rows are locked in key id order (the input is sorted and drives a nested loop), so
-        // two nodes updating the same hot keys wait for each other instead of deadlocking.
-        if let Err(e) = client
-            .query_typed(
-                "UPDATE index_keys k SET postings = k.postings + c.n \
-                 FROM (SELECT * FROM unnest($1::bigint[], $2::bigint[]) ORDER BY 1) AS c(id, n) \
-                 WHERE k.id = c.id",
-                &count_params,
-            )
-            .await
-        {
+        if let Err(e) = add_posting_counts(&mut client, &counts).await {
             tracing::debug!(error = %crate::describe(&e), "updating posting counts");
         }
         Ok(outcomes)
@@ -545,9 +566,10 @@ impl StatementStore for PgStore {
             let params: [Param; 2] = [(&kinds, Type::INT2_ARRAY), (&values, Type::TEXT_ARRAY)];
             let rows = client
                 .query_typed(
-                    "SELECT k.kind, k.id, k.postings FROM index_keys k \
-                     JOIN unnest($1::smallint[], $2::text[]) AS i(kind, value) \
-                     ON k.kind = i.kind AND k.value = i.value",
+                    "SELECT k.kind, k.id, k.postings \
+                     FROM unnest($1::smallint[], $2::text[]) AS i(kind, value) \
+                     CROSS JOIN LATERAL (SELECT k.kind, k.id, k.postings FROM index_keys k \
+                                         WHERE k.kind = i.kind AND k.value = i.value LIMIT 1) k",
                     &params,
                 )
                 .await

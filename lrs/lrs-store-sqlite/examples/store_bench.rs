@@ -67,6 +67,15 @@ fn prepare(from: u64, count: u64) -> Vec<PreparedStatement> {
     prepare_batch(&list, Vec::new(), &ctx).unwrap().0
 }
 
+/// Bytes this process caused to be written to storage (WAL, database, checkpoints).
+fn written_bytes() -> u64 {
+    let io = std::fs::read_to_string("/proc/self/io").unwrap_or_default();
+    io.lines()
+        .find_map(|l| l.strip_prefix("write_bytes: "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 fn key(kind: IndexKind, value: String) -> IndexKey {
     IndexKey { kind, value }
 }
@@ -159,6 +168,7 @@ async fn main() {
     let queue = Arc::new(std::sync::Mutex::new(std::collections::VecDeque::from(
         batches,
     )));
+    let written0 = written_bytes();
     let t0 = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..4 {
@@ -185,6 +195,7 @@ async fn main() {
         30_000,
         t0.elapsed(),
     );
+    println!("  bytes written per statement: {}", (written_bytes() - written0) / 30_000);
     if std::env::var("ONLY_STORE").is_ok() {
         return;
     }

@@ -19,7 +19,8 @@
 //! walked in seq order with the other keys as `EXISTS` probes, so a query reads about as many
 //! rows as it returns (plus those the other keys or voiding reject).
 
-use std::collections::{BTreeSet, VecDeque};
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use async_trait::async_trait;
 use lrs_core::activities::merge_definition;
@@ -105,15 +106,38 @@ fn format_postings(keys: &BTreeSet<i64>) -> String {
     out
 }
 
-/// The insert job, run on the writer thread inside the batch's savepoint.
+/// The insert job, run on the writer thread inside the group transaction. Every conflict is
+/// found before anything is written, so a conflicting batch leaves the transaction untouched
+/// (see [`crate::writer::WriterHandle::write`]).
 fn insert(
     w: &mut Writer,
-    batch: Vec<Staged>,
+    batch: &[Staged],
     attachments: &[AttachmentData],
 ) -> Result<Vec<InsertOutcome>, StoreError> {
     let mut outcomes = Vec::with_capacity(batch.len());
+    let mut in_batch: HashMap<Uuid, &str> = HashMap::with_capacity(batch.len());
     for s in batch {
-        outcomes.push(insert_one(w, s)?);
+        let known = match in_batch.get(&s.id) {
+            Some(hash) => Some((*hash).to_owned()),
+            None => w
+                .conn
+                .prepare_cached("SELECT hash FROM statements WHERE id = ?1")
+                .map_err(db)?
+                .query_row([s.id.as_bytes().as_slice()], |r| r.get::<_, String>(0))
+                .optional()
+                .map_err(db)?,
+        };
+        outcomes.push(match known {
+            Some(h) if h == s.hash => InsertOutcome::AlreadyPresent,
+            Some(_) => return Err(StoreError::Conflict(s.id)),
+            None => InsertOutcome::Inserted,
+        });
+        in_batch.insert(s.id, &s.hash);
+    }
+    for (s, outcome) in batch.iter().zip(&outcomes) {
+        if *outcome == InsertOutcome::Inserted {
+            insert_one(w, s)?;
+        }
     }
     let mut add = w
         .conn
@@ -128,28 +152,17 @@ fn insert(
     Ok(outcomes)
 }
 
-fn insert_one(w: &mut Writer, mut s: Staged) -> Result<InsertOutcome, StoreError> {
+/// Writes one statement known to be new.
+fn insert_one(w: &mut Writer, s: &Staged) -> Result<(), StoreError> {
     let id = s.id.as_bytes().to_vec();
-    let existing: Option<String> = w
-        .conn
-        .prepare_cached("SELECT hash FROM statements WHERE id = ?1")
-        .map_err(db)?
-        .query_row([&id], |r| r.get(0))
-        .optional()
-        .map_err(db)?;
-    match existing {
-        Some(h) if h == s.hash => return Ok(InsertOutcome::AlreadyPresent),
-        Some(_) => return Err(StoreError::Conflict(s.id)),
-        None => {}
-    }
-
-    if s.stored_us < w.last_stored_us {
+    let (stored_us, text) = if s.stored_us < w.last_stored_us {
         // Rare (concurrent requests committing out of clock order): parse again and rewrite.
-        s.stored_us = w.last_stored_us;
         let mut json: Value = serde_json::from_str(&s.text)
             .map_err(|e| StoreError::Backend(format!("re-reading a statement: {e}")))?;
-        s.text = render(&mut json, s.stored_us)?;
-    }
+        (w.last_stored_us, Cow::Owned(render(&mut json, w.last_stored_us)?))
+    } else {
+        (s.stored_us, Cow::Borrowed(s.text.as_str()))
+    };
 
     // A voiding statement is never voided; anything else is when a stored statement voids it.
     let voided = s.voids.is_none()
@@ -184,18 +197,18 @@ fn insert_one(w: &mut Writer, mut s: Staged) -> Result<InsertOutcome, StoreError
         .map_err(db)?
         .execute(params![
             id,
-            s.stored_us,
+            stored_us,
             voided,
             s.voids.map(|u| u.as_bytes().to_vec()),
             s.refs.map(|u| u.as_bytes().to_vec()),
             s.hash,
-            s.text,
+            text.as_ref(),
             s.attachments,
             format_postings(&postings),
         ])
         .map_err(db)?;
     let seq = w.conn.last_insert_rowid();
-    w.last_stored_us = s.stored_us;
+    w.last_stored_us = stored_us;
     {
         let mut post = w
             .conn
@@ -221,7 +234,7 @@ fn insert_one(w: &mut Writer, mut s: Staged) -> Result<InsertOutcome, StoreError
     for (activity, incoming) in &s.activities {
         merge_activity(w, activity, incoming)?;
     }
-    Ok(InsertOutcome::Inserted)
+    Ok(())
 }
 
 /// Gives `added` postings of statement `origin` to every stored statement referring to it,
@@ -492,7 +505,7 @@ impl StatementStore for SqliteStore {
             .map(stage)
             .collect::<Result<Vec<_>, _>>()?;
         self.writer()
-            .write(move |w| insert(w, batch, &attachments))
+            .write(move |w| insert(w, &batch, &attachments))
             .await
     }
 

@@ -26,9 +26,11 @@ pub fn comparison_form(statement: &Value) -> Value {
 
 /// SHA-256 (hex) of the serialized [`comparison_form`]; stored beside each statement.
 pub fn comparison_hash(statement: &Value) -> String {
-    let mut text = String::new();
-    write_canonical(&comparison_form(statement), &mut text);
-    hex::encode(Sha256::digest(text.as_bytes()))
+    let mut hasher = HashWriter(Sha256::new());
+    // Writing into a hasher cannot fail; serde_json only errors for non-string map keys,
+    // which a `Value` cannot have.
+    let _ = write_canonical(&comparison_form(statement), &mut hasher);
+    hex::encode(hasher.0.finalize())
 }
 
 fn normalize_statement(statement: &mut Value) {
@@ -102,8 +104,8 @@ fn normalize_actor(actor: &mut Value) {
             }
         }
         members.sort_by_cached_key(|m| {
-            let mut s = String::new();
-            write_canonical(m, &mut s);
+            let mut s = Vec::new();
+            let _ = write_canonical(m, &mut s);
             s
         });
     }
@@ -176,33 +178,51 @@ fn normalize_numbers(value: &mut Value) {
 
 /// JSON with object keys sorted, independent of the map implementation serde_json was built
 /// with (the `preserve_order` feature may be switched on by another crate).
-fn write_canonical(value: &Value, out: &mut String) {
+/// Writes the value as JSON with object keys in byte order, whatever order the map keeps
+/// (serde_json's `preserve_order` feature may be on in the build), straight into `out`.
+fn write_canonical<W: std::io::Write>(value: &Value, out: &mut W) -> std::io::Result<()> {
     match value {
         Value::Object(map) => {
             let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
+            if !entries.is_sorted_by(|a, b| a.0 <= b.0) {
+                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            }
+            out.write_all(b"{")?;
             for (i, (k, v)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.write_all(b",")?;
                 }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                write_canonical(v, out);
+                serde_json::to_writer(&mut *out, k)?;
+                out.write_all(b":")?;
+                write_canonical(v, out)?;
             }
-            out.push('}');
+            out.write_all(b"}")
         }
         Value::Array(items) => {
-            out.push('[');
+            out.write_all(b"[")?;
             for (i, v) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.write_all(b",")?;
                 }
-                write_canonical(v, out);
+                write_canonical(v, out)?;
             }
-            out.push(']');
+            out.write_all(b"]")
         }
-        scalar => out.push_str(&scalar.to_string()),
+        scalar => serde_json::to_writer(&mut *out, scalar).map_err(std::io::Error::from),
+    }
+}
+
+/// Feeds written bytes to a hash without buffering the serialization.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -355,8 +375,8 @@ mod tests {
 
     #[test]
     fn canonical_serialization_sorts_keys() {
-        let mut s = String::new();
-        write_canonical(&json!({"b": [1, {"d": 1, "c": "x"}], "a": null}), &mut s);
-        assert_eq!(s, r#"{"a":null,"b":[1,{"c":"x","d":1}]}"#);
+        let mut s = Vec::new();
+        write_canonical(&json!({"b": [1, {"d": 1, "c": "x"}], "a": null}), &mut s).unwrap();
+        assert_eq!(String::from_utf8(s).unwrap(), r#"{"a":null,"b":[1,{"c":"x","d":1}]}"#);
     }
 }

@@ -242,16 +242,26 @@ fn has_any_ifi(map: &Map<String, Value>) -> bool {
     IFI_KEYS.iter().any(|k| map.contains_key(*k))
 }
 
+// Paths are built for every node visited, so these avoid the formatting machinery.
 fn join(base: &str, key: &str) -> String {
     if base.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{base}.{key}")
+        return key.to_owned();
     }
+    let mut s = String::with_capacity(base.len() + 1 + key.len());
+    s.push_str(base);
+    s.push('.');
+    s.push_str(key);
+    s
 }
 
 fn index(base: &str, i: usize) -> String {
-    format!("{base}[{i}]")
+    let digits = i.to_string();
+    let mut s = String::with_capacity(base.len() + 2 + digits.len());
+    s.push_str(base);
+    s.push('[');
+    s.push_str(&digits);
+    s.push(']');
+    s
 }
 
 fn type_name(v: &Value) -> &'static str {
