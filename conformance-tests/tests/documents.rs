@@ -195,9 +195,7 @@ async fn document_resources_validate_parameters(lrs: &TestLrs) {
         .await;
     assert_eq!(status, 400);
     let (status, _) = lrs
-        .get_json(&format!(
-            "/activities/state?activityId=http%3A%2F%2Fa&agent=%7B%7D&stateId=x"
-        ))
+        .get_json("/activities/state?activityId=http%3A%2F%2Fa&agent=%7B%7D&stateId=x")
         .await;
     assert_eq!(status, 400);
     let (status, _) = lrs

@@ -302,7 +302,7 @@ async fn more_links_page_through_results_without_gaps(lrs: &TestLrs) {
     let mut expected: Vec<String> = stored.into_iter().rev().collect();
     assert_eq!(
         seen,
-        expected.drain(..).collect::<Vec<_>>(),
+        std::mem::take(&mut expected),
         "newest first, each once"
     );
 }

@@ -1,6 +1,11 @@
 //! Measures the CPU cost of validating and preparing statements (no storage, no HTTP):
 //! `cargo run --release -p lrs-core --example ingest_cost`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::time::Instant;
 
@@ -49,7 +54,11 @@ fn main() {
         println!("{name:<14} {per:.1} µs per statement");
     };
     time("validate:", &|s| {
-        std::hint::black_box(xapi_model::validate::validate_statement(s, XapiVersion::V1_0_3, "statement"));
+        std::hint::black_box(xapi_model::validate::validate_statement(
+            s,
+            XapiVersion::V1_0_3,
+            "statement",
+        ));
     });
     time("compare hash:", &|s| {
         std::hint::black_box(xapi_model::compare::comparison_hash(s));

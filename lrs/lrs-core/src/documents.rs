@@ -43,12 +43,12 @@ impl Preconditions {
                 "If-None-Match: * but the document exists".into(),
             ));
         }
-        if let (Some(tags), Some(doc)) = (&self.if_none_match, current) {
-            if tags.iter().any(|t| *t == doc.etag) {
-                return Err(LrsError::PreconditionFailed(
-                    "If-None-Match matches the current document".into(),
-                ));
-            }
+        if let (Some(tags), Some(doc)) = (&self.if_none_match, current)
+            && tags.contains(&doc.etag)
+        {
+            return Err(LrsError::PreconditionFailed(
+                "If-None-Match matches the current document".into(),
+            ));
         }
         Ok(())
     }

@@ -223,13 +223,12 @@ fn prepare_one(
     if let Some(reg) = json
         .pointer("/context/registration")
         .and_then(Value::as_str)
+        && let Ok(u) = Uuid::parse_str(reg)
     {
-        if let Ok(u) = Uuid::parse_str(reg) {
-            index.insert(IndexKey {
-                kind: IndexKind::Registration,
-                value: u.to_string(),
-            });
-        }
+        index.insert(IndexKey {
+            kind: IndexKind::Registration,
+            value: u.to_string(),
+        });
     }
     if let Some(k) = json.get("authority").and_then(ifi::ifi_key) {
         index.insert(IndexKey {
@@ -263,10 +262,10 @@ fn prepare_one(
 /// xAPI lets a client send a single context activity as an object; the LRS returns every
 /// context activity list as an array.
 fn normalize_context_activities(statement: &mut Map<String, Value>) {
-    if let Some(Value::Object(sub)) = statement.get_mut("object") {
-        if sub.get("objectType").and_then(Value::as_str) == Some("SubStatement") {
-            normalize_context_activities(sub);
-        }
+    if let Some(Value::Object(sub)) = statement.get_mut("object")
+        && sub.get("objectType").and_then(Value::as_str) == Some("SubStatement")
+    {
+        normalize_context_activities(sub);
     }
     let Some(Value::Object(ctx)) = statement.get_mut("context") else {
         return;

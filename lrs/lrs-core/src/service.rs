@@ -206,14 +206,14 @@ impl Lrs {
         mut q: StatementQuery,
         languages: &[String],
     ) -> Result<StatementPage, LrsError> {
-        if cred.reads_only_own() {
-            if let Some(k) = ifi::ifi_key(&cred.authority) {
-                q.filter.keys.retain(|k| k.kind != IndexKind::AgentRelated);
-                q.filter.keys.push(IndexKey {
-                    kind: IndexKind::AgentRelated,
-                    value: k,
-                });
-            }
+        if cred.reads_only_own()
+            && let Some(k) = ifi::ifi_key(&cred.authority)
+        {
+            q.filter.keys.retain(|k| k.kind != IndexKind::AgentRelated);
+            q.filter.keys.push(IndexKey {
+                kind: IndexKind::AgentRelated,
+                value: k,
+            });
         }
         let max_seq = match q.filter.max_seq {
             Some(m) => m,
@@ -407,10 +407,8 @@ fn collect_activity_ids(v: &Value, out: &mut Vec<String>) {
                 && o.get("id").and_then(Value::as_str).is_some()
                 && !o.contains_key("actor")
                 && !o.contains_key("mbox");
-            if is_activity {
-                if let Some(id) = o.get("id").and_then(Value::as_str) {
-                    out.push(id.to_owned());
-                }
+            if is_activity && let Some(id) = o.get("id").and_then(Value::as_str) {
+                out.push(id.to_owned());
             }
             for (k, child) in o {
                 if k != "definition" && k != "extensions" {
@@ -433,10 +431,10 @@ fn replace_definitions(v: &mut Value, defs: &BTreeMap<String, Value>) {
                 .is_none_or(|t| t == "Activity")
                 && !o.contains_key("actor")
                 && !o.contains_key("mbox");
-            if let (true, Some(id)) = (is_activity, id) {
-                if let Some(d) = defs.get(&id) {
-                    o.insert("definition".into(), d.clone());
-                }
+            if let (true, Some(id)) = (is_activity, id)
+                && let Some(d) = defs.get(&id)
+            {
+                o.insert("definition".into(), d.clone());
             }
             for (k, child) in o.iter_mut() {
                 if k != "definition" && k != "extensions" {

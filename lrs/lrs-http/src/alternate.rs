@@ -87,13 +87,13 @@ pub(crate) async fn rewrite(app: &App, req: Request) -> ApiResult<Request> {
             params.push((name, value));
         }
     }
-    if let Some(v) = headers.get(VERSION_HEADER).and_then(|v| v.to_str().ok()) {
-        if XapiVersion::from_header(v.trim()) == Some(XapiVersion::V2_0_0) {
-            return Err(ApiError::bad_request(
-                "method",
-                "xAPI 2.0.0 has no alternate request syntax",
-            ));
-        }
+    if let Some(v) = headers.get(VERSION_HEADER).and_then(|v| v.to_str().ok())
+        && XapiVersion::from_header(v.trim()) == Some(XapiVersion::V2_0_0)
+    {
+        return Err(ApiError::bad_request(
+            "method",
+            "xAPI 2.0.0 has no alternate request syntax",
+        ));
     }
     let qs = serde_urlencoded::to_string(&params)
         .map_err(|e| ApiError::bad_request("form", e.to_string()))?;

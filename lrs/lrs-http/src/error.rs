@@ -86,10 +86,10 @@ impl IntoResponse for ApiError {
             .collect();
         let mut body =
             json!({ "error": { "status": self.status.as_u16(), "message": self.message } });
-        if !problems.is_empty() {
-            if let Some(err) = body.get_mut("error").and_then(|e| e.as_object_mut()) {
-                err.insert("problems".into(), json!(problems));
-            }
+        if !problems.is_empty()
+            && let Some(err) = body.get_mut("error").and_then(|e| e.as_object_mut())
+        {
+            err.insert("problems".into(), json!(problems));
         }
         let mut resp = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {

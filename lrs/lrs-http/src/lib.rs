@@ -147,12 +147,11 @@ async fn route(app: &App, req: Request) -> Result<Response, ApiError> {
             let mut resp = statements::handle(app, &ctx, req)
                 .await
                 .unwrap_or_else(IntoResponse::into_response);
-            if !resp.headers().contains_key(CONSISTENT_THROUGH) {
-                if let Ok(v) =
+            if !resp.headers().contains_key(CONSISTENT_THROUGH)
+                && let Ok(v) =
                     HeaderValue::from_str(&xapi_model::time::format_timestamp(consistent_through))
-                {
-                    resp.headers_mut().insert(CONSISTENT_THROUGH, v);
-                }
+            {
+                resp.headers_mut().insert(CONSISTENT_THROUGH, v);
             }
             resp
         }

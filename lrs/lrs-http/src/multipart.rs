@@ -61,12 +61,11 @@ pub(crate) async fn parse(
         if let Some(enc) = headers
             .get("content-transfer-encoding")
             .and_then(|v| v.to_str().ok())
+            && !enc.trim().eq_ignore_ascii_case("binary")
         {
-            if !enc.trim().eq_ignore_ascii_case("binary") {
-                return Err(bad(format!(
-                    "part {n} must use Content-Transfer-Encoding: binary"
-                )));
-            }
+            return Err(bad(format!(
+                "part {n} must use Content-Transfer-Encoding: binary"
+            )));
         }
         let content_type = headers
             .get(header::CONTENT_TYPE)

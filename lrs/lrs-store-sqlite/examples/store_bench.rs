@@ -195,7 +195,10 @@ async fn main() {
         30_000,
         t0.elapsed(),
     );
-    println!("  bytes written per statement: {}", (written_bytes() - written0) / 30_000);
+    println!(
+        "  bytes written per statement: {}",
+        (written_bytes() - written0) / 30_000
+    );
     if std::env::var("ONLY_STORE").is_ok() {
         return;
     }

@@ -159,7 +159,10 @@ fn insert_one(w: &mut Writer, s: &Staged) -> Result<(), StoreError> {
         // Rare (concurrent requests committing out of clock order): parse again and rewrite.
         let mut json: Value = serde_json::from_str(&s.text)
             .map_err(|e| StoreError::Backend(format!("re-reading a statement: {e}")))?;
-        (w.last_stored_us, Cow::Owned(render(&mut json, w.last_stored_us)?))
+        (
+            w.last_stored_us,
+            Cow::Owned(render(&mut json, w.last_stored_us)?),
+        )
     } else {
         (s.stored_us, Cow::Borrowed(s.text.as_str()))
     };

@@ -194,13 +194,18 @@ impl Writer {
         let n = group.len();
         let mut outcome = self.run_group(&mut group, false);
         if outcome == Err(Retry) {
-            tracing::warn!("a write failed inside a group transaction; running the group again with savepoints");
+            tracing::warn!(
+                "a write failed inside a group transaction; running the group again with savepoints"
+            );
             self.rollback_all();
             outcome = self.run_group(&mut group, true);
         }
         let t1 = Instant::now();
         let mut outcome: Result<(), String> = match outcome {
-            Ok(()) => self.conn.execute_batch("COMMIT").map_err(|e| format!("committing: {e}")),
+            Ok(()) => self
+                .conn
+                .execute_batch("COMMIT")
+                .map_err(|e| format!("committing: {e}")),
             Err(Retry) => Err("the write transaction failed".into()),
             Err(Failed(msg)) => Err(msg),
         };
@@ -228,7 +233,11 @@ impl Writer {
     }
 
     /// Opens the transaction and runs every job, bare or each in a savepoint.
-    fn run_group(&mut self, group: &mut [Box<dyn Job>], savepoints: bool) -> Result<(), GroupError> {
+    fn run_group(
+        &mut self,
+        group: &mut [Box<dyn Job>],
+        savepoints: bool,
+    ) -> Result<(), GroupError> {
         self.conn
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(|e| Failed(format!("starting a transaction: {e}")))?;
@@ -330,28 +339,26 @@ impl Writer {
         // An agent or activity is normally posted under both its direct and its related kind.
         // Giving the two keys adjacent ids puts the newest postings of both on one B-tree page,
         // so a statement dirties one page per agent or activity instead of two.
-        if let Some(partner) = partner_kind(kind) {
-            if self.find_key(partner, value)?.is_none() {
-                let max: i64 = self
-                    .conn
-                    .prepare_cached("SELECT coalesce(max(id), 0) FROM index_keys")
-                    .map_err(db)?
-                    .query_row([], |r| r.get(0))
-                    .map_err(db)?;
-                let base = (max + 2) & !1;
-                let direct = if is_direct(kind) { kind } else { partner };
-                let related = if is_direct(kind) { partner } else { kind };
-                self.insert_key(base, direct, value)?;
-                self.insert_key(base + 1, related, value)?;
-                self.cache_key(
-                    partner,
-                    value,
-                    if is_direct(kind) { base + 1 } else { base },
-                );
-                let id = if is_direct(kind) { base } else { base + 1 };
-                self.cache_key(kind, value, id);
-                return Ok(id);
-            }
+        if let Some(partner) = partner_kind(kind)
+            && self.find_key(partner, value)?.is_none()
+        {
+            let max: i64 = self
+                .conn
+                .prepare_cached("SELECT coalesce(max(id), 0) FROM index_keys")
+                .map_err(db)?
+                .query_row([], |r| r.get(0))
+                .map_err(db)?;
+            let base = (max + 2) & !1;
+            let (direct, related) = if is_direct(kind) {
+                (kind, partner)
+            } else {
+                (partner, kind)
+            };
+            self.insert_key(base, direct, value)?;
+            self.insert_key(base + 1, related, value)?;
+            self.cache_key(direct, value, base);
+            self.cache_key(related, value, base + 1);
+            return Ok(if is_direct(kind) { base } else { base + 1 });
         }
         let id = self.insert_key_auto(kind, value)?;
         self.cache_key(kind, value, id);
@@ -429,7 +436,12 @@ fn load_last_stored(conn: &Connection) -> Result<i64, StoreError> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )]
 
     use super::*;
 
@@ -438,12 +450,21 @@ mod tests {
         F: FnMut(&mut Writer) -> Result<(), StoreError> + Send + 'static,
     {
         let (reply, rx) = oneshot::channel();
-        (Box::new(TypedJob { work, result: None, reply }), rx)
+        (
+            Box::new(TypedJob {
+                work,
+                result: None,
+                reply,
+            }),
+            rx,
+        )
     }
 
     fn insert(value: i64) -> impl FnMut(&mut Writer) -> Result<(), StoreError> + Send + 'static {
         move |w| {
-            w.conn.execute("INSERT INTO t (x) VALUES (?1)", [value]).map_err(db)?;
+            w.conn
+                .execute("INSERT INTO t (x) VALUES (?1)", [value])
+                .map_err(db)?;
             Ok(())
         }
     }
@@ -461,7 +482,10 @@ mod tests {
 
     fn rows(w: &Writer) -> Vec<i64> {
         let mut stmt = w.conn.prepare("SELECT x FROM t ORDER BY x").unwrap();
-        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
     }
 
     #[test]

@@ -377,6 +377,9 @@ mod tests {
     fn canonical_serialization_sorts_keys() {
         let mut s = Vec::new();
         write_canonical(&json!({"b": [1, {"d": 1, "c": "x"}], "a": null}), &mut s).unwrap();
-        assert_eq!(String::from_utf8(s).unwrap(), r#"{"a":null,"b":[1,{"c":"x","d":1}]}"#);
+        assert_eq!(
+            String::from_utf8(s).unwrap(),
+            r#"{"a":null,"b":[1,{"c":"x","d":1}]}"#
+        );
     }
 }
