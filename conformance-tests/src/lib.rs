@@ -36,6 +36,8 @@ pub struct TestLrs {
     pub core: Core,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     _dir: Option<tempfile::TempDir>,
+    /// The PostgreSQL store and its private schema, dropped by [`TestLrs::cleanup`].
+    pg: Option<(Arc<lrs_store_postgres::PgStore>, String)>,
 }
 
 impl Drop for TestLrs {
@@ -60,35 +62,40 @@ pub fn postgres_url() -> Option<String> {
     }
 }
 
-pub async fn open_store(backend: Backend) -> Option<(Arc<dyn Store>, Option<tempfile::TempDir>)> {
-    match backend {
-        Backend::Sqlite => {
-            let dir = tempfile::tempdir().unwrap();
-            let store = lrs_store_sqlite::SqliteStore::open(&dir.path().join("lara.db"))
-                .await
-                .unwrap();
-            Some((Arc::new(store), Some(dir)))
-        }
-        Backend::Postgres => {
-            let url = postgres_url()?;
-            let schema = format!("lara_ct_{}", uuid::Uuid::new_v4().simple());
-            let options = lrs_store_postgres::PgOptions {
-                schema: Some(schema),
-                ..Default::default()
-            };
-            let store = lrs_store_postgres::PgStore::connect(&url, options)
-                .await
-                .unwrap();
-            Some((Arc::new(store), None))
-        }
-    }
-}
-
 impl TestLrs {
     /// Starts a server; `None` when the backend is not available (and not required).
     pub async fn start(backend: Backend) -> Option<TestLrs> {
-        let (store, dir) = open_store(backend).await?;
-        Some(Self::serve(store, dir).await)
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let path = dir.path().join("lara.db");
+                let store = lrs_store_sqlite::SqliteStore::open(&path).await.unwrap();
+                Some(Self::serve(Arc::new(store), Some(dir)).await)
+            }
+            Backend::Postgres => {
+                let url = postgres_url()?;
+                let schema = format!("lara_ct_{}", uuid::Uuid::new_v4().simple());
+                let options = lrs_store_postgres::PgOptions {
+                    schema: Some(schema.clone()),
+                    ..Default::default()
+                };
+                let store = Arc::new(
+                    lrs_store_postgres::PgStore::connect(&url, options)
+                        .await
+                        .unwrap(),
+                );
+                let mut lrs = Self::serve(store.clone(), None).await;
+                lrs.pg = Some((store, schema));
+                Some(lrs)
+            }
+        }
+    }
+
+    /// Removes the test's PostgreSQL schema (SQLite temp files go with the value).
+    pub async fn cleanup(mut self) {
+        if let Some((store, schema)) = self.pg.take() {
+            store.drop_schema(&schema).await.unwrap();
+        }
     }
 
     pub async fn serve(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> TestLrs {
@@ -115,6 +122,7 @@ impl TestLrs {
             core,
             shutdown: Some(tx),
             _dir: dir,
+            pg: None,
         }
     }
 
@@ -234,6 +242,7 @@ macro_rules! on_both_backends {
             async fn postgres() {
                 if let Some(lrs) = $crate::TestLrs::start($crate::Backend::Postgres).await {
                     super::$name(&lrs).await;
+                    lrs.cleanup().await;
                 }
             }
         }

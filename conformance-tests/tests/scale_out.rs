@@ -21,14 +21,14 @@ async fn two_nodes_on_one_postgres_database_are_one_lrs() {
             schema: Some(schema.clone()),
             ..Default::default()
         };
-        let store: Arc<dyn lrs_core::store::Store> = Arc::new(
+        Arc::new(
             lrs_store_postgres::PgStore::connect(&url, options)
                 .await
                 .unwrap(),
-        );
-        store
+        )
     };
-    let a = TestLrs::serve(open().await, None).await;
+    let store_a = open().await;
+    let a = TestLrs::serve(store_a.clone(), None).await;
     let b = TestLrs::serve(open().await, None).await;
 
     // A credential created through node A authenticates on node B.
@@ -128,4 +128,7 @@ async fn two_nodes_on_one_postgres_database_are_one_lrs() {
         .await
         .unwrap();
     assert_eq!(r.status(), 412, "the ETag is stale after B's write");
+
+    drop((a, b));
+    store_a.drop_schema(&schema).await.unwrap();
 }

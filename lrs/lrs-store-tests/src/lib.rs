@@ -10,6 +10,9 @@
 //! ```ignore
 //! async fn fresh() -> (Arc<dyn Store>, impl Sized) { /* a new empty store and its guard */ }
 //! lrs_store_tests::parity_suite!(fresh());
+//! // or, when the database may be absent (None skips):
+//! async fn fresh_pg() -> Option<(Arc<dyn Store>, impl Sized)> { /* … */ }
+//! lrs_store_tests::parity_suite!(optional fresh_pg());
 //! ```
 //!
 //! Times are whole milliseconds: `stored` is shown with millisecond precision, and backends
@@ -35,13 +38,21 @@ use lrs_core::store::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-/// Expands to one `#[tokio::test]` per parity function. `$open` is an expression evaluating to
-/// a future of `(Arc<dyn Store>, guard)`; it is evaluated afresh for every test, and the guard
-/// (a temporary directory, a schema to drop, or `()`) lives until the test ends.
+/// Expands to one `#[tokio::test]` per parity function.
+///
+/// `parity_suite!(open())`: `open()` is evaluated afresh for every test and yields a future of
+/// `(Arc<dyn Store>, guard)`; the guard (a temporary directory, a schema to drop, or `()`)
+/// lives until the test ends.
+///
+/// `parity_suite!(optional open())`: the future yields `Option<(Arc<dyn Store>, guard)>`, and
+/// `None` skips the test (a backend whose database is not configured on this machine).
 #[macro_export]
 macro_rules! parity_suite {
-    ($open:expr) => {
-        $crate::parity_suite!(@tests $open;
+    (optional $open:expr) => {
+        $crate::parity_suite!(@list [optional] $open);
+    };
+    (@list [$mode:ident] $open:expr) => {
+        $crate::parity_suite!(@tests [$mode] $open;
             insert_and_get_round_trip,
             stored_is_cut_to_the_millisecond_shown,
             resend_with_same_hash_is_already_present,
@@ -80,14 +91,24 @@ macro_rules! parity_suite {
             credentials_create_get_list_revoke,
         );
     };
-    (@tests $open:expr; $($name:ident),* $(,)?) => {
+    (@tests [$mode:ident] $open:expr; $($name:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
-                let (store, _guard) = $open.await;
-                $crate::$name(store).await;
+                $crate::parity_suite!(@body [$mode] $open, $name);
             }
         )*
+    };
+    (@body [required] $open:expr, $name:ident) => {
+        let (store, _guard) = $open.await;
+        $crate::$name(store).await;
+    };
+    (@body [optional] $open:expr, $name:ident) => {
+        let Some((store, _guard)) = $open.await else { return };
+        $crate::$name(store).await;
+    };
+    ($open:expr) => {
+        $crate::parity_suite!(@list [required] $open);
     };
 }
 
