@@ -9,6 +9,7 @@
 //! - `request`: version, authentication, query parameters, preconditions, languages.
 //! - `statements`, `documents`, `resources` (activities, agents, about): the resources.
 //! - `multipart`: `multipart/mixed` bodies with attachments, in and out.
+//! - `admin`: `/api/credentials`, credential management for the `admin` scope.
 //! - [`error::ApiError`]: domain error → status code + JSON body naming the offending path.
 #![cfg_attr(
     test,
@@ -20,6 +21,7 @@
     )
 )]
 
+mod admin;
 mod alternate;
 mod documents;
 pub mod error;
@@ -106,6 +108,7 @@ pub fn router(lrs: Lrs, config: HttpConfig) -> Router {
         .route("/xapi", axum::routing::any(dispatch))
         .route("/xapi/", axum::routing::any(dispatch))
         .route("/xapi/{*rest}", axum::routing::any(dispatch))
+        .route("/api/{*rest}", axum::routing::any(dispatch_admin))
         .with_state(app)
         .layer(cors)
         .layer(TraceLayer::new_for_http())
@@ -117,6 +120,13 @@ async fn dispatch(State(app): State<App>, req: Request) -> Response {
         Err(e) => e.into_response(),
     };
     with_version_header(resp, app.config.default_version)
+}
+
+async fn dispatch_admin(State(app): State<App>, req: Request) -> Response {
+    match admin::handle(&app, req).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
 }
 
 fn with_version_header(mut resp: Response, default: xapi_model::XapiVersion) -> Response {

@@ -45,7 +45,7 @@ pub(crate) fn version_of(headers: &HeaderMap) -> ApiResult<XapiVersion> {
     })
 }
 
-async fn authenticate(app: &App, headers: &HeaderMap) -> ApiResult<Credential> {
+pub(crate) async fn authenticate(app: &App, headers: &HeaderMap) -> ApiResult<Credential> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Err(ApiError::unauthorized(
             "authentication required (HTTP Basic)",

@@ -1,0 +1,116 @@
+//! The administration API: credentials over HTTP for the `admin` scope.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use conformance_tests::{TestLrs, basic, on_both_backends, statement};
+use lrs_core::auth::Scope;
+use serde_json::{Value, json};
+
+on_both_backends!(
+    admin_creates_lists_and_revokes_credentials,
+    only_admins_manage_credentials
+);
+
+fn api(lrs: &TestLrs) -> String {
+    lrs.base.replace("/xapi", "/api/credentials")
+}
+
+async fn admin_creates_lists_and_revokes_credentials(lrs: &TestLrs) {
+    let (key, secret) = lrs.credential(vec![Scope::Admin]).await;
+    let admin = basic(&key, &secret);
+    let r = lrs
+        .client
+        .post(api(lrs))
+        .header("Authorization", &admin)
+        .json(&json!({"name": "vendor", "scopes": ["statements/write"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let created: Value = r.json().await.unwrap();
+    let (new_key, new_secret) = (
+        created["key"].as_str().unwrap(),
+        created["secret"].as_str().unwrap(),
+    );
+
+    // The new credential writes statements.
+    let r = lrs
+        .client
+        .post(format!("{}/statements", lrs.base))
+        .header("Authorization", basic(new_key, new_secret))
+        .header("X-Experience-API-Version", "1.0.3")
+        .json(&statement())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let list: Value = lrs
+        .client
+        .get(api(lrs))
+        .header("Authorization", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let entry = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == new_key)
+        .unwrap();
+    assert!(entry.get("secret").is_none());
+
+    let r = lrs
+        .client
+        .delete(format!("{}/{new_key}", api(lrs)))
+        .header("Authorization", &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let r = lrs
+        .client
+        .get(format!("{}/statements", lrs.base))
+        .header("Authorization", basic(new_key, new_secret))
+        .header("X-Experience-API-Version", "1.0.3")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        401,
+        "a revoked credential no longer authenticates"
+    );
+
+    let r = lrs
+        .client
+        .post(api(lrs))
+        .header("Authorization", &admin)
+        .json(&json!({"name": "x", "scopes": ["statements/delete"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert!(body.to_string().contains("scopes[0]"), "{body}");
+}
+
+async fn only_admins_manage_credentials(lrs: &TestLrs) {
+    let r = lrs
+        .client
+        .get(api(lrs))
+        .header("Authorization", lrs.auth_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "scope all is not admin");
+    let r = lrs.client.get(api(lrs)).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+}
