@@ -1,18 +1,21 @@
 //! WAL checkpoints off the writer thread.
 //!
-//! SQLite's automatic checkpoint runs inside the COMMIT that crosses the threshold: the writer
+//! SQLite's automatic checkpoint runs inside the COMMIT that crosses its threshold: the writer
 //! would copy pages into the database file and `fsync` it while every request of the group
 //! waits for its answer. Here a separate connection checkpoints (PASSIVE: it never blocks the
-//! writer or readers) shortly after commits, so the writer only pays the WAL's own `fsync`.
+//! writer or readers) at most once per [`PAUSE`]. Waiting between checkpoints pays off: a page
+//! written by many commits in the meantime (index pages, the table's tail) is copied into the
+//! database file once.
 //!
 //! A passive checkpoint cannot finish while the writer keeps appending, and the WAL restarts
-//! from its beginning only after a complete checkpoint. So under sustained load the writer
-//! checkpoints itself, between two transactions, once the WAL holds more than
-//! [`WRITER_CHECKPOINT_FRAMES`] frames; that bounds the WAL's size.
+//! from its beginning only after a complete checkpoint. So once the WAL is large, the writer
+//! completes the job itself right after a background checkpoint finished, between two
+//! transactions: only the frames committed during that checkpoint are left to copy, which is
+//! quick, and the next transaction restarts the WAL. That bounds the WAL without a long stall.
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -21,33 +24,51 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::db;
 
-/// Frames in the WAL above which the writer checkpoints itself (about 128 MB of 4 KiB pages).
-pub(crate) const WRITER_CHECKPOINT_FRAMES: i64 = 32_768;
+/// Shortest pause between two background checkpoints.
+const PAUSE: Duration = Duration::from_millis(1000);
 
-/// Shortest pause between two background checkpoints: commits arriving meanwhile are
-/// checkpointed together.
-const PAUSE: Duration = Duration::from_millis(50);
+/// WAL frames (4 KiB pages) above which the writer finishes a background checkpoint itself
+/// (about 256 MiB). Even the short catch-up stalls the writer for a few hundred milliseconds
+/// on a large store (measured), so it should be rare.
+const RESTART_FRAMES: i64 = 65_536;
 
-/// The writer's side: tells the checkpointer about commits and reads the WAL's size.
+/// WAL frames above which the writer checkpoints whether or not a background checkpoint just
+/// ran (the checkpoint thread is stuck or gone).
+const FORCE_FRAMES: i64 = 262_144;
+
+#[derive(Default)]
+struct Shared {
+    /// Frames in the WAL as of the last checkpoint.
+    wal_frames: AtomicI64,
+    /// Counts finished background checkpoints.
+    generation: AtomicU64,
+}
+
+/// The writer's side of the checkpoint thread.
 pub(crate) struct Checkpointer {
     commits: mpsc::Sender<()>,
-    wal_frames: Arc<AtomicI64>,
+    shared: Arc<Shared>,
+    seen_generation: u64,
 }
 
 impl Checkpointer {
-    /// Called after each commit. A stopped checkpointer only means the WAL grows until the
-    /// writer checkpoints itself, so errors are ignored.
-    pub(crate) fn committed(&self) {
+    /// Called by the writer after each commit, outside any transaction.
+    pub(crate) fn after_commit(&mut self, conn: &Connection) {
+        // A stopped checkpoint thread only means the WAL grows until FORCE_FRAMES.
         let _ = self.commits.send(());
-    }
-
-    /// Frames in the WAL as of the last checkpoint.
-    pub(crate) fn wal_frames(&self) -> i64 {
-        self.wal_frames.load(Ordering::Relaxed)
-    }
-
-    pub(crate) fn set_wal_frames(&self, frames: i64) {
-        self.wal_frames.store(frames, Ordering::Relaxed);
+        let frames = self.shared.wal_frames.load(Ordering::Relaxed);
+        let generation = self.shared.generation.load(Ordering::Relaxed);
+        let fresh = generation != self.seen_generation;
+        if (fresh && frames > RESTART_FRAMES) || frames > FORCE_FRAMES {
+            self.seen_generation = generation;
+            match checkpoint(conn) {
+                Ok((frames, copied)) => {
+                    let left = if frames == copied { 0 } else { frames };
+                    self.shared.wal_frames.store(left, Ordering::Relaxed);
+                }
+                Err(e) => tracing::debug!(error = %e, "writer checkpoint failed"),
+            }
+        }
     }
 }
 
@@ -70,15 +91,18 @@ pub(crate) fn start(path: &Path) -> Result<Checkpointer, StoreError> {
     conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;")
         .map_err(db)?;
     let (commits, rx) = mpsc::channel::<()>();
-    let wal_frames = Arc::new(AtomicI64::new(0));
-    let frames = wal_frames.clone();
+    let shared = Arc::new(Shared::default());
+    let theirs = shared.clone();
     std::thread::Builder::new()
         .name("lara-sqlite-checkpoint".into())
         .spawn(move || {
             while rx.recv().is_ok() {
                 while rx.try_recv().is_ok() {}
                 match checkpoint(&conn) {
-                    Ok((n, _)) => frames.store(n, Ordering::Relaxed),
+                    Ok((frames, _)) => {
+                        theirs.wal_frames.store(frames, Ordering::Relaxed);
+                        theirs.generation.fetch_add(1, Ordering::Relaxed);
+                    }
                     Err(e) => tracing::debug!(error = %e, "background checkpoint failed"),
                 }
                 std::thread::sleep(PAUSE);
@@ -87,6 +111,7 @@ pub(crate) fn start(path: &Path) -> Result<Checkpointer, StoreError> {
         .map_err(|e| StoreError::Backend(format!("starting the checkpoint thread: {e}")))?;
     Ok(Checkpointer {
         commits,
-        wal_frames,
+        shared,
+        seen_generation: 0,
     })
 }

@@ -17,6 +17,9 @@
 //! commit reached the disk. Reads run on a pool of connections in `spawn_blocking`; WAL lets
 //! them proceed while the writer commits.
 //!
+//! One `SqliteStore` per database file: its writer thread assumes it is the only writer (it
+//! caches the key dictionary and the latest `stored`). Clone the store to share it.
+//!
 //! No rusqlite type crosses the traits: driver errors become [`StoreError`] here.
 
 mod checkpoint;

@@ -1,8 +1,11 @@
 //! Statements: inserts on the writer thread and indexed queries on the readers.
 //!
-//! Insert, for each statement of a batch in order, inside the batch's savepoint:
-//! 1. an id already stored is a resend (same comparison hash) or a conflict (the batch's
-//!    savepoint rolls back);
+//! Insert, as one writer job:
+//! 1. every id is checked first: already stored (or earlier in the batch) with the same
+//!    comparison hash is a resend, with another hash a conflict, which fails the batch before
+//!    anything was written;
+//!
+//! then, for each new statement in batch order:
 //! 2. `stored` moves forward to the latest stored so far, so `stored` never decreases in seq
 //!    order and since/until can become seq bounds;
 //! 3. the row and its postings are written: its own keys plus, when it refers to a stored

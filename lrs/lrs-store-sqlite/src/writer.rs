@@ -1,14 +1,20 @@
 //! The writer thread and its group commit.
 //!
-//! Each write request is a job sent over a channel. The thread takes every job waiting, opens
-//! one `BEGIN IMMEDIATE` transaction, runs each job inside its own SAVEPOINT (a job that fails,
-//! e.g. on a statement conflict, rolls back only its own work), commits once and only then
-//! answers every job. With `synchronous=FULL` the commit is one `fsync` for the whole group, so
-//! throughput grows with concurrency instead of being capped by the disk's flush rate.
+//! Each write request is a job sent over a channel. The thread takes every job waiting (up to
+//! [`MAX_GROUP`]), opens one `BEGIN IMMEDIATE` transaction, runs the jobs, commits once and only
+//! then answers every job. With `synchronous=FULL` the commit is one `fsync` for the whole
+//! group, so throughput grows with concurrency instead of being capped by the disk's flush rate.
+//!
+//! A failing job must not take the others down. Jobs find their expected failure (a statement
+//! conflict) before writing anything, so they run without a savepoint and such a failure needs
+//! no undo. Any other failure (an I/O error, a bug) may have left writes behind: the whole
+//! transaction is rolled back and the group runs again with one SAVEPOINT per job, so only the
+//! failing job's work is undone. Savepoints on every job would copy each page a job touches
+//! into a sub-journal, for a case that almost never happens.
 //!
 //! The thread also keeps caches that are valid only because it is the only writer: the
-//! filter-key dictionary and the latest `stored`. Both are rolled back with a savepoint or a
-//! failed commit.
+//! filter-key dictionary, recent activity definitions and the latest `stored`. They are rolled
+//! back with a job or a transaction.
 
 use std::collections::HashMap;
 use std::sync::mpsc;
@@ -19,7 +25,7 @@ use lrs_core::store::IndexKind;
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
-use crate::checkpoint::{self, Checkpointer, WRITER_CHECKPOINT_FRAMES};
+use crate::checkpoint::Checkpointer;
 use crate::db;
 
 /// Most jobs in one transaction: bounds the latency a job waits behind the others.
@@ -185,10 +191,8 @@ impl Writer {
         tracing::debug!("sqlite writer thread stopping");
     }
 
-    /// Runs a group in one transaction. Jobs run bare: a savepoint per job would copy every
-    /// page a job touches into a sub-journal, which measurably slowed large batches. Only when
-    /// a job fails after writing is the transaction rolled back and the group run again with
-    /// one savepoint per job.
+    /// Runs a group in one transaction: bare, and again with savepoints if a job failed after
+    /// writing (see the module doc).
     fn commit_group(&mut self, mut group: Vec<Box<dyn Job>>) {
         let t0 = Instant::now();
         let n = group.len();
@@ -218,7 +222,6 @@ impl Writer {
         match &mut outcome {
             Ok(()) => {
                 self.keys_in_tx.clear();
-                self.checkpointer.committed();
             }
             Err(msg) => {
                 tracing::error!(error = %msg, "sqlite write transaction failed");
@@ -227,8 +230,8 @@ impl Writer {
         }
         let commit = outcome.as_ref().map(|_| ()).map_err(String::as_str);
         group.into_iter().for_each(|job| job.finish(commit));
-        if self.checkpointer.wal_frames() > WRITER_CHECKPOINT_FRAMES {
-            self.checkpoint_now();
+        if outcome.is_ok() {
+            self.checkpointer.after_commit(&self.conn);
         }
     }
 
@@ -275,16 +278,6 @@ impl Writer {
         match load_last_stored(&self.conn) {
             Ok(us) => self.last_stored_us = us,
             Err(e) => tracing::error!(error = %e, "reloading the latest stored time"),
-        }
-    }
-
-    /// A checkpoint between two transactions, after the answers went out: nothing appends to
-    /// the WAL meanwhile, so it can complete and the next transaction restarts the WAL.
-    fn checkpoint_now(&mut self) {
-        match checkpoint::checkpoint(&self.conn) {
-            Ok((frames, copied)) if frames == copied => self.checkpointer.set_wal_frames(0),
-            Ok((frames, _)) => self.checkpointer.set_wal_frames(frames),
-            Err(e) => tracing::debug!(error = %e, "writer checkpoint failed"),
         }
     }
 
@@ -477,7 +470,7 @@ mod tests {
              CREATE TABLE statements (seq INTEGER PRIMARY KEY, stored_us INTEGER);",
         )
         .unwrap();
-        Writer::new(conn, checkpoint::start(&path).unwrap()).unwrap()
+        Writer::new(conn, crate::checkpoint::start(&path).unwrap()).unwrap()
     }
 
     fn rows(w: &Writer) -> Vec<i64> {
