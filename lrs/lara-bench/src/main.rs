@@ -401,10 +401,13 @@ async fn query(t: Arc<Target>, clients: usize, seconds: u64) -> anyhow::Result<(
     type Q = fn(&Target, u64) -> String;
     let kinds: [(&str, Q); 3] = [
         ("GET verb+activity", |t, n| {
+            // The object of statement n: matches every statement k with the same verb and
+            // object, i.e. k = n modulo the activity count.
+            let verb = VERBS[(n % VERBS.len() as u64) as usize];
             format!(
                 "verb={}&activity={}&limit=100",
-                enc(VERBS[(n % 8) as usize]),
-                enc(&t.activity_id(n % 50))
+                enc(verb),
+                enc(&t.activity_id(n * 7 + 3))
             )
         }),
         ("GET agent", |t, n| {
