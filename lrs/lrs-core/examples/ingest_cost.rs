@@ -37,7 +37,7 @@ fn main() {
     let rounds = 200;
     let start = Instant::now();
     for _ in 0..rounds {
-        let (p, _) = prepare_batch(&batch, Vec::new(), &ctx).unwrap();
+        let (p, _) = prepare_batch(batch.clone(), Vec::new(), &ctx).unwrap();
         std::hint::black_box(p);
     }
     let per = start.elapsed().as_secs_f64() * 1e6 / (rounds * batch.len()) as f64;

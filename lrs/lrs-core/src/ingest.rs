@@ -37,7 +37,7 @@ pub struct WriteContext {
 /// (one statement or an array). Returns the prepared statements in request order and the
 /// attachment data to store.
 pub fn prepare_batch(
-    statements: &[Value],
+    statements: Vec<Value>,
     attachments: Vec<IncomingAttachment>,
     ctx: &WriteContext,
 ) -> Result<(Vec<PreparedStatement>, Vec<AttachmentData>), LrsError> {
@@ -58,11 +58,11 @@ pub fn prepare_batch(
         return Err(LrsError::Invalid(problems));
     }
 
-    let parts = check_parts(statements, attachments, &prefix)?;
+    let parts = check_parts(&statements, attachments, &prefix)?;
 
     let mut seen_ids: HashSet<Uuid> = HashSet::new();
     let mut prepared = Vec::with_capacity(statements.len());
-    for (i, s) in statements.iter().enumerate() {
+    for (i, s) in statements.into_iter().enumerate() {
         let p = prepare_one(s, ctx, &prefix(i), &parts)?;
         if !seen_ids.insert(p.id) {
             return Err(LrsError::invalid(
@@ -147,21 +147,24 @@ fn attachment_list(s: &Value) -> &[Value] {
 }
 
 fn prepare_one(
-    received: &Value,
+    received: Value,
     ctx: &WriteContext,
     prefix: &str,
     parts: &HashMap<String, AttachmentData>,
 ) -> Result<PreparedStatement, LrsError> {
-    let mut obj: Map<String, Value> = received.as_object().cloned().unwrap_or_default();
-
-    verify_signatures(received, prefix, parts)?;
+    // Signatures and the comparison hash concern the statement exactly as received.
+    verify_signatures(&received, prefix, parts)?;
+    let comparison_hash = compare::comparison_hash(&received);
+    let mut obj: Map<String, Value> = match received {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
 
     let id = match obj.get("id").and_then(Value::as_str) {
         Some(s) => Uuid::parse_str(s)
             .map_err(|_| LrsError::invalid(format!("{prefix}.id"), "must be a UUID"))?,
         None => Uuid::new_v4(),
     };
-    let comparison_hash = compare::comparison_hash(received);
 
     let stored = ctx.now;
     let timestamp = match obj.get("timestamp").and_then(Value::as_str) {

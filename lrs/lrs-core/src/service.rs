@@ -141,7 +141,7 @@ impl Lrs {
             authority: cred.authority.clone(),
             now: Utc::now(),
         };
-        let (prepared, data) = ingest::prepare_batch(&statements, attachments, &ctx)?;
+        let (prepared, data) = ingest::prepare_batch(statements, attachments, &ctx)?;
         let ids: Vec<Uuid> = prepared.iter().map(|p| p.id).collect();
         let outcomes = self
             .store

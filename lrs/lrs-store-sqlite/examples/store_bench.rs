@@ -64,7 +64,7 @@ fn prepare(from: u64, count: u64) -> Vec<PreparedStatement> {
         authority: json!({"objectType": "Agent", "account": {"homePage": "urn:lara:credential", "name": "bench"}}),
         now: chrono::Utc::now(),
     };
-    prepare_batch(&list, Vec::new(), &ctx).unwrap().0
+    prepare_batch(list, Vec::new(), &ctx).unwrap().0
 }
 
 /// Bytes this process caused to be written to storage (WAL, database, checkpoints).
