@@ -266,7 +266,9 @@ fn prepare(statements: &[Value]) -> Vec<lrs_core::store::PreparedStatement> {
         authority: json!({"objectType": "Agent", "account": {"homePage": "urn:lara:credential", "name": "bench"}}),
         now: Utc::now(),
     };
-    prepare_batch(statements, Vec::new(), &ctx).unwrap().0
+    prepare_batch(statements.to_vec(), Vec::new(), &ctx)
+        .unwrap()
+        .0
 }
 
 async fn seed(store: Arc<PgStore>, from: u64, to: u64, clients: u64) {

@@ -62,7 +62,9 @@ fn prepare_at(statements: &[Value], now: DateTime<Utc>) -> Vec<PreparedStatement
         authority: json!({"objectType": "Agent", "account": {"homePage": "urn:lara:credential", "name": "k"}}),
         now,
     };
-    prepare_batch(statements, Vec::new(), &ctx).unwrap().0
+    prepare_batch(statements.to_vec(), Vec::new(), &ctx)
+        .unwrap()
+        .0
 }
 
 fn prepare(statements: &[Value]) -> Vec<PreparedStatement> {
