@@ -7,7 +7,7 @@
 //! - [`parity_suite!`]: expands to one `#[tokio::test]` per function, so a backend's
 //!   `tests/parity.rs` is a single line and a new rule added here runs on every backend.
 //!
-//! ```ignore
+//! ```text
 //! async fn fresh() -> (Arc<dyn Store>, impl Sized) { /* a new empty store and its guard */ }
 //! lrs_store_tests::parity_suite!(fresh());
 //! // or, when the database may be absent (None skips):
