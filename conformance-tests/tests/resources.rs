@@ -20,6 +20,8 @@ on_both_backends!(
     read_mine_sees_only_own_statements,
     alternate_request_syntax_for_1_0_3,
     cors_preflight_allows_browser_clients,
+    head_answers_like_get_without_a_body,
+    alternate_request_syntax_is_refused_for_2_0_0,
 );
 
 async fn about_needs_no_credentials(lrs: &TestLrs) {
@@ -186,4 +188,38 @@ async fn cors_preflight_allows_browser_clients(lrs: &TestLrs) {
         r.headers()["access-control-allow-origin"],
         "https://portal.example.org"
     );
+}
+
+async fn head_answers_like_get_without_a_body(lrs: &TestLrs) {
+    lrs.store(&statement()).await;
+    let r = lrs
+        .req(Method::HEAD, "/statements?limit=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()
+            .contains_key("x-experience-api-consistent-through")
+    );
+    assert_eq!(r.headers()["content-type"], "application/json");
+    assert!(r.bytes().await.unwrap().is_empty());
+    let r = lrs.req(Method::HEAD, "/about").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.bytes().await.unwrap().is_empty());
+}
+
+async fn alternate_request_syntax_is_refused_for_2_0_0(lrs: &TestLrs) {
+    let form = [
+        ("Authorization", lrs.auth_header()),
+        ("X-Experience-API-Version", "2.0.0".to_owned()),
+    ];
+    let r = lrs
+        .client
+        .post(format!("{}/statements?method=GET", lrs.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
 }
