@@ -127,24 +127,7 @@ fn parse_query(
     let related_activities = parse_bool(&params, "related_activities")?.unwrap_or(false);
     let mut keys = Vec::new();
     if let Some(a) = params.get("agent") {
-        let v: Value = serde_json::from_str(a)
-            .map_err(|e| LrsError::invalid("agent", format!("is not JSON: {e}")))?;
-        let problems = validate::validate_agent_param(&v, version, true);
-        if !problems.is_empty() {
-            return Err(LrsError::Invalid(
-                problems
-                    .into_iter()
-                    .map(|p| {
-                        let path = if p.path.is_empty() {
-                            "agent".to_owned()
-                        } else {
-                            format!("agent.{}", p.path)
-                        };
-                        xapi_model::Problem::new(path, p.message)
-                    })
-                    .collect(),
-            ));
-        }
+        let v = parse_agent_param(a, version, true)?;
         let key = ifi::ifi_key(&v)
             .ok_or_else(|| LrsError::invalid("agent", "must identify an Agent or Group"))?;
         let kind = if related_agents {
@@ -212,6 +195,34 @@ fn parse_query(
         attachments,
         params,
     })
+}
+
+/// Parses and validates the JSON `agent` parameter of the statement, state, agent profile and
+/// agents resources; problems are reported under `agent`.
+pub fn parse_agent_param(
+    raw: &str,
+    version: XapiVersion,
+    allow_group: bool,
+) -> Result<Value, LrsError> {
+    let v: Value = serde_json::from_str(raw)
+        .map_err(|e| LrsError::invalid("agent", format!("is not JSON: {e}")))?;
+    let problems = validate::validate_agent_param(&v, version, allow_group);
+    if !problems.is_empty() {
+        return Err(LrsError::Invalid(
+            problems
+                .into_iter()
+                .map(|p| {
+                    let path = if p.path.is_empty() {
+                        "agent".to_owned()
+                    } else {
+                        format!("agent.{}", p.path)
+                    };
+                    xapi_model::Problem::new(path, p.message)
+                })
+                .collect(),
+        ));
+    }
+    Ok(v)
 }
 
 fn parse_format(v: Option<&String>) -> Result<Format, LrsError> {

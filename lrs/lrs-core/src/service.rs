@@ -179,15 +179,14 @@ impl Lrs {
         if s.voided != voided || !self.may_read(cred, &s)? {
             return Ok(None);
         }
-        let json = self.render(&s, format, languages).await?;
         let attachments = if attachments {
             self.store.get_attachments(&s.attachment_hashes).await?
         } else {
             Vec::new()
         };
         Ok(Some(SingleStatement {
-            json,
             stored: s.stored,
+            json: self.render(s.json, format, languages).await?,
             attachments,
         }))
     }
@@ -231,13 +230,14 @@ impl Lrs {
         } else {
             None
         };
+        let last_modified = rows.iter().map(|r| r.stored).max();
         let mut statements = Vec::with_capacity(rows.len());
         let mut hashes = Vec::new();
-        for r in &rows {
-            statements.push(self.render(r, q.format, languages).await?);
+        for r in rows {
             if q.attachments {
-                hashes.extend(r.attachment_hashes.iter().cloned());
+                hashes.extend(r.attachment_hashes);
             }
+            statements.push(self.render(r.json, q.format, languages).await?);
         }
         hashes.sort();
         hashes.dedup();
@@ -246,7 +246,6 @@ impl Lrs {
         } else {
             self.store.get_attachments(&hashes).await?
         };
-        let last_modified = rows.iter().map(|r| r.stored).max();
         Ok(StatementPage {
             statements,
             more,
@@ -264,17 +263,18 @@ impl Lrs {
         Ok(v.get("authority").and_then(ifi::ifi_key) == ifi::ifi_key(&cred.authority))
     }
 
+    /// The stored JSON text in the requested format; `exact` is the text itself, unparsed.
     async fn render(
         &self,
-        s: &StoredStatement,
+        json: String,
         format: Format,
         languages: &[String],
     ) -> Result<String, LrsError> {
         if format == Format::Exact {
-            return Ok(s.json.clone());
+            return Ok(json);
         }
         let v: Value =
-            serde_json::from_str(&s.json).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+            serde_json::from_str(&json).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
         let out = match format {
             Format::Ids => format::to_ids(&v),
             Format::Canonical => {
@@ -397,17 +397,24 @@ impl Lrs {
     }
 }
 
+/// The id of an object that is an Activity (explicitly, or by having no other objectType and
+/// neither an actor nor an mbox, which would make it a sub-statement or an agent).
+fn activity_id(o: &Map<String, Value>) -> Option<&str> {
+    let untyped_or_activity = o
+        .get("objectType")
+        .and_then(Value::as_str)
+        .is_none_or(|t| t == "Activity");
+    if untyped_or_activity && !o.contains_key("actor") && !o.contains_key("mbox") {
+        o.get("id").and_then(Value::as_str)
+    } else {
+        None
+    }
+}
+
 fn collect_activity_ids(v: &Value, out: &mut Vec<String>) {
     match v {
         Value::Object(o) => {
-            let is_activity = o
-                .get("objectType")
-                .and_then(Value::as_str)
-                .is_none_or(|t| t == "Activity")
-                && o.get("id").and_then(Value::as_str).is_some()
-                && !o.contains_key("actor")
-                && !o.contains_key("mbox");
-            if is_activity && let Some(id) = o.get("id").and_then(Value::as_str) {
+            if let Some(id) = activity_id(o) {
                 out.push(id.to_owned());
             }
             for (k, child) in o {
@@ -424,16 +431,7 @@ fn collect_activity_ids(v: &Value, out: &mut Vec<String>) {
 fn replace_definitions(v: &mut Value, defs: &BTreeMap<String, Value>) {
     match v {
         Value::Object(o) => {
-            let id = o.get("id").and_then(Value::as_str).map(str::to_owned);
-            let is_activity = o
-                .get("objectType")
-                .and_then(Value::as_str)
-                .is_none_or(|t| t == "Activity")
-                && !o.contains_key("actor")
-                && !o.contains_key("mbox");
-            if let (true, Some(id)) = (is_activity, id)
-                && let Some(d) = defs.get(&id)
-            {
+            if let Some(d) = activity_id(o).and_then(|id| defs.get(id)) {
                 o.insert("definition".into(), d.clone());
             }
             for (k, child) in o.iter_mut() {

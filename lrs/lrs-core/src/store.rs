@@ -59,6 +59,19 @@ impl IndexKind {
     pub fn from_code(code: i16) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.code() == code)
     }
+
+    /// Which key drives a query when the keys' sizes tie: lower first, as the kinds are usually
+    /// most selective in this order.
+    pub fn selectivity_rank(self) -> u8 {
+        match self {
+            IndexKind::Registration => 0,
+            IndexKind::Activity => 1,
+            IndexKind::Agent => 2,
+            IndexKind::ActivityRelated => 3,
+            IndexKind::AgentRelated => 4,
+            IndexKind::Verb => 5,
+        }
+    }
 }
 
 /// One entry of the statement filter index: `(kind, value)` → statement.
@@ -140,6 +153,26 @@ pub struct StatementFilter {
     pub max_seq: Option<i64>,
     /// Maximum number of rows to return.
     pub limit: u32,
+}
+
+impl StatementFilter {
+    /// The `seq` window that `max_seq` and `after_seq` allow, as (exclusive lower bound,
+    /// inclusive upper bound).
+    pub fn seq_bounds(&self) -> (i64, i64) {
+        let mut lo: i64 = 0;
+        let mut hi: i64 = i64::MAX;
+        if let Some(m) = self.max_seq {
+            hi = hi.min(m);
+        }
+        if let Some(a) = self.after_seq {
+            if self.ascending {
+                lo = lo.max(a);
+            } else {
+                hi = hi.min(a.saturating_sub(1));
+            }
+        }
+        (lo, hi)
+    }
 }
 
 /// Statement storage.

@@ -8,7 +8,6 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use lrs_core::auth::Access;
 use lrs_core::store::{DocumentKey, DocumentScope};
-use serde_json::Value;
 use uuid::Uuid;
 use xapi_model::{XapiVersion, ifi, time, validate};
 
@@ -89,17 +88,7 @@ fn activity_param(params: &BTreeMap<String, String>) -> ApiResult<String> {
 
 fn agent_param(params: &BTreeMap<String, String>, version: XapiVersion) -> ApiResult<String> {
     let raw = required(params, "agent")?;
-    let v: Value = serde_json::from_str(raw)
-        .map_err(|e| ApiError::bad_request("agent", format!("is not JSON: {e}")))?;
-    let problems = validate::validate_agent_param(&v, version, false);
-    if let Some(p) = problems.first() {
-        let path = if p.path.is_empty() {
-            "agent".to_owned()
-        } else {
-            format!("agent.{}", p.path)
-        };
-        return Err(ApiError::bad_request(&path, p.message.clone()));
-    }
+    let v = lrs_core::query::parse_agent_param(raw, version, false)?;
     ifi::ifi_key(&v).ok_or_else(|| ApiError::bad_request("agent", "must identify an Agent"))
 }
 

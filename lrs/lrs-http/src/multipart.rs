@@ -42,7 +42,7 @@ pub(crate) async fn parse(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    if !is_json(ct) {
+    if !lrs_core::documents::is_json(ct) {
         return Err(bad(
             "the first part must be the statements, with Content-Type application/json".into(),
         ));
@@ -80,12 +80,6 @@ pub(crate) async fn parse(
         });
     }
     Ok((statements, parts))
-}
-
-fn is_json(ct: &str) -> bool {
-    ct.split(';')
-        .next()
-        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
 }
 
 /// A `multipart/mixed` response: the JSON document, then one part per attachment.

@@ -4,7 +4,7 @@ use axum::extract::Request;
 use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use lrs_core::auth::Access;
-use serde_json::{Value, json};
+use serde_json::json;
 use xapi_model::validate;
 
 use crate::error::{ApiError, ApiResult};
@@ -63,16 +63,6 @@ pub(crate) async fn agents(app: &App, ctx: &Context, req: Request) -> ApiResult<
     let raw = params
         .get("agent")
         .ok_or_else(|| ApiError::bad_request("agent", "is required"))?;
-    let agent: Value = serde_json::from_str(raw)
-        .map_err(|e| ApiError::bad_request("agent", format!("is not JSON: {e}")))?;
-    let problems = validate::validate_agent_param(&agent, ctx.version, false);
-    if let Some(p) = problems.first() {
-        let path = if p.path.is_empty() {
-            "agent".to_owned()
-        } else {
-            format!("agent.{}", p.path)
-        };
-        return Err(ApiError::bad_request(&path, p.message.clone()));
-    }
+    let agent = lrs_core::query::parse_agent_param(raw, ctx.version, false)?;
     Ok(json_response(app.lrs.person(&agent).to_string()))
 }

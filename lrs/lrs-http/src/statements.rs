@@ -57,7 +57,7 @@ async fn write(app: &App, ctx: &Context, req: Request, is_put: bool) -> ApiResul
     let (json, attachments) = match multipart::mixed_boundary(&content_type)? {
         Some(boundary) => multipart::parse(body, boundary).await?,
         None => {
-            if !content_type.is_empty() && !is_json(&content_type) {
+            if !content_type.is_empty() && !lrs_core::documents::is_json(&content_type) {
                 return Err(ApiError::bad_request(
                     "Content-Type",
                     format!(
@@ -104,12 +104,6 @@ async fn write(app: &App, ctx: &Context, req: Request, is_put: bool) -> ApiResul
     let body = serde_json::to_string(&ids)
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     Ok(json_response(body))
-}
-
-fn is_json(ct: &str) -> bool {
-    ct.split(';')
-        .next()
-        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
 }
 
 async fn get(app: &App, ctx: &Context, req: Request) -> ApiResult<Response> {

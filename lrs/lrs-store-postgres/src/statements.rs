@@ -69,18 +69,6 @@ fn render(json: &mut Value, stored: DateTime<Utc>) -> Result<String, StoreError>
         .map_err(|e| StoreError::Backend(format!("serializing a statement: {e}")))
 }
 
-/// Tie-break between keys with equal posting counts: the usually more selective kind first.
-fn selectivity_rank(kind: IndexKind) -> u8 {
-    match kind {
-        IndexKind::Registration => 0,
-        IndexKind::Activity => 1,
-        IndexKind::Agent => 2,
-        IndexKind::ActivityRelated => 3,
-        IndexKind::AgentRelated => 4,
-        IndexKind::Verb => 5,
-    }
-}
-
 /// Ids of the given keys in the dictionary, creating the missing ones.
 async fn ensure_keys(
     client: &tokio_postgres::Client,
@@ -584,25 +572,14 @@ impl StatementStore for PgStore {
                     .ok_or_else(|| corrupt(format!("index kind {code}")))?;
                 let id: i64 = r.try_get(1).map_err(pg)?;
                 let postings: i64 = r.try_get(2).map_err(pg)?;
-                key_ids.push((postings, selectivity_rank(kind), id));
+                key_ids.push((postings, kind.selectivity_rank(), id));
             }
             // Walk the key with the fewest statements; the kind breaks ties.
             key_ids.sort_unstable();
         }
 
         // Bounds on seq: `lo` exclusive, `hi` inclusive.
-        let mut lo: i64 = 0;
-        let mut hi: i64 = i64::MAX;
-        if let Some(m) = filter.max_seq {
-            hi = hi.min(m);
-        }
-        if let Some(a) = filter.after_seq {
-            if filter.ascending {
-                lo = lo.max(a);
-            } else {
-                hi = hi.min(a.saturating_sub(1));
-            }
-        }
+        let (lo, hi) = filter.seq_bounds();
         let limit = i64::from(filter.limit);
 
         let mut params: Vec<Param> =

@@ -28,8 +28,8 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use async_trait::async_trait;
 use lrs_core::activities::merge_definition;
 use lrs_core::store::{
-    AttachmentData, IndexKey, IndexKind, InsertOutcome, PreparedStatement, StatementFilter,
-    StatementStore, StoreError, StoredStatement,
+    AttachmentData, IndexKey, InsertOutcome, PreparedStatement, StatementFilter, StatementStore,
+    StoreError, StoredStatement,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::Value;
@@ -360,19 +360,6 @@ fn decode(
     })
 }
 
-/// Order in which keys drive a query when their sizes tie: the first is usually the most
-/// selective.
-fn selectivity_rank(kind: IndexKind) -> u8 {
-    match kind {
-        IndexKind::Registration => 0,
-        IndexKind::Activity => 1,
-        IndexKind::Agent => 2,
-        IndexKind::ActivityRelated => 3,
-        IndexKind::AgentRelated => 4,
-        IndexKind::Verb => 5,
-    }
-}
-
 /// Postings counted per key to pick the driving key. Counting stops here, so picking costs at
 /// most this many index entries per key whatever the store's size.
 const PROBE_LIMIT: i64 = 2000;
@@ -408,24 +395,13 @@ fn query(
             .map_err(db)?;
         // A key never seen cannot match any statement.
         let Some(id) = id else { return Ok(Vec::new()) };
-        keys.push((selectivity_rank(k.kind), id));
+        keys.push((k.kind.selectivity_rank(), id));
     }
     keys.sort_unstable();
     keys.dedup_by_key(|k| k.1);
 
     // Bounds on seq: `lo` exclusive, `hi` inclusive.
-    let mut lo: i64 = 0;
-    let mut hi: i64 = i64::MAX;
-    if let Some(m) = filter.max_seq {
-        hi = hi.min(m);
-    }
-    if let Some(a) = filter.after_seq {
-        if filter.ascending {
-            lo = lo.max(a);
-        } else {
-            hi = hi.min(a.saturating_sub(1));
-        }
-    }
+    let (mut lo, mut hi) = filter.seq_bounds();
     // `stored > since` ⇔ seq above the last seq stored at or before `since`;
     // `stored <= until` ⇔ seq at most the last seq stored at or before `until`.
     if let Some(since) = filter.since {
