@@ -249,6 +249,91 @@ pub enum DocumentScope {
     },
 }
 
+/// Where a document or a scope of documents sits in a backend's single documents table:
+/// the resource (`kind`: 1 state, 2 activity profile, 3 agent profile), then the activity id,
+/// the agent's IFI key, the registration and the document id, each empty where the resource
+/// (or, for a scope, the listing) has none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentColumns {
+    pub kind: i16,
+    pub activity_id: String,
+    pub agent: String,
+    pub registration: String,
+    pub doc_id: String,
+}
+
+impl DocumentScope {
+    pub fn columns(&self) -> DocumentColumns {
+        let registration_text = |r: &Option<Uuid>| r.map(|u| u.to_string()).unwrap_or_default();
+        match self {
+            DocumentScope::State {
+                activity_id,
+                agent,
+                registration,
+            } => DocumentColumns {
+                kind: 1,
+                activity_id: activity_id.clone(),
+                agent: agent.clone(),
+                registration: registration_text(registration),
+                doc_id: String::new(),
+            },
+            DocumentScope::ActivityProfile { activity_id } => DocumentColumns {
+                kind: 2,
+                activity_id: activity_id.clone(),
+                agent: String::new(),
+                registration: String::new(),
+                doc_id: String::new(),
+            },
+            DocumentScope::AgentProfile { agent } => DocumentColumns {
+                kind: 3,
+                activity_id: String::new(),
+                agent: agent.clone(),
+                registration: String::new(),
+                doc_id: String::new(),
+            },
+        }
+    }
+}
+
+impl DocumentKey {
+    /// The scope this document is listed in.
+    pub fn scope(&self) -> DocumentScope {
+        match self {
+            DocumentKey::State {
+                activity_id,
+                agent,
+                registration,
+                ..
+            } => DocumentScope::State {
+                activity_id: activity_id.clone(),
+                agent: agent.clone(),
+                registration: *registration,
+            },
+            DocumentKey::ActivityProfile { activity_id, .. } => DocumentScope::ActivityProfile {
+                activity_id: activity_id.clone(),
+            },
+            DocumentKey::AgentProfile { agent, .. } => DocumentScope::AgentProfile {
+                agent: agent.clone(),
+            },
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        match self {
+            DocumentKey::State { state_id, .. } => state_id,
+            DocumentKey::ActivityProfile { profile_id, .. }
+            | DocumentKey::AgentProfile { profile_id, .. } => profile_id,
+        }
+    }
+
+    pub fn columns(&self) -> DocumentColumns {
+        DocumentColumns {
+            doc_id: self.id().to_owned(),
+            ..self.scope().columns()
+        }
+    }
+}
+
 /// A stored document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {

@@ -7,92 +7,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use lrs_core::store::{Document, DocumentKey, DocumentScope, DocumentStore, Expected, StoreError};
-use uuid::Uuid;
 
 use crate::{PgStore, pg};
-
-const STATE: i16 = 1;
-const ACTIVITY_PROFILE: i16 = 2;
-const AGENT_PROFILE: i16 = 3;
-
-/// The primary key of a document: kind, activity_id, agent, registration, doc_id.
-struct Key<'a> {
-    kind: i16,
-    activity_id: &'a str,
-    agent: &'a str,
-    registration: String,
-    doc_id: &'a str,
-}
-
-fn registration_text(r: Option<Uuid>) -> String {
-    r.map(|u| u.to_string()).unwrap_or_default()
-}
-
-fn key_of(key: &DocumentKey) -> Key<'_> {
-    match key {
-        DocumentKey::State {
-            activity_id,
-            agent,
-            registration,
-            state_id,
-        } => Key {
-            kind: STATE,
-            activity_id,
-            agent,
-            registration: registration_text(*registration),
-            doc_id: state_id,
-        },
-        DocumentKey::ActivityProfile {
-            activity_id,
-            profile_id,
-        } => Key {
-            kind: ACTIVITY_PROFILE,
-            activity_id,
-            agent: "",
-            registration: String::new(),
-            doc_id: profile_id,
-        },
-        DocumentKey::AgentProfile { agent, profile_id } => Key {
-            kind: AGENT_PROFILE,
-            activity_id: "",
-            agent,
-            registration: String::new(),
-            doc_id: profile_id,
-        },
-    }
-}
-
-/// A scope is a key without doc_id. A state scope without registration means the documents
-/// stored without one, as in the SQLite backend.
-fn scope_of(scope: &DocumentScope) -> Key<'_> {
-    match scope {
-        DocumentScope::State {
-            activity_id,
-            agent,
-            registration,
-        } => Key {
-            kind: STATE,
-            activity_id,
-            agent,
-            registration: registration_text(*registration),
-            doc_id: "",
-        },
-        DocumentScope::ActivityProfile { activity_id } => Key {
-            kind: ACTIVITY_PROFILE,
-            activity_id,
-            agent: "",
-            registration: String::new(),
-            doc_id: "",
-        },
-        DocumentScope::AgentProfile { agent } => Key {
-            kind: AGENT_PROFILE,
-            activity_id: "",
-            agent,
-            registration: String::new(),
-            doc_id: "",
-        },
-    }
-}
 
 const WHERE_KEY: &str =
     "kind = $1 AND activity_id = $2 AND agent = $3 AND registration = $4 AND doc_id = $5";
@@ -101,7 +17,7 @@ const WHERE_SCOPE: &str = "kind = $1 AND activity_id = $2 AND agent = $3 AND reg
 #[async_trait]
 impl DocumentStore for PgStore {
     async fn get_document(&self, key: &DocumentKey) -> Result<Option<Document>, StoreError> {
-        let k = key_of(key);
+        let k = key.columns();
         let client = self.client().await?;
         let row = client
             .query_opt(
@@ -133,7 +49,7 @@ impl DocumentStore for PgStore {
         expected: &Expected,
         new: Option<&Document>,
     ) -> Result<bool, StoreError> {
-        let k = key_of(key);
+        let k = key.columns();
         let client = self.client().await?;
         let changed = match (expected, new) {
             (Expected::Absent, Some(d)) => client
@@ -203,7 +119,7 @@ impl DocumentStore for PgStore {
         scope: &DocumentScope,
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<String>, StoreError> {
-        let k = scope_of(scope);
+        let k = scope.columns();
         let client = self.client().await?;
         let rows = client
             .query(
@@ -221,7 +137,7 @@ impl DocumentStore for PgStore {
     }
 
     async fn delete_documents(&self, scope: &DocumentScope) -> Result<(), StoreError> {
-        let k = scope_of(scope);
+        let k = scope.columns();
         let client = self.client().await?;
         client
             .execute(

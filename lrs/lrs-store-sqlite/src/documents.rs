@@ -13,91 +13,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use lrs_core::store::{Document, DocumentKey, DocumentScope, DocumentStore, Expected, StoreError};
 use rusqlite::{OptionalExtension, params};
-use uuid::Uuid;
 
 use crate::{SqliteStore, db, from_micros, micros};
-
-const STATE: i64 = 1;
-const ACTIVITY_PROFILE: i64 = 2;
-const AGENT_PROFILE: i64 = 3;
-
-/// The primary key of a document (a scope leaves `doc_id` empty).
-#[derive(Debug, Clone)]
-struct Key {
-    kind: i64,
-    activity_id: String,
-    agent: String,
-    registration: String,
-    doc_id: String,
-}
-
-fn registration_text(r: Option<Uuid>) -> String {
-    r.map(|u| u.to_string()).unwrap_or_default()
-}
-
-fn key_of(key: &DocumentKey) -> Key {
-    match key {
-        DocumentKey::State {
-            activity_id,
-            agent,
-            registration,
-            state_id,
-        } => Key {
-            kind: STATE,
-            activity_id: activity_id.clone(),
-            agent: agent.clone(),
-            registration: registration_text(*registration),
-            doc_id: state_id.clone(),
-        },
-        DocumentKey::ActivityProfile {
-            activity_id,
-            profile_id,
-        } => Key {
-            kind: ACTIVITY_PROFILE,
-            activity_id: activity_id.clone(),
-            agent: String::new(),
-            registration: String::new(),
-            doc_id: profile_id.clone(),
-        },
-        DocumentKey::AgentProfile { agent, profile_id } => Key {
-            kind: AGENT_PROFILE,
-            activity_id: String::new(),
-            agent: agent.clone(),
-            registration: String::new(),
-            doc_id: profile_id.clone(),
-        },
-    }
-}
-
-fn scope_of(scope: &DocumentScope) -> Key {
-    match scope {
-        DocumentScope::State {
-            activity_id,
-            agent,
-            registration,
-        } => Key {
-            kind: STATE,
-            activity_id: activity_id.clone(),
-            agent: agent.clone(),
-            registration: registration_text(*registration),
-            doc_id: String::new(),
-        },
-        DocumentScope::ActivityProfile { activity_id } => Key {
-            kind: ACTIVITY_PROFILE,
-            activity_id: activity_id.clone(),
-            agent: String::new(),
-            registration: String::new(),
-            doc_id: String::new(),
-        },
-        DocumentScope::AgentProfile { agent } => Key {
-            kind: AGENT_PROFILE,
-            activity_id: String::new(),
-            agent: agent.clone(),
-            registration: String::new(),
-            doc_id: String::new(),
-        },
-    }
-}
 
 const WHERE_KEY: &str =
     "kind = ?1 AND activity_id = ?2 AND agent = ?3 AND registration = ?4 AND doc_id = ?5";
@@ -106,7 +23,7 @@ const WHERE_SCOPE: &str = "kind = ?1 AND activity_id = ?2 AND agent = ?3 AND reg
 #[async_trait]
 impl DocumentStore for SqliteStore {
     async fn get_document(&self, key: &DocumentKey) -> Result<Option<Document>, StoreError> {
-        let k = key_of(key);
+        let k = key.columns();
         self.read(move |conn| {
             let row: Option<(String, Vec<u8>, String, i64)> = conn
                 .prepare_cached(&format!("SELECT content_type, content, etag, updated_us FROM documents WHERE {WHERE_KEY}"))
@@ -130,7 +47,7 @@ impl DocumentStore for SqliteStore {
         expected: &Expected,
         new: Option<&Document>,
     ) -> Result<bool, StoreError> {
-        let k = key_of(key);
+        let k = key.columns();
         let expected = expected.clone();
         let new = new.cloned();
         self.writer()
@@ -192,7 +109,7 @@ impl DocumentStore for SqliteStore {
         scope: &DocumentScope,
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<String>, StoreError> {
-        let k = scope_of(scope);
+        let k = scope.columns();
         // Strictly after `since`; without it every document (i64::MIN is before any time).
         let since_us = since.map(micros).unwrap_or(i64::MIN);
         self.read(move |conn| {
@@ -210,7 +127,7 @@ impl DocumentStore for SqliteStore {
     }
 
     async fn delete_documents(&self, scope: &DocumentScope) -> Result<(), StoreError> {
-        let k = scope_of(scope);
+        let k = scope.columns();
         self.writer()
             .write(move |w| {
                 w.conn
