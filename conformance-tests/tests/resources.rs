@@ -129,14 +129,62 @@ async fn read_mine_sees_only_own_statements(lrs: &TestLrs) {
     let r = req(Method::POST).json(&statement()).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let mine: Vec<String> = r.json().await.unwrap();
-    let page: Value = req(Method::GET).send().await.unwrap().json().await.unwrap();
-    let ids: Vec<&str> = page["statements"]
-        .as_array()
+    let got: Value = req(Method::GET)
+        .query(&[("statementId", mine[0].as_str())])
+        .send()
+        .await
         .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, vec![mine[0].as_str()]);
+        .json()
+        .await
+        .unwrap();
+    let me = got["authority"].clone();
+    assert_eq!(me["account"]["name"], key.as_str());
+
+    // Written by someone else, though naming this credential's agent as actor, or pointing at
+    // one of its statements: not "mine".
+    let mut about_me = statement();
+    about_me["actor"] = me.clone();
+    let mut pointing = statement();
+    pointing["object"] = json!({"objectType": "StatementRef", "id": mine[0]});
+    lrs.store(&json!([about_me, pointing])).await;
+
+    let ids = |page: Value| -> Vec<String> {
+        page["statements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let page: Value = req(Method::GET).send().await.unwrap().json().await.unwrap();
+    assert_eq!(ids(page), mine);
+    // The filters a client gives still apply on top.
+    let page: Value = req(Method::GET)
+        .query(&[("agent", me.to_string()), ("related_agents", "true".into())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ids(page), mine);
+    let page: Value = req(Method::GET)
+        .query(&[("verb", "http://example.com/verbs/none")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(ids(page).is_empty());
+    // Reading someone else's statement by id is refused (as not found).
+    let theirs = lrs.store(&statement()).await;
+    let r = req(Method::GET)
+        .query(&[("statementId", theirs[0].as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
 }
 
 async fn alternate_request_syntax_for_1_0_3(lrs: &TestLrs) {

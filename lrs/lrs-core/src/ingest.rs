@@ -236,6 +236,10 @@ fn prepare_one(
     if let Some(k) = json.get("authority").and_then(ifi::ifi_key) {
         index.insert(IndexKey {
             kind: IndexKind::AgentRelated,
+            value: k.clone(),
+        });
+        index.insert(IndexKey {
+            kind: IndexKind::Authority,
             value: k,
         });
     }

@@ -29,7 +29,7 @@ pub enum AuthError {
 }
 
 /// A page of statements ready to serialize.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct StatementPage {
     /// Each statement as JSON text in the requested format.
     pub statements: Vec<String>,
@@ -205,12 +205,13 @@ impl Lrs {
         mut q: StatementQuery,
         languages: &[String],
     ) -> Result<StatementPage, LrsError> {
-        if cred.reads_only_own()
-            && let Some(k) = ifi::ifi_key(&cred.authority)
-        {
-            q.filter.keys.retain(|k| k.kind != IndexKind::AgentRelated);
+        if cred.reads_only_own() {
+            // A credential whose agent has no IFI (never made by Lara) can own nothing.
+            let Some(k) = ifi::ifi_key(&cred.authority) else {
+                return Ok(StatementPage::default());
+            };
             q.filter.keys.push(IndexKey {
-                kind: IndexKind::AgentRelated,
+                kind: IndexKind::Authority,
                 value: k,
             });
         }

@@ -40,16 +40,20 @@ pub enum IndexKind {
     /// The activity appears anywhere (object, context activities, sub-statement).
     ActivityRelated = 5,
     Registration = 6,
+    /// The statement's `authority` (its own, never inherited through a StatementRef): what
+    /// `statements/read/mine` filters on.
+    Authority = 7,
 }
 
 impl IndexKind {
-    pub const ALL: [IndexKind; 6] = [
+    pub const ALL: [IndexKind; 7] = [
         IndexKind::Agent,
         IndexKind::AgentRelated,
         IndexKind::Verb,
         IndexKind::Activity,
         IndexKind::ActivityRelated,
         IndexKind::Registration,
+        IndexKind::Authority,
     ];
 
     pub fn code(self) -> i16 {
@@ -70,7 +74,15 @@ impl IndexKind {
             IndexKind::ActivityRelated => 3,
             IndexKind::AgentRelated => 4,
             IndexKind::Verb => 5,
+            IndexKind::Authority => 6,
         }
+    }
+
+    /// Whether a statement referring to another (StatementRef) is also posted under this key
+    /// of its target, as the xAPI filters require. Only the authority is not inherited: a
+    /// statement is "mine" because of who wrote it, not what it points at.
+    pub fn inherited(self) -> bool {
+        self != IndexKind::Authority
     }
 }
 

@@ -455,7 +455,9 @@ impl StatementStore for PgStore {
             .await
             .map(drop)
         };
-        let link_params: [Param; 1] = [(&linked, Type::UUID_ARRAY)];
+        // The one kind a referring statement does not inherit (see `IndexKind::inherited`).
+        let own_only = IndexKind::Authority.code();
+        let link_params: [Param; 2] = [(&linked, Type::UUID_ARRAY), (&own_only, Type::INT2)];
         // Every statement reachable downwards (through `refs`) from a new one gives its postings
         // to every statement reachable upwards (referrers, transitively). UNION keeps cycles
         // of references finite; the LATERAL ... OFFSET 0 steps pin index probes (see above).
@@ -479,7 +481,8 @@ impl StatementStore for PgStore {
                  INSERT INTO statement_index (key_id, seq) \
                  SELECT DISTINCT si.key_id, u.seq \
                  FROM down d JOIN up u ON u.origin = d.origin CROSS JOIN LATERAL \
-                   (SELECT si.key_id FROM statement_index si WHERE si.seq = d.seq OFFSET 0) si \
+                   (SELECT si.key_id FROM statement_index si JOIN index_keys k ON k.id = si.key_id \
+                    WHERE si.seq = d.seq AND k.kind <> $2 OFFSET 0) si \
                  WHERE d.seq <> u.seq \
                  ON CONFLICT DO NOTHING",
                 &link_params,

@@ -21,6 +21,10 @@
 //! become seq bounds through the `stored_us` index; the postings of the most selective key are
 //! walked in seq order with the other keys as `EXISTS` probes, so a query reads about as many
 //! rows as it returns (plus those the other keys or voiding reject).
+//!
+//! Postings are partitioned into segments of consecutive seqs (`postings.seg`, see migration
+//! V2): inserts only touch the newest segment's pages, so their cost does not grow with the
+//! store, and a query walks its segments in order, one seek each.
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -178,9 +182,17 @@ fn insert_one(w: &mut Writer, s: &Staged) -> Result<(), StoreError> {
             .exists([&id])
             .map_err(db)?;
 
+    // `postings`: the keys a statement referring to this one inherits (kept in the row);
+    // `own`: keys posted for this statement only.
     let mut postings: BTreeSet<i64> = BTreeSet::new();
+    let mut own: Vec<i64> = Vec::new();
     for k in &s.keys {
-        postings.insert(w.key_id(k.kind, &k.value)?);
+        let id = w.key_id(k.kind, &k.value)?;
+        if k.kind.inherited() {
+            postings.insert(id);
+        } else {
+            own.push(id);
+        }
     }
     if let Some(target) = s.refs {
         let inherited: Option<String> = w
@@ -218,10 +230,10 @@ fn insert_one(w: &mut Writer, s: &Staged) -> Result<(), StoreError> {
     {
         let mut post = w
             .conn
-            .prepare_cached("INSERT INTO statement_index (key_id, seq) VALUES (?1, ?2)")
+            .prepare_cached("INSERT INTO postings (seg, key_id, seq) VALUES (?1, ?2, ?3)")
             .map_err(db)?;
-        for k in &postings {
-            post.execute(params![k, seq]).map_err(db)?;
+        for k in postings.iter().chain(&own) {
+            post.execute(params![segment(seq), k, seq]).map_err(db)?;
         }
     }
 
@@ -268,11 +280,11 @@ fn propagate(conn: &Connection, origin: Uuid, added: &BTreeSet<i64>) -> Result<(
             }
             let mut post = conn
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO statement_index (key_id, seq) VALUES (?1, ?2)",
+                    "INSERT OR IGNORE INTO postings (seg, key_id, seq) VALUES (?1, ?2, ?3)",
                 )
                 .map_err(db)?;
             for k in &new {
-                post.execute(params![k, seq]).map_err(db)?;
+                post.execute(params![segment(seq), k, seq]).map_err(db)?;
             }
             have.extend(new.iter().copied());
             conn.prepare_cached("UPDATE statements SET postings = ?1 WHERE seq = ?2")
@@ -375,6 +387,65 @@ fn last_seq_at_or_before(conn: &Connection, us: i64) -> Result<i64, StoreError> 
     Ok(seq.unwrap_or(0))
 }
 
+/// Statements per postings segment, as a power of two. Migration V2 computes `seq >> 14`.
+const SEGMENT_BITS: u32 = 14;
+
+/// The postings segment of a statement.
+fn segment(seq: i64) -> i64 {
+    seq >> SEGMENT_BITS
+}
+
+/// The segments holding seqs in `(lo, hi]`, in the query's order.
+fn segments(lo: i64, hi: i64, ascending: bool) -> Box<dyn Iterator<Item = i64>> {
+    let range = segment(lo.saturating_add(1))..=segment(hi);
+    if ascending {
+        Box::new(range)
+    } else {
+        Box::new(range.rev())
+    }
+}
+
+/// Segments whose postings are counted per key to pick the driving key.
+const PROBE_SEGMENTS: usize = 4;
+
+/// Orders the keys of a query so that the first one is the best to walk: the one with the
+/// fewest postings in the first segments the walk will visit (counting at most
+/// [`PROBE_LIMIT`] per key), the key kind's usual selectivity breaking ties.
+fn pick_driving_key(
+    tx: &Connection,
+    keys: Vec<(u8, i64)>,
+    lo: i64,
+    hi: i64,
+    ascending: bool,
+) -> Result<Vec<(u8, i64)>, StoreError> {
+    if keys.len() < 2 {
+        return Ok(keys);
+    }
+    let mut count = tx
+        .prepare_cached(
+            "SELECT count(*) FROM (SELECT 1 FROM postings \
+             WHERE seg = ?1 AND key_id = ?2 AND seq > ?3 AND seq <= ?4 LIMIT ?5)",
+        )
+        .map_err(db)?;
+    let mut sized = Vec::with_capacity(keys.len());
+    for (rank, id) in keys {
+        let mut n: i64 = 0;
+        for seg in segments(lo, hi, ascending).take(PROBE_SEGMENTS) {
+            n += count
+                .query_row(params![seg, id, lo, hi, PROBE_LIMIT - n], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .map_err(db)?;
+            if n >= PROBE_LIMIT {
+                break;
+            }
+        }
+        sized.push((n, rank, id));
+    }
+    sized.sort_unstable();
+    Ok(sized.into_iter().map(|(_, rank, id)| (rank, id)).collect())
+}
+
 fn query(
     conn: &mut Connection,
     filter: &StatementFilter,
@@ -414,61 +485,67 @@ fn query(
         return Ok(Vec::new());
     }
 
-    if keys.len() > 1 {
-        let mut sized = Vec::with_capacity(keys.len());
-        for (rank, id) in &keys {
-            let n: i64 = tx
-                .prepare_cached(
-                    "SELECT count(*) FROM (SELECT 1 FROM statement_index \
-                     WHERE key_id = ?1 AND seq > ?2 AND seq <= ?3 LIMIT ?4)",
-                )
-                .map_err(db)?
-                .query_row(params![id, lo, hi, PROBE_LIMIT], |r| r.get(0))
-                .map_err(db)?;
-            if n == 0 {
-                return Ok(Vec::new());
-            }
-            sized.push((n, *rank, *id));
-        }
-        sized.sort_unstable();
-        keys = sized.into_iter().map(|(_, rank, id)| (rank, id)).collect();
+    // Without a cursor `hi` is unbounded: the newest seq bounds the walk over segments.
+    let newest: i64 = tx
+        .prepare_cached("SELECT coalesce(max(seq), 0) FROM statements")
+        .map_err(db)?
+        .query_row([], |r| r.get(0))
+        .map_err(db)?;
+    hi = hi.min(newest);
+    if lo >= hi {
+        return Ok(Vec::new());
     }
-
+    let limit = usize::try_from(filter.limit).unwrap_or(usize::MAX);
     let order = if filter.ascending { "ASC" } else { "DESC" };
-    let limit = i64::from(filter.limit);
-    let rows = match keys.split_first() {
-        None => {
-            let sql = format!(
-                "SELECT {COLUMNS} FROM statements s WHERE s.seq > ?1 AND s.seq <= ?2 AND s.voided = 0 \
-                 ORDER BY s.seq {order} LIMIT ?3"
-            );
-            let mut stmt = tx.prepare_cached(&sql).map_err(db)?;
-            let rows = stmt
-                .query_map(params![lo, hi, limit], stored_statement)
-                .map_err(db)?;
-            rows.collect::<Result<Vec<_>, _>>().map_err(db)?
-        }
-        Some(((_, driving), others)) => {
-            let mut sql = format!(
-                "SELECT {COLUMNS} FROM statement_index d CROSS JOIN statements s ON s.seq = d.seq \
-                 WHERE d.key_id = ?1 AND d.seq > ?2 AND d.seq <= ?3 AND s.voided = 0"
-            );
-            let mut values: Vec<i64> = vec![*driving, lo, hi, limit];
-            for (_, other) in others {
-                values.push(*other);
-                sql.push_str(&format!(
-                    " AND EXISTS (SELECT 1 FROM statement_index o WHERE o.key_id = ?{} AND o.seq = d.seq)",
-                    values.len()
-                ));
-            }
-            sql.push_str(&format!(" ORDER BY d.seq {order} LIMIT ?4"));
-            let mut stmt = tx.prepare_cached(&sql).map_err(db)?;
-            let rows = stmt
-                .query_map(rusqlite::params_from_iter(values), stored_statement)
-                .map_err(db)?;
-            rows.collect::<Result<Vec<_>, _>>().map_err(db)?
-        }
+
+    let keys = pick_driving_key(&tx, keys, lo, hi, filter.ascending)?;
+    let Some((&(_, driving), others)) = keys.split_first() else {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM statements s WHERE s.seq > ?1 AND s.seq <= ?2 AND s.voided = 0 \
+             ORDER BY s.seq {order} LIMIT ?3"
+        );
+        let mut stmt = tx.prepare_cached(&sql).map_err(db)?;
+        let rows = stmt
+            .query_map(params![lo, hi, limit], stored_statement)
+            .map_err(db)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db)?;
+        return rows.into_iter().map(decode).collect();
     };
+
+    // The driving key's postings, segment by segment in the query's order; the other keys are
+    // point probes into the same segment.
+    let mut sql = format!(
+        "SELECT {COLUMNS} FROM postings d CROSS JOIN statements s ON s.seq = d.seq \
+         WHERE d.seg = ?1 AND d.key_id = ?2 AND d.seq > ?3 AND d.seq <= ?4 AND s.voided = 0"
+    );
+    let mut values: Vec<i64> = vec![0, driving, lo, hi];
+    for (_, other) in others {
+        values.push(*other);
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM postings o WHERE o.seg = ?1 AND o.key_id = ?{} AND o.seq = d.seq)",
+            values.len()
+        ));
+    }
+    // No LIMIT: rows are stepped lazily and the walk stops at `limit`.
+    sql.push_str(&format!(" ORDER BY d.seq {order}"));
+    let mut stmt = tx.prepare_cached(&sql).map_err(db)?;
+    let mut rows = Vec::with_capacity(limit.min(128));
+    for seg in segments(lo, hi, filter.ascending) {
+        if let Some(v) = values.get_mut(0) {
+            *v = seg;
+        }
+        let found = stmt
+            .query_map(rusqlite::params_from_iter(&values), stored_statement)
+            .map_err(db)?;
+        for row in found.take(limit - rows.len()) {
+            rows.push(row.map_err(db)?);
+        }
+        if rows.len() >= limit {
+            break;
+        }
+    }
+    drop(stmt);
     rows.into_iter().map(decode).collect()
 }
 

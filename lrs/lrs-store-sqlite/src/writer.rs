@@ -150,7 +150,7 @@ pub(crate) fn start(
 pub(crate) struct Writer {
     pub(crate) conn: Connection,
     /// Filter-key dictionary, one map per [`IndexKind`] so lookups need no allocation.
-    keys: [HashMap<String, i64>; 6],
+    keys: [HashMap<String, i64>; IndexKind::ALL.len()],
     /// Keys cached since the transaction began, with the job that cached them, to forget on
     /// rollback.
     keys_in_tx: Vec<(IndexKind, String)>,
@@ -403,7 +403,7 @@ fn partner_kind(kind: IndexKind) -> Option<IndexKind> {
         IndexKind::AgentRelated => Some(IndexKind::Agent),
         IndexKind::Activity => Some(IndexKind::ActivityRelated),
         IndexKind::ActivityRelated => Some(IndexKind::Activity),
-        IndexKind::Verb | IndexKind::Registration => None,
+        IndexKind::Verb | IndexKind::Registration | IndexKind::Authority => None,
     }
 }
 

@@ -78,6 +78,7 @@ macro_rules! parity_suite {
             limit_is_respected,
             paging_is_stable_with_after_seq_and_max_seq,
             paging_with_a_key_filter,
+            queries_over_a_store_of_many_statements,
             stored_never_decreases_in_seq_order,
             concurrent_inserts_keep_order_and_stored_monotonic,
             concurrent_resends_of_one_statement,
@@ -1100,6 +1101,108 @@ pub async fn paging_with_a_key_filter(store: Arc<dyn Store>) {
     desc.push(interleave[0].id());
     desc.reverse();
     assert_eq!(read_pages(&*store, f, &[]).await, desc);
+}
+
+/// Statements in [`queries_over_a_store_of_many_statements`]: enough for a backend that
+/// partitions its index by ranges of seq (SQLite: 16,384 statements per segment) to spread every
+/// key over several partitions.
+pub const MANY: usize = 40_000;
+
+/// Filters over a store large enough that matches are spread thinly over many statements: a
+/// rare key, two keys together, limits, paging, ascending and since/until, each checked against
+/// the list computed from what was inserted.
+pub async fn queries_over_a_store_of_many_statements(store: Arc<dyn Store>) {
+    let rare = Uuid::new_v4();
+    let mut all: Vec<(usize, Stmt)> = Vec::with_capacity(MANY);
+    for chunk in (0..MANY).collect::<Vec<_>>().chunks(2_000) {
+        let batch: Vec<Stmt> = chunk
+            .iter()
+            .map(|&i| {
+                let actor = format!("p{}", i % 7);
+                let verb_name = format!("v{}", i % 3);
+                let mut s = Stmt::new(&actor, &verb_name, &format!("a{}", i % 11))
+                    .stored(t(i64::try_from(i / 10).unwrap()));
+                if i % 9_001 == 17 {
+                    s = s.registration(rare);
+                }
+                s
+            })
+            .collect();
+        insert(&*store, &batch.iter().collect::<Vec<_>>()).await;
+        all.extend(chunk.iter().copied().zip(batch));
+    }
+    let expect = |pred: &dyn Fn(usize) -> bool, ascending: bool, limit: usize| -> Vec<Uuid> {
+        let mut list: Vec<Uuid> = all
+            .iter()
+            .filter(|(i, _)| pred(*i))
+            .map(|(_, s)| s.id())
+            .collect();
+        if !ascending {
+            list.reverse();
+        }
+        list.truncate(limit);
+        list
+    };
+
+    // A key found only in a few statements far apart.
+    let reg = rare.to_string();
+    let mut f = filter(&[(IndexKind::Registration, &reg)]);
+    let rare_pred = |i: usize| i % 9_001 == 17;
+    assert_eq!(
+        query_ids(&*store, &f).await,
+        expect(&rare_pred, false, 1000)
+    );
+    f.ascending = true;
+    assert_eq!(query_ids(&*store, &f).await, expect(&rare_pred, true, 1000));
+    f.limit = 2;
+    assert_eq!(query_ids(&*store, &f).await, expect(&rare_pred, true, 2));
+
+    // Two keys together, newest first, limited.
+    let p3 = agent("p3");
+    let v1 = verb("v1");
+    let mut f = filter(&[(IndexKind::Agent, &p3), (IndexKind::Verb, &v1)]);
+    f.limit = 50;
+    let both = |i: usize| i % 7 == 3 && i % 3 == 1;
+    assert_eq!(query_ids(&*store, &f).await, expect(&both, false, 50));
+    // A key with every other key of its kind: the rare one drives, whatever the order given.
+    let mut f = filter(&[(IndexKind::Verb, &v1), (IndexKind::Registration, &reg)]);
+    let rare_v1 = |i: usize| rare_pred(i) && i % 3 == 1;
+    assert_eq!(query_ids(&*store, &f).await, expect(&rare_v1, false, 1000));
+    f.ascending = true;
+    assert_eq!(query_ids(&*store, &f).await, expect(&rare_v1, true, 1000));
+
+    // Paging through one agent's statements, both ways, pages crossing any partition bounds.
+    let p5 = agent("p5");
+    let mut f = filter(&[(IndexKind::Agent, &p5)]);
+    f.limit = 997;
+    let p5_pred = |i: usize| i % 7 == 5;
+    assert_eq!(
+        read_pages(&*store, f.clone(), &[]).await,
+        expect(&p5_pred, false, MANY)
+    );
+    f.ascending = true;
+    assert_eq!(
+        read_pages(&*store, f, &[]).await,
+        expect(&p5_pred, true, MANY)
+    );
+
+    // since/until cut out a window in the middle (stored = i / 10 seconds).
+    let a4 = activity("a4");
+    let mut f = filter(&[(IndexKind::Activity, &a4)]);
+    f.since = Some(t(1_500));
+    f.until = Some(t(2_100));
+    f.limit = 1000;
+    let window = |i: usize| i % 11 == 4 && i / 10 > 1_500 && i / 10 <= 2_100;
+    assert_eq!(query_ids(&*store, &f).await, expect(&window, false, 1000));
+    f.ascending = true;
+    assert_eq!(query_ids(&*store, &f).await, expect(&window, true, 1000));
+    // And without keys.
+    let mut f = filter(&[]);
+    f.since = Some(t(3_000));
+    f.limit = 10;
+    f.ascending = true;
+    let after = |i: usize| i / 10 > 3_000;
+    assert_eq!(query_ids(&*store, &f).await, expect(&after, true, 10));
 }
 
 pub async fn stored_never_decreases_in_seq_order(store: Arc<dyn Store>) {
