@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use base64::Engine;
+use bench_data::{Shape, statement_id};
 use clap::{Parser, Subcommand};
 use serde_json::{Value, json};
 
@@ -104,55 +105,12 @@ struct Target {
     endpoint: String,
     auth: String,
     version: String,
-    agents: u64,
-    activities: u64,
-    registrations: u64,
+    shape: Shape,
     /// Distinguishes runs so repeated benchmarks never collide on ids.
     run: u128,
 }
 
-const VERBS: [&str; 8] = [
-    "http://adlnet.gov/expapi/verbs/experienced",
-    "http://adlnet.gov/expapi/verbs/attempted",
-    "http://adlnet.gov/expapi/verbs/completed",
-    "http://adlnet.gov/expapi/verbs/passed",
-    "http://adlnet.gov/expapi/verbs/failed",
-    "http://adlnet.gov/expapi/verbs/answered",
-    "http://adlnet.gov/expapi/verbs/initialized",
-    "http://adlnet.gov/expapi/verbs/terminated",
-];
-
 impl Target {
-    fn registration(&self, n: u64) -> String {
-        let r = n % self.registrations;
-        format!("00000000-0000-4000-8000-{r:012x}")
-    }
-
-    fn agent(&self, n: u64) -> Value {
-        json!({"objectType": "Agent", "name": format!("Learner {}", n % self.agents), "mbox": format!("mailto:learner{}@bench.example.org", n % self.agents)})
-    }
-
-    fn activity_id(&self, n: u64) -> String {
-        format!(
-            "http://bench.example.org/activities/{}",
-            n % self.activities
-        )
-    }
-
-    fn statement(&self, n: u64) -> Value {
-        let verb = VERBS[(n % VERBS.len() as u64) as usize];
-        json!({
-            "actor": self.agent(n),
-            "verb": {"id": verb, "display": {"en-US": verb.rsplit('/').next().unwrap_or("verb")}},
-            "object": {"objectType": "Activity", "id": self.activity_id(n * 7 + 3),
-                       "definition": {"name": {"en-US": "Bench activity"}, "type": "http://adlnet.gov/expapi/activities/lesson"}},
-            "result": {"score": {"scaled": ((n % 100) as f64) / 100.0}, "completion": true, "duration": "PT5M"},
-            "context": {"registration": self.registration(n),
-                        "contextActivities": {"parent": [{"id": self.activity_id(n % 50)}]}},
-            "timestamp": "2026-01-01T12:00:00.000Z"
-        })
-    }
-
     async fn post(&self, body: &Value) -> anyhow::Result<Duration> {
         let start = Instant::now();
         let r = self
@@ -279,8 +237,8 @@ async fn post_single(t: Arc<Target>, clients: usize, seconds: u64) -> anyhow::Re
     let (lat, elapsed) = timed(clients, seconds, move |n| {
         let t = tt.clone();
         async move {
-            let mut s = t.statement(n);
-            s["id"] = json!(uuid_for(t.run, n, 1));
+            let mut s = t.shape.statement(n);
+            s["id"] = json!(statement_id(t.run, n, 1));
             t.post(&s).await
         }
     })
@@ -310,8 +268,8 @@ async fn post_batch(
             let body: Vec<Value> = (0..batch as u64)
                 .map(|i| {
                     let k = n * batch as u64 + i;
-                    let mut s = t.statement(k);
-                    s["id"] = json!(uuid_for(t.run, k, 2));
+                    let mut s = t.shape.statement(k);
+                    s["id"] = json!(statement_id(t.run, k, 2));
                     s
                 })
                 .collect();
@@ -329,26 +287,6 @@ async fn post_batch(
     }
     .print();
     Ok(())
-}
-
-/// A statement id that is the same for the same (run, n, kind), spread over the whole id
-/// space like the random (version 4) ids real clients send: ids that share their high bits
-/// would make every LRS's id index look append-only and flatter the figures.
-fn uuid_for(run: u128, n: u64, kind: u8) -> String {
-    let seed = (run as u64) ^ ((run >> 64) as u64) ^ (u64::from(kind) << 56);
-    let hi = mix(n ^ seed);
-    let lo = mix(hi ^ n.rotate_left(32));
-    uuid::Builder::from_random_bytes(((u128::from(hi) << 64) | u128::from(lo)).to_be_bytes())
-        .into_uuid()
-        .to_string()
-}
-
-/// The splitmix64 finalizer: a bijection on u64 that scatters consecutive inputs.
-fn mix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
 }
 
 async fn seed(
@@ -380,8 +318,8 @@ async fn seed(
                     let to = (from + batch as u64).min(slice_end);
                     let body: Vec<Value> = (from..to)
                         .map(|k| {
-                            let mut s = t.statement(k);
-                            s["id"] = json!(uuid_for(0, k, 3));
+                            let mut s = t.shape.statement(k);
+                            s["id"] = json!(statement_id(0, k, 3));
                             s
                         })
                         .collect();
@@ -413,18 +351,17 @@ async fn query(t: Arc<Target>, clients: usize, seconds: u64) -> anyhow::Result<(
         ("GET verb+activity", |t, n| {
             // The object of statement n: matches every statement k with the same verb and
             // object, i.e. k = n modulo the activity count.
-            let verb = VERBS[(n % VERBS.len() as u64) as usize];
             format!(
                 "verb={}&activity={}&limit=100",
-                enc(verb),
-                enc(&t.activity_id(n * 7 + 3))
+                enc(t.shape.verb(n)),
+                enc(&t.shape.object_id(n))
             )
         }),
         ("GET agent", |t, n| {
-            format!("agent={}&limit=100", enc(&t.agent(n).to_string()))
+            format!("agent={}&limit=100", enc(&t.shape.agent(n).to_string()))
         }),
         ("GET registration", |t, n| {
-            format!("registration={}&limit=100", t.registration(n))
+            format!("registration={}&limit=100", t.shape.registration(n))
         }),
     ];
     for (name, q) in kinds {
@@ -477,9 +414,11 @@ async fn main() -> anyhow::Result<()> {
         endpoint: cli.endpoint.trim_end_matches('/').to_owned(),
         auth,
         version: cli.xapi_version,
-        agents: cli.agents,
-        activities: cli.activities,
-        registrations: cli.registrations,
+        shape: Shape {
+            agents: cli.agents,
+            activities: cli.activities,
+            registrations: cli.registrations,
+        },
         run,
     });
     match cli.scenario {

@@ -61,6 +61,16 @@ impl DatabaseUrl {
                 )
                 .await
                 .context("connecting to postgresql")?;
+                match store.tls_in_use().await {
+                    Ok(true) => tracing::info!("postgresql connection is encrypted (TLS)"),
+                    Ok(false) => tracing::warn!(
+                        "postgresql connection is not encrypted; add ?sslmode=verify-full to the \
+                         url unless the database is on this machine"
+                    ),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not tell whether postgresql uses TLS")
+                    }
+                }
                 Ok(Arc::new(store))
             }
         }

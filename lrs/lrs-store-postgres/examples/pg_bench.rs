@@ -19,6 +19,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bench_data::Shape;
 use chrono::Utc;
 use lrs_core::ingest::{WriteContext, prepare_batch};
 use lrs_core::store::{IndexKey, IndexKind, StatementFilter, StatementStore};
@@ -26,45 +27,11 @@ use lrs_store_postgres::{PgOptions, PgStore};
 use serde_json::{Value, json};
 use xapi_model::XapiVersion;
 
-const AGENTS: u64 = 10_000;
-const ACTIVITIES: u64 = 5_000;
-const REGISTRATIONS: u64 = 100_000;
-const VERBS: [&str; 8] = [
-    "http://adlnet.gov/expapi/verbs/experienced",
-    "http://adlnet.gov/expapi/verbs/attempted",
-    "http://adlnet.gov/expapi/verbs/completed",
-    "http://adlnet.gov/expapi/verbs/passed",
-    "http://adlnet.gov/expapi/verbs/failed",
-    "http://adlnet.gov/expapi/verbs/answered",
-    "http://adlnet.gov/expapi/verbs/initialized",
-    "http://adlnet.gov/expapi/verbs/terminated",
-];
-
-fn registration(n: u64) -> String {
-    format!("00000000-0000-4000-8000-{:012x}", n % REGISTRATIONS)
-}
-
-fn mbox(n: u64) -> String {
-    format!("mailto:learner{}@bench.example.org", n % AGENTS)
-}
-
-fn activity(n: u64) -> String {
-    format!("http://bench.example.org/activities/{}", n % ACTIVITIES)
-}
-
-fn statement(n: u64) -> Value {
-    let verb = VERBS[(n % 8) as usize];
-    json!({
-        "actor": {"objectType": "Agent", "name": format!("Learner {}", n % AGENTS), "mbox": mbox(n)},
-        "verb": {"id": verb, "display": {"en-US": verb.rsplit('/').next().unwrap_or("verb")}},
-        "object": {"objectType": "Activity", "id": activity(n * 7 + 3),
-                   "definition": {"name": {"en-US": "Bench activity"}, "type": "http://adlnet.gov/expapi/activities/lesson"}},
-        "result": {"score": {"scaled": ((n % 100) as f64) / 100.0}, "completion": true, "duration": "PT5M"},
-        "context": {"registration": registration(n),
-                    "contextActivities": {"parent": [{"id": activity(n % 50)}]}},
-        "timestamp": "2026-01-01T12:00:00.000Z"
-    })
-}
+const SHAPE: Shape = Shape {
+    agents: 10_000,
+    activities: 5_000,
+    registrations: 100_000,
+};
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -76,7 +43,7 @@ fn env_u64(name: &str, default: u64) -> u64 {
 fn agent_key(n: u64) -> IndexKey {
     IndexKey {
         kind: IndexKind::Agent,
-        value: format!("mbox:{}", mbox(n)),
+        value: format!("mbox:{}", SHAPE.mbox(n)),
     }
 }
 
@@ -101,7 +68,7 @@ async fn main() {
     );
 
     // The agent key format comes from the ingest code; check ours matches it.
-    let probe = prepare(&[statement(0)]);
+    let probe = prepare(&[SHAPE.statement(0)]);
     assert!(
         probe[0].index.contains(&agent_key(0)),
         "agent key format changed: {:?}",
@@ -120,25 +87,25 @@ async fn main() {
         ("verb", |n| {
             vec![IndexKey {
                 kind: IndexKind::Verb,
-                value: VERBS[(n % 8) as usize].into(),
+                value: SHAPE.verb(n).into(),
             }]
         }),
         ("agent", |n| vec![agent_key(n * 13)]),
         ("registration", |n| {
             vec![IndexKey {
                 kind: IndexKind::Registration,
-                value: registration(n * 31),
+                value: SHAPE.registration(n * 31),
             }]
         }),
         ("verb+activity", |n| {
             vec![
                 IndexKey {
                     kind: IndexKind::Verb,
-                    value: VERBS[(n % 8) as usize].into(),
+                    value: SHAPE.verb(n).into(),
                 },
                 IndexKey {
                     kind: IndexKind::Activity,
-                    value: activity(n % 50),
+                    value: SHAPE.parent_id(n),
                 },
             ]
         }),
@@ -147,7 +114,7 @@ async fn main() {
                 agent_key(n * 17),
                 IndexKey {
                     kind: IndexKind::Verb,
-                    value: VERBS[(n % 8) as usize].into(),
+                    value: SHAPE.verb(n).into(),
                 },
             ]
         }),
@@ -155,7 +122,7 @@ async fn main() {
             vec![
                 IndexKey {
                     kind: IndexKind::Activity,
-                    value: activity(n * 13 * 7 + 3),
+                    value: SHAPE.object_id(n * 13),
                 },
                 agent_key(n * 13),
             ]
@@ -164,11 +131,11 @@ async fn main() {
             vec![
                 IndexKey {
                     kind: IndexKind::ActivityRelated,
-                    value: activity(n % 50),
+                    value: SHAPE.parent_id(n),
                 },
                 IndexKey {
                     kind: IndexKind::Verb,
-                    value: VERBS[((n + 1) % 8) as usize].into(),
+                    value: SHAPE.verb(n + 1).into(),
                 },
             ]
         }),
@@ -176,11 +143,11 @@ async fn main() {
             vec![
                 IndexKey {
                     kind: IndexKind::AgentRelated,
-                    value: format!("mbox:{}", mbox(n * 3)),
+                    value: format!("mbox:{}", SHAPE.mbox(n * 3)),
                 },
                 IndexKey {
                     kind: IndexKind::ActivityRelated,
-                    value: activity(n % 50),
+                    value: SHAPE.parent_id(n),
                 },
             ]
         }),
@@ -233,7 +200,7 @@ async fn main() {
             let f = StatementFilter {
                 keys: vec![IndexKey {
                     kind: IndexKind::Verb,
-                    value: VERBS[(n % 8) as usize].into(),
+                    value: SHAPE.verb(n).into(),
                 }],
                 since: Some(last.stored - chrono::Duration::seconds(30)),
                 until: Some(last.stored - chrono::Duration::seconds(10)),
@@ -285,7 +252,9 @@ async fn seed(store: Arc<PgStore>, from: u64, to: u64, clients: u64) {
                 if n >= to {
                     break;
                 }
-                let batch: Vec<Value> = (n..(n + BATCH).min(to)).map(statement).collect();
+                let batch: Vec<Value> = (n..(n + BATCH).min(to))
+                    .map(|n| SHAPE.statement(n))
+                    .collect();
                 let prepared = tokio::task::spawn_blocking(move || prepare(&batch))
                     .await
                     .unwrap();

@@ -18,12 +18,13 @@
 mod credentials;
 mod documents;
 mod statements;
+mod tls;
 
 use std::fmt::Write as _;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use lrs_core::StoreError;
-use tokio_postgres::NoTls;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 mod embedded {
     refinery::embed_migrations!("../../migrations/postgres");
@@ -68,10 +69,16 @@ impl std::fmt::Debug for PgStore {
 
 impl PgStore {
     /// Connects, creates the schema if needed and runs pending migrations.
+    ///
+    /// TLS follows libpq's `sslmode` (see the `tls` module): `?sslmode=verify-full` checks the
+    /// server's certificate against the system's roots or `sslrootcert=PATH`.
     pub async fn connect(url: &str, options: PgOptions) -> Result<PgStore, StoreError> {
+        let (url, tls_settings) = tls::split_url(url)?;
         let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
             StoreError::Backend(format!("invalid postgresql url: {}", describe(&e)))
         })?;
+        config.ssl_mode(tls_settings.mode);
+        let tls = tls::connector(&tls_settings)?;
         // Session settings go in the start-up options so that every pooled connection, including
         // ones the pool opens later, has them. Lara's queries are short index walks: JIT
         // compilation (triggered by the planner's cost estimates, which are huge on tables
@@ -89,11 +96,11 @@ impl PgStore {
         config.options(&opts);
         config.application_name("lara");
 
-        migrate(&config, options.schema.as_deref()).await?;
+        migrate(&config, tls.clone(), options.schema.as_deref()).await?;
 
         let manager = Manager::from_config(
             config,
-            NoTls,
+            tls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -122,6 +129,20 @@ impl PgStore {
         Ok(())
     }
 
+    /// Whether the pooled connections are encrypted (as PostgreSQL reports it). `lara serve`
+    /// logs it at start-up.
+    pub async fn tls_in_use(&self) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "SELECT coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)",
+                &[],
+            )
+            .await
+            .map_err(pg)?;
+        row.try_get(0).map_err(pg)
+    }
+
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
         self.pool
             .get()
@@ -132,8 +153,12 @@ impl PgStore {
 
 /// Runs migrations on a dedicated connection holding [`MIGRATION_LOCK`]; the lock goes with the
 /// session, so a failed start-up never leaves it held.
-async fn migrate(config: &tokio_postgres::Config, schema: Option<&str>) -> Result<(), StoreError> {
-    let (mut client, connection) = config.connect(NoTls).await.map_err(pg)?;
+async fn migrate(
+    config: &tokio_postgres::Config,
+    tls: MakeRustlsConnect,
+    schema: Option<&str>,
+) -> Result<(), StoreError> {
+    let (mut client, connection) = config.connect(tls).await.map_err(pg)?;
     let driver = tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::warn!(error = %describe(&e), "migration connection ended with an error");

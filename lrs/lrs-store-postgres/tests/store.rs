@@ -827,3 +827,58 @@ async fn two_nodes_see_each_other_and_keep_seq_and_stored_in_order() {
     }
     db.cleanup().await;
 }
+
+/// `url` with one more query parameter.
+fn with_param(url: &str, param: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}{param}")
+}
+
+/// Connects without creating a schema of its own (the server's search_path is used only for
+/// the migration lock, then the pool).
+async fn connect_only(url: &str) -> Result<lrs_store_postgres::PgStore, StoreError> {
+    let schema = format!("lara_test_{}", Uuid::new_v4().simple());
+    let store = lrs_store_postgres::PgStore::connect(
+        url,
+        lrs_store_postgres::PgOptions {
+            pool_size: 1,
+            schema: Some(schema.clone()),
+        },
+    )
+    .await?;
+    let encrypted = store.tls_in_use().await;
+    store.drop_schema(&schema).await?;
+    encrypted.map(|_| store)
+}
+
+#[tokio::test]
+async fn sslmode_follows_libpq() {
+    let Some(url) = common::url() else { return };
+    let plain = connect_only(&with_param(&url, "sslmode=disable"))
+        .await
+        .unwrap();
+    assert!(!plain.tls_in_use().await.unwrap());
+
+    // This machine's PostgreSQL (Debian's default) offers TLS with a self-signed certificate.
+    let encrypted = connect_only(&with_param(&url, "sslmode=require"))
+        .await
+        .unwrap();
+    assert!(
+        encrypted.tls_in_use().await.unwrap(),
+        "sslmode=require must encrypt (is ssl off on the test server?)"
+    );
+
+    // verify-full checks the certificate: the system's roots do not vouch for a self-signed
+    // one, so the connection is refused rather than silently unauthenticated.
+    let Err(e) = connect_only(&with_param(&url, "sslmode=verify-full")).await else {
+        panic!("verify-full must refuse a certificate no trusted root signed");
+    };
+    let text = e.to_string().to_lowercase();
+    assert!(text.contains("certificate") || text.contains("tls"), "{e}");
+
+    // A mode libpq does not know is refused by name.
+    let Err(e) = connect_only(&with_param(&url, "sslmode=always")).await else {
+        panic!("an unknown sslmode must be refused");
+    };
+    assert!(e.to_string().contains("always"), "{e}");
+}

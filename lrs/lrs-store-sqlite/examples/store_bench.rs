@@ -15,50 +15,21 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use bench_data::Shape;
 use lrs_core::ingest::{WriteContext, prepare_batch};
 use lrs_core::store::{IndexKey, IndexKind, PreparedStatement, StatementFilter, StatementStore};
 use lrs_store_sqlite::SqliteStore;
 use serde_json::{Value, json};
 use xapi_model::XapiVersion;
 
-const AGENTS: u64 = 10_000;
-const ACTIVITIES: u64 = 5_000;
-const REGISTRATIONS: u64 = 100_000;
-const VERBS: [&str; 8] = [
-    "http://adlnet.gov/expapi/verbs/experienced",
-    "http://adlnet.gov/expapi/verbs/attempted",
-    "http://adlnet.gov/expapi/verbs/completed",
-    "http://adlnet.gov/expapi/verbs/passed",
-    "http://adlnet.gov/expapi/verbs/failed",
-    "http://adlnet.gov/expapi/verbs/answered",
-    "http://adlnet.gov/expapi/verbs/initialized",
-    "http://adlnet.gov/expapi/verbs/terminated",
-];
-
-fn registration(n: u64) -> String {
-    format!("00000000-0000-4000-8000-{:012x}", n % REGISTRATIONS)
-}
-fn agent(n: u64) -> Value {
-    json!({"objectType": "Agent", "name": format!("Learner {}", n % AGENTS), "mbox": format!("mailto:learner{}@bench.example.org", n % AGENTS)})
-}
-fn activity_id(n: u64) -> String {
-    format!("http://bench.example.org/activities/{}", n % ACTIVITIES)
-}
-fn statement(n: u64) -> Value {
-    let verb = VERBS[(n % 8) as usize];
-    json!({
-        "actor": agent(n),
-        "verb": {"id": verb, "display": {"en-US": verb.rsplit('/').next().unwrap()}},
-        "object": {"objectType": "Activity", "id": activity_id(n * 7 + 3),
-                   "definition": {"name": {"en-US": "Bench activity"}, "type": "http://adlnet.gov/expapi/activities/lesson"}},
-        "result": {"score": {"scaled": ((n % 100) as f64) / 100.0}, "completion": true, "duration": "PT5M"},
-        "context": {"registration": registration(n), "contextActivities": {"parent": [{"id": activity_id(n % 50)}]}},
-        "timestamp": "2026-01-01T12:00:00.000Z"
-    })
-}
+const SHAPE: Shape = Shape {
+    agents: 10_000,
+    activities: 5_000,
+    registrations: 100_000,
+};
 
 fn prepare(from: u64, count: u64) -> Vec<PreparedStatement> {
-    let list: Vec<Value> = (from..from + count).map(statement).collect();
+    let list: Vec<Value> = (from..from + count).map(|n| SHAPE.statement(n)).collect();
     let ctx = WriteContext {
         version: XapiVersion::V1_0_3,
         authority: json!({"objectType": "Agent", "account": {"homePage": "urn:lara:credential", "name": "bench"}}),
@@ -241,32 +212,26 @@ async fn main() {
     let queries: [(&str, Q); 6] = [
         ("verb+activity", |n| StatementFilter {
             keys: vec![
-                key(IndexKind::Verb, VERBS[(n % 8) as usize].into()),
-                key(IndexKind::Activity, activity_id(n % 50)),
+                key(IndexKind::Verb, SHAPE.verb(n).into()),
+                key(IndexKind::Activity, SHAPE.parent_id(n)),
             ],
             limit: 101,
             ..Default::default()
         }),
         ("agent", |n| StatementFilter {
-            keys: vec![key(
-                IndexKind::Agent,
-                format!("mbox:mailto:learner{}@bench.example.org", n % AGENTS),
-            )],
+            keys: vec![key(IndexKind::Agent, format!("mbox:{}", SHAPE.mbox(n)))],
             limit: 101,
             ..Default::default()
         }),
         ("registration", |n| StatementFilter {
-            keys: vec![key(IndexKind::Registration, registration(n))],
+            keys: vec![key(IndexKind::Registration, SHAPE.registration(n))],
             limit: 101,
             ..Default::default()
         }),
         ("agent+related activity", |n| StatementFilter {
             keys: vec![
-                key(
-                    IndexKind::Agent,
-                    format!("mbox:mailto:learner{}@bench.example.org", n % AGENTS),
-                ),
-                key(IndexKind::ActivityRelated, activity_id(n % 50)),
+                key(IndexKind::Agent, format!("mbox:{}", SHAPE.mbox(n))),
+                key(IndexKind::ActivityRelated, SHAPE.parent_id(n)),
             ],
             limit: 101,
             ..Default::default()
@@ -276,7 +241,7 @@ async fn main() {
             ..Default::default()
         }),
         ("verb ascending since", |n| StatementFilter {
-            keys: vec![key(IndexKind::Verb, VERBS[(n % 8) as usize].into())],
+            keys: vec![key(IndexKind::Verb, SHAPE.verb(n).into())],
             since: Some(chrono::Utc::now() - chrono::Duration::seconds(30)),
             ascending: true,
             limit: 101,

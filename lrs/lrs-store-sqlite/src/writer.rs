@@ -17,6 +17,10 @@
 //! back with a job or a transaction.
 
 use std::collections::HashMap;
+
+/// The writer's caches are looked up several times per statement: a fast hasher, seeded per
+/// process (the keys come from clients).
+type FastMap<V> = HashMap<String, V, foldhash::quality::RandomState>;
 use std::sync::mpsc;
 use std::time::Instant;
 
@@ -150,7 +154,7 @@ pub(crate) fn start(
 pub(crate) struct Writer {
     pub(crate) conn: Connection,
     /// Filter-key dictionary, one map per [`IndexKind`] so lookups need no allocation.
-    keys: [HashMap<String, i64>; IndexKind::ALL.len()],
+    keys: [FastMap<i64>; IndexKind::ALL.len()],
     /// Keys cached since the transaction began, with the job that cached them, to forget on
     /// rollback.
     keys_in_tx: Vec<(IndexKind, String)>,
@@ -159,7 +163,7 @@ pub(crate) struct Writer {
     /// Canonical activity definitions recently read or written, so that the common case (a
     /// statement resending a known definition) costs neither a read nor a JSON parse. Emptied
     /// whenever anything rolls back.
-    pub(crate) activities: HashMap<String, serde_json::Value>,
+    pub(crate) activities: FastMap<serde_json::Value>,
     checkpointer: Checkpointer,
 }
 
@@ -171,7 +175,7 @@ impl Writer {
             keys: Default::default(),
             keys_in_tx: Vec::new(),
             last_stored_us,
-            activities: HashMap::new(),
+            activities: FastMap::default(),
             checkpointer,
         })
     }
