@@ -12,6 +12,12 @@ use serde_json::json;
 use tracing_subscriber::EnvFilter;
 use xapi_model::XapiVersion;
 
+/// mimalloc instead of the system allocator: request handling allocates and frees many small
+/// JSON values on several threads, which glibc's allocator serialises on its arenas (see
+/// `lrs/lara-bench/README.md` for the measured difference).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "lara",
