@@ -1,0 +1,613 @@
+//! `imsmanifest.xml`: SCORM 1.2 and SCORM 2004 (2nd, 3rd and 4th edition).
+//!
+//! The structure (organizations, items, resources, dependencies) and every item setting the
+//! runtime needs are read into [`ScormManifest`]. SCORM 2004 sequencing definitions
+//! (`imsss:sequencing` on items and organizations, and the manifest's `sequencingCollection`) are
+//! kept as XML text for the sequencing engine, which interprets them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use roxmltree::Node;
+
+use crate::report::Report;
+use crate::xml::{attr, boolean, child, child_text, children, path, source, text};
+
+/// The manifest's file name, at the root of the package.
+pub const MANIFEST: &str = "imsmanifest.xml";
+
+/// Which SCORM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScormVersion {
+    Scorm12,
+    /// SCORM 2004, by edition (2, 3 or 4).
+    Scorm2004 {
+        edition: u8,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScormManifest {
+    pub version: ScormVersion,
+    pub identifier: String,
+    /// The manifest's own version attribute, if any.
+    pub manifest_version: Option<String>,
+    /// The default organization's title (the manifest identifier when it has none).
+    pub title: String,
+    /// Identifier of the organization to deliver.
+    pub default_organization: String,
+    pub organizations: Vec<Organization>,
+    pub resources: Vec<Resource>,
+    /// SCORM 2004 `imsss:sequencingCollection`, verbatim.
+    pub sequencing_collection: Option<String>,
+}
+
+impl ScormManifest {
+    /// The organization to deliver.
+    pub fn organization(&self) -> Option<&Organization> {
+        self.organizations
+            .iter()
+            .find(|o| o.identifier == self.default_organization)
+    }
+
+    pub fn resource(&self, identifier: &str) -> Option<&Resource> {
+        self.resources.iter().find(|r| r.identifier == identifier)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Organization {
+    pub identifier: String,
+    pub title: String,
+    pub items: Vec<Item>,
+    /// SCORM 2004 sequencing of the root activity, verbatim.
+    pub sequencing: Option<String>,
+    /// SCORM 2004 `adlseq:objectivesGlobalToSystem` (default true).
+    pub objectives_global_to_system: bool,
+    /// SCORM 2004 4th edition `adlcp:sharedDataGlobalToSystem` (default true).
+    pub shared_data_global_to_system: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub identifier: String,
+    pub title: String,
+    /// The resource this item launches (a leaf), if any.
+    pub resource: Option<String>,
+    /// Query string to add to the resource's launch URL.
+    pub parameters: Option<String>,
+    pub visible: bool,
+    pub children: Vec<Item>,
+    /// SCORM 1.2 `adlcp:masteryscore` (0–100).
+    pub mastery_score: Option<f64>,
+    /// SCORM 1.2 `adlcp:prerequisites` (AICC script), verbatim.
+    pub prerequisites: Option<String>,
+    /// `adlcp:maxtimeallowed` (1.2, a CMITimespan) .
+    pub max_time_allowed: Option<String>,
+    /// `adlcp:timelimitaction` (1.2) or `adlcp:timeLimitAction` (2004).
+    pub time_limit_action: Option<String>,
+    /// `adlcp:datafromlms` (1.2) or `adlcp:dataFromLMS` (2004): `cmi.launch_data`.
+    pub data_from_lms: Option<String>,
+    /// SCORM 2004 `adlcp:completionThreshold`.
+    pub completion_threshold: Option<CompletionThreshold>,
+    /// SCORM 2004 `adlnav:presentation/navigationInterface/hideLMSUI` values.
+    pub hide_lms_ui: Vec<String>,
+    /// SCORM 2004 4th edition `adlcp:data/map`: shared data buckets.
+    pub data_maps: Vec<DataMap>,
+    /// SCORM 2004 sequencing, verbatim.
+    pub sequencing: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CompletionThreshold {
+    pub completed_by_measure: bool,
+    pub min_progress_measure: f64,
+    pub progress_weight: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataMap {
+    pub target_id: String,
+    pub read_shared_data: bool,
+    pub write_shared_data: bool,
+}
+
+/// `adlcp:scormtype` / `adlcp:scormType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScormType {
+    Sco,
+    Asset,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    pub identifier: String,
+    pub scorm_type: ScormType,
+    /// The launch file, relative to the package root (with any `xml:base` applied), query and
+    /// fragment kept.
+    pub href: Option<String>,
+    /// Files listed, relative to the package root.
+    pub files: Vec<String>,
+    /// Identifiers of resources this one depends on.
+    pub dependencies: Vec<String>,
+}
+
+/// Parses `imsmanifest.xml`. `exists` tells whether a path is a file of the package. Problems go
+/// to `report`; `None` when the manifest cannot be used at all.
+pub fn parse(
+    text: &str,
+    exists: &dyn Fn(&str) -> bool,
+    report: &mut Report,
+) -> Option<ScormManifest> {
+    let doc = match crate::xml::parse(text) {
+        Ok(d) => d,
+        Err(e) => {
+            report.error(MANIFEST, "", format!("not well-formed XML: {e}"));
+            return None;
+        }
+    };
+    let root = doc.root_element();
+    if root.tag_name().name() != "manifest" {
+        report.error(
+            MANIFEST,
+            path(root),
+            format!(
+                "the root element is <{}>, not <manifest>",
+                root.tag_name().name()
+            ),
+        );
+        return None;
+    }
+    let version = detect_version(root, report);
+    let identifier = attr(root, &["identifier"]).unwrap_or_default();
+    if identifier.is_empty() {
+        report.warning(
+            MANIFEST,
+            "manifest/@identifier",
+            "missing; the package gets a generated one",
+        );
+    }
+    let manifest_base = attr(root, &["base"]).unwrap_or_default();
+
+    // Resources first: items are checked against them.
+    let mut resources = Vec::new();
+    let mut seen = BTreeSet::new();
+    if let Some(list) = child(root, "resources") {
+        let list_base = join_base(&manifest_base, &attr(list, &["base"]).unwrap_or_default());
+        for r in children(list, "resource") {
+            let Some(res) = resource(r, &list_base, version, exists, report) else {
+                continue;
+            };
+            if !seen.insert(res.identifier.clone()) {
+                report.error(
+                    MANIFEST,
+                    path(r),
+                    format!("resource identifier {:?} is used twice", res.identifier),
+                );
+                continue;
+            }
+            resources.push(res);
+        }
+    } else {
+        report.error(MANIFEST, "manifest", "no <resources> element");
+    }
+    let by_id: BTreeMap<&str, &Resource> = resources
+        .iter()
+        .map(|r| (r.identifier.as_str(), r))
+        .collect();
+    for r in &resources {
+        for d in &r.dependencies {
+            if !by_id.contains_key(d.as_str()) {
+                report.error(
+                    MANIFEST,
+                    format!("resource {:?}", r.identifier),
+                    format!("depends on resource {d:?}, which the manifest does not define"),
+                );
+            }
+        }
+    }
+
+    let mut organizations = Vec::new();
+    let orgs = child(root, "organizations");
+    if let Some(orgs) = orgs {
+        for o in children(orgs, "organization") {
+            organizations.push(organization(&doc, o, &by_id, report));
+        }
+    }
+    if organizations.is_empty() {
+        report.error(
+            MANIFEST,
+            "manifest/organizations",
+            "no <organization>: nothing to launch",
+        );
+        return None;
+    }
+    let default_organization = match orgs.and_then(|o| attr(o, &["default"])) {
+        Some(d) if organizations.iter().any(|o| o.identifier == d) => d,
+        Some(d) => {
+            report.error(
+                MANIFEST,
+                "manifest/organizations/@default",
+                format!("names organization {d:?}, which does not exist"),
+            );
+            return None;
+        }
+        None => {
+            report.warning(
+                MANIFEST,
+                "manifest/organizations/@default",
+                "missing; the first organization is delivered",
+            );
+            organizations
+                .first()
+                .map(|o| o.identifier.clone())
+                .unwrap_or_default()
+        }
+    };
+    let title = organizations
+        .iter()
+        .find(|o| o.identifier == default_organization)
+        .map(|o| o.title.clone())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| identifier.clone());
+    if !organizations.iter().any(|o| has_launchable(&o.items)) {
+        report.error(
+            MANIFEST,
+            "manifest/organizations",
+            "no item launches a resource",
+        );
+    }
+    if child(root, "manifest").is_some() {
+        report.warning(MANIFEST, "manifest/manifest", "sub-manifests are ignored");
+    }
+    let sequencing_collection = child(root, "sequencingCollection").map(|n| source(&doc, n));
+    Some(ScormManifest {
+        version,
+        identifier,
+        manifest_version: attr(root, &["version"]),
+        title,
+        default_organization,
+        organizations,
+        resources,
+        sequencing_collection,
+    })
+}
+
+fn has_launchable(items: &[Item]) -> bool {
+    items
+        .iter()
+        .any(|i| i.resource.is_some() || has_launchable(&i.children))
+}
+
+/// The SCORM version from `metadata/schemaversion`, else from the namespaces declared.
+fn detect_version(root: Node<'_, '_>, report: &mut Report) -> ScormVersion {
+    let declared = child(root, "metadata").and_then(|m| child_text(m, "schemaversion"));
+    let from_namespaces = || {
+        let uris: Vec<&str> = root.namespaces().map(|n| n.uri()).collect();
+        if uris.iter().any(|u| u.contains("adlcp_rootv1p2")) {
+            ScormVersion::Scorm12
+        } else if uris.iter().any(|u| u.contains("adlcp_v1p3")) {
+            // 4th edition added adlnav to the manifest's namespaces as 3rd did; without a
+            // schemaversion the newest edition is the safest reading.
+            ScormVersion::Scorm2004 { edition: 4 }
+        } else {
+            ScormVersion::Scorm12
+        }
+    };
+    match declared.as_deref() {
+        Some("1.2") => ScormVersion::Scorm12,
+        Some("CAM 1.3") => ScormVersion::Scorm2004 { edition: 2 },
+        Some("2004 3rd Edition") => ScormVersion::Scorm2004 { edition: 3 },
+        Some("2004 4th Edition") => ScormVersion::Scorm2004 { edition: 4 },
+        Some(other) => {
+            let guess = from_namespaces();
+            report.warning(
+                MANIFEST,
+                "manifest/metadata/schemaversion",
+                format!("unknown value {other:?}; read as {guess:?} from the namespaces"),
+            );
+            guess
+        }
+        None => {
+            let guess = from_namespaces();
+            report.warning(
+                MANIFEST,
+                "manifest/metadata/schemaversion",
+                format!("missing; read as {guess:?} from the namespaces"),
+            );
+            guess
+        }
+    }
+}
+
+fn join_base(base: &str, more: &str) -> String {
+    if more.starts_with('/') || more.contains("://") {
+        return more.to_owned();
+    }
+    format!("{base}{more}")
+}
+
+/// A relative URL without query and fragment, percent-decoded, `./` segments removed.
+fn file_of(href: &str) -> String {
+    let end = href.find(['?', '#']).unwrap_or(href.len());
+    let plain = href.get(..end).unwrap_or(href);
+    let decoded = percent_decode(plain);
+    decoded
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%'
+            && let Some(hex) = s.get(i + 1..i + 3)
+            && let Ok(v) = u8::from_str_radix(hex, 16)
+        {
+            out.push(v);
+            i += 3;
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
+}
+
+/// Whether an href points outside the package (an absolute URL is allowed for assets hosted
+/// elsewhere; the launch then leaves the content origin's sandbox, which is the vendor's choice).
+fn is_external(href: &str) -> bool {
+    href.contains("://") || href.starts_with("//")
+}
+
+fn resource(
+    r: Node<'_, '_>,
+    base: &str,
+    version: ScormVersion,
+    exists: &dyn Fn(&str) -> bool,
+    report: &mut Report,
+) -> Option<Resource> {
+    let at = path(r);
+    let Some(identifier) = attr(r, &["identifier"]).filter(|i| !i.is_empty()) else {
+        report.error(MANIFEST, at, "a resource without an identifier");
+        return None;
+    };
+    let base = join_base(base, &attr(r, &["base"]).unwrap_or_default());
+    let scorm_type = match attr(r, &["scormtype", "scormType"])
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+    {
+        Some(t) if t == "sco" => ScormType::Sco,
+        Some(t) if t == "asset" => ScormType::Asset,
+        Some(t) => {
+            report.error(
+                MANIFEST,
+                format!("{at}/@scormType"),
+                format!("{t:?} is neither sco nor asset"),
+            );
+            ScormType::Asset
+        }
+        None => {
+            let name = if version == ScormVersion::Scorm12 {
+                "adlcp:scormtype"
+            } else {
+                "adlcp:scormType"
+            };
+            report.warning(
+                MANIFEST,
+                at.clone(),
+                format!("no {name}; treated as an asset"),
+            );
+            ScormType::Asset
+        }
+    };
+    let href = attr(r, &["href"]).filter(|h| !h.is_empty()).map(|h| {
+        if is_external(&h) {
+            h
+        } else {
+            join_base(&base, &h)
+        }
+    });
+    if let Some(h) = &href
+        && !is_external(h)
+    {
+        check_file(h, exists, report, &format!("{at}/@href"), true);
+    }
+    let mut files = Vec::new();
+    for f in children(r, "file") {
+        if let Some(h) = attr(f, &["href"]).filter(|h| !h.is_empty()) {
+            if is_external(&h) {
+                continue;
+            }
+            let full = join_base(&base, &h);
+            check_file(&full, exists, report, &format!("{}/@href", path(f)), false);
+            files.push(file_of(&full));
+        }
+    }
+    let dependencies = children(r, "dependency")
+        .filter_map(|d| attr(d, &["identifierref"]))
+        .filter(|d| !d.is_empty())
+        .collect();
+    Some(Resource {
+        identifier,
+        scorm_type,
+        href,
+        files,
+        dependencies,
+    })
+}
+
+/// A missing launch file stops the import; a missing listed file is a warning (authoring
+/// tools leave stale file lists behind, and the runtime will answer 404 for them).
+fn check_file(
+    href: &str,
+    exists: &dyn Fn(&str) -> bool,
+    report: &mut Report,
+    at: &str,
+    launch: bool,
+) {
+    let file = file_of(href);
+    if crate::archive::check_path(&file).is_err() {
+        report.error(MANIFEST, at, format!("{href:?} points outside the package"));
+    } else if !exists(&file) {
+        if launch {
+            report.error(MANIFEST, at, format!("{file:?} is not in the package"));
+        } else {
+            report.warning(
+                MANIFEST,
+                at,
+                format!("{file:?} is listed but not in the package"),
+            );
+        }
+    }
+}
+
+fn organization(
+    doc: &roxmltree::Document<'_>,
+    o: Node<'_, '_>,
+    resources: &BTreeMap<&str, &Resource>,
+    report: &mut Report,
+) -> Organization {
+    let items = children(o, "item")
+        .map(|i| item(doc, i, resources, report))
+        .collect();
+    Organization {
+        identifier: attr(o, &["identifier"]).unwrap_or_default(),
+        title: child_text(o, "title").unwrap_or_default(),
+        items,
+        sequencing: child(o, "sequencing").map(|n| source(doc, n)),
+        objectives_global_to_system: attr(o, &["objectivesGlobalToSystem"])
+            .and_then(|v| boolean(&v))
+            .unwrap_or(true),
+        shared_data_global_to_system: attr(o, &["sharedDataGlobalToSystem"])
+            .and_then(|v| boolean(&v))
+            .unwrap_or(true),
+    }
+}
+
+fn item(
+    doc: &roxmltree::Document<'_>,
+    i: Node<'_, '_>,
+    resources: &BTreeMap<&str, &Resource>,
+    report: &mut Report,
+) -> Item {
+    let at = path(i);
+    let identifier = attr(i, &["identifier"]).unwrap_or_default();
+    if identifier.is_empty() {
+        report.error(MANIFEST, at.clone(), "an item without an identifier");
+    }
+    let children_items: Vec<Item> = children(i, "item")
+        .map(|c| item(doc, c, resources, report))
+        .collect();
+    let resource = attr(i, &["identifierref"]).filter(|r| !r.is_empty());
+    if let Some(r) = &resource {
+        match resources.get(r.as_str()) {
+            None => report.error(
+                MANIFEST,
+                format!("{at}/@identifierref"),
+                format!("names resource {r:?}, which the manifest does not define"),
+            ),
+            Some(res) if res.href.is_none() => report.error(
+                MANIFEST,
+                format!("{at}/@identifierref"),
+                format!("resource {r:?} has no href to launch"),
+            ),
+            Some(_) => {}
+        }
+        if !children_items.is_empty() {
+            report.warning(
+                MANIFEST,
+                at.clone(),
+                "an item with children also names a resource; only leaves launch",
+            );
+        }
+    }
+    let adlcp_text = |names: &[&'static str]| names.iter().find_map(|n| child_text(i, n));
+    let mastery_score = match adlcp_text(&["masteryscore"]) {
+        Some(v) => match v.parse::<f64>() {
+            Ok(s) if (0.0..=100.0).contains(&s) => Some(s),
+            _ => {
+                report.warning(
+                    MANIFEST,
+                    format!("{at}/masteryscore"),
+                    format!("{v:?} is not a number from 0 to 100; ignored"),
+                );
+                None
+            }
+        },
+        None => None,
+    };
+    let completion_threshold = child(i, "completionThreshold").map(|c| {
+        let number = |name: &str, default: f64| {
+            attr(c, &[name])
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(default)
+        };
+        CompletionThreshold {
+            completed_by_measure: attr(c, &["completedByMeasure"])
+                .and_then(|v| boolean(&v))
+                .unwrap_or(false),
+            // 2nd/3rd edition wrote the threshold as the element's text.
+            min_progress_measure: attr(c, &["minProgressMeasure"])
+                .and_then(|v| v.parse().ok())
+                .or_else(|| text(c).and_then(|t| t.parse().ok()))
+                .unwrap_or(1.0),
+            progress_weight: number("progressWeight", 1.0),
+        }
+    });
+    let hide_lms_ui = child(i, "presentation")
+        .and_then(|p| child(p, "navigationInterface"))
+        .map(|n| children(n, "hideLMSUI").filter_map(text).collect())
+        .unwrap_or_default();
+    let data_maps = child(i, "data")
+        .map(|d| {
+            children(d, "map")
+                .filter_map(|m| {
+                    Some(DataMap {
+                        target_id: attr(m, &["targetID"])?,
+                        read_shared_data: attr(m, &["readSharedData"])
+                            .and_then(|v| boolean(&v))
+                            .unwrap_or(true),
+                        write_shared_data: attr(m, &["writeSharedData"])
+                            .and_then(|v| boolean(&v))
+                            .unwrap_or(false),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Item {
+        identifier,
+        title: child_text(i, "title").unwrap_or_default(),
+        resource,
+        parameters: attr(i, &["parameters"]).filter(|p| !p.is_empty()),
+        visible: attr(i, &["isvisible"])
+            .and_then(|v| boolean(&v))
+            .unwrap_or(true),
+        children: children_items,
+        mastery_score,
+        prerequisites: adlcp_text(&["prerequisites"]),
+        max_time_allowed: adlcp_text(&["maxtimeallowed"]),
+        time_limit_action: adlcp_text(&["timelimitaction", "timeLimitAction"]),
+        data_from_lms: adlcp_text(&["datafromlms", "dataFromLMS"]),
+        completion_threshold,
+        hide_lms_ui,
+        data_maps,
+        sequencing: child(i, "sequencing").map(|n| source(doc, n)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_of_strips_query_fragment_and_decodes() {
+        assert_eq!(file_of("a/b.html?x=1#top"), "a/b.html");
+        assert_eq!(file_of("./a/my%20page.html"), "a/my page.html");
+        assert_eq!(file_of("a//b.html"), "a/b.html");
+    }
+}

@@ -1,0 +1,112 @@
+//! `tincan.xml`: xAPI ("Tin Can") packages.
+
+use crate::cmi5::LangString;
+use crate::report::Report;
+use crate::xml::{attr, child, children, path, text};
+
+/// The manifest's file name, at the root of the package.
+pub const MANIFEST: &str = "tincan.xml";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TinCanManifest {
+    pub activities: Vec<TinCanActivity>,
+}
+
+impl TinCanManifest {
+    /// The activity to launch: the first one with a launch URL.
+    pub fn launchable(&self) -> Option<&TinCanActivity> {
+        self.activities.iter().find(|a| a.launch.is_some())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TinCanActivity {
+    pub id: String,
+    pub activity_type: Option<String>,
+    pub name: LangString,
+    pub description: LangString,
+    /// Launch file relative to the package root.
+    pub launch: Option<String>,
+}
+
+/// Parses `tincan.xml`; `exists` tells whether a path is a file of the package.
+pub fn parse(
+    text_in: &str,
+    exists: &dyn Fn(&str) -> bool,
+    report: &mut Report,
+) -> Option<TinCanManifest> {
+    let doc = match crate::xml::parse(text_in) {
+        Ok(d) => d,
+        Err(e) => {
+            report.error(MANIFEST, "", format!("not well-formed XML: {e}"));
+            return None;
+        }
+    };
+    let root = doc.root_element();
+    if root.tag_name().name() != "tincan" {
+        report.error(
+            MANIFEST,
+            path(root),
+            format!(
+                "the root element is <{}>, not <tincan>",
+                root.tag_name().name()
+            ),
+        );
+        return None;
+    }
+    let mut activities = Vec::new();
+    for a in child(root, "activities")
+        .into_iter()
+        .flat_map(|l| children(l, "activity"))
+    {
+        let at = path(a);
+        let id = attr(a, &["id"]).unwrap_or_default();
+        if !id.contains(':') {
+            report.error(
+                MANIFEST,
+                format!("{at}/@id"),
+                format!("{id:?} is not an IRI"),
+            );
+        }
+        let lang = |name: &'static str| {
+            children(a, name)
+                .filter_map(|n| Some((attr(n, &["lang"]).unwrap_or_default(), text(n)?)))
+                .collect::<LangString>()
+        };
+        let launch = child(a, "launch").and_then(text);
+        if let Some(l) = &launch
+            && !l.contains("://")
+        {
+            let file = l.split(['?', '#']).next().unwrap_or_default();
+            if crate::archive::check_path(file).is_err() {
+                report.error(
+                    MANIFEST,
+                    format!("{at}/launch"),
+                    format!("{l:?} points outside the package"),
+                );
+            } else if !exists(file) {
+                report.error(
+                    MANIFEST,
+                    format!("{at}/launch"),
+                    format!("{file:?} is not in the package"),
+                );
+            }
+        }
+        activities.push(TinCanActivity {
+            id,
+            activity_type: attr(a, &["type"]),
+            name: lang("name"),
+            description: lang("description"),
+            launch,
+        });
+    }
+    let parsed = TinCanManifest { activities };
+    if parsed.launchable().is_none() {
+        report.error(
+            MANIFEST,
+            "tincan/activities",
+            "no activity has a <launch> URL",
+        );
+    }
+    Some(parsed)
+}
