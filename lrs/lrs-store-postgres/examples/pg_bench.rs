@@ -103,9 +103,10 @@ async fn main() {
                     kind: IndexKind::Verb,
                     value: SHAPE.verb(n).into(),
                 },
+                // The object of statement n: every statement with its object has its verb too.
                 IndexKey {
                     kind: IndexKind::Activity,
-                    value: SHAPE.parent_id(n),
+                    value: SHAPE.object_id(n),
                 },
             ]
         }),

@@ -213,7 +213,8 @@ async fn main() {
         ("verb+activity", |n| StatementFilter {
             keys: vec![
                 key(IndexKind::Verb, SHAPE.verb(n).into()),
-                key(IndexKind::Activity, SHAPE.parent_id(n)),
+                // The object of statement n: every statement with its object has its verb too.
+                key(IndexKind::Activity, SHAPE.object_id(n)),
             ],
             limit: 101,
             ..Default::default()
