@@ -17,6 +17,7 @@
 
 mod credentials;
 mod documents;
+mod packages;
 mod statements;
 mod tls;
 

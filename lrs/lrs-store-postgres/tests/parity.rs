@@ -27,3 +27,22 @@ lrs_store_tests::parity_suite!(match fresh().await {
     Some(opened) => std::future::ready(opened),
     None => return,
 });
+
+mod packages {
+    use std::sync::Arc;
+
+    use player_core::PackageStore;
+
+    use super::common;
+
+    async fn fresh() -> Option<(Arc<dyn PackageStore>, common::TestDb)> {
+        let db = common::fresh().await?;
+        let store: Arc<dyn PackageStore> = Arc::new(db.store.clone());
+        Some((store, db))
+    }
+
+    lrs_store_tests::package_parity_suite!(match fresh().await {
+        Some(opened) => std::future::ready(opened),
+        None => return,
+    });
+}

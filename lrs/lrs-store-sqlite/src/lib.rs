@@ -25,6 +25,7 @@
 mod checkpoint;
 mod credentials;
 mod documents;
+mod packages;
 mod statements;
 mod writer;
 

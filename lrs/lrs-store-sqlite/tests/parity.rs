@@ -20,3 +20,20 @@ async fn fresh() -> (Arc<dyn Store>, tempfile::TempDir) {
 }
 
 lrs_store_tests::parity_suite!(fresh());
+
+mod packages {
+    use std::sync::Arc;
+
+    use lrs_store_sqlite::SqliteStore;
+    use player_core::PackageStore;
+
+    async fn fresh() -> (Arc<dyn PackageStore>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("lara.db"))
+            .await
+            .unwrap();
+        (Arc::new(store), dir)
+    }
+
+    lrs_store_tests::package_parity_suite!(fresh());
+}

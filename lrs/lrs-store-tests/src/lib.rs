@@ -26,6 +26,8 @@
     clippy::panic
 )]
 
+pub mod packages;
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -110,6 +112,43 @@ macro_rules! parity_suite {
     };
     ($open:expr) => {
         $crate::parity_suite!(@list [required] $open);
+    };
+}
+
+/// Expands to one `#[tokio::test]` per package-storage parity function ([`packages`]), like
+/// [`parity_suite!`]: `package_parity_suite!(open())` where `open()` yields
+/// `(Arc<dyn PackageStore>, guard)`, or `package_parity_suite!(optional open())`.
+#[macro_export]
+macro_rules! package_parity_suite {
+    (optional $open:expr) => {
+        $crate::package_parity_suite!(@list [optional] $open);
+    };
+    (@list [$mode:ident] $open:expr) => {
+        $crate::package_parity_suite!(@tests [$mode] $open;
+            chunks_are_content_addressed,
+            versions_count_up_per_identifier,
+            a_version_needs_its_files_stored,
+            import_stores_files_once_and_adds_versions,
+        );
+    };
+    (@tests [$mode:ident] $open:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                $crate::package_parity_suite!(@body [$mode] $open, $name);
+            }
+        )*
+    };
+    (@body [required] $open:expr, $name:ident) => {
+        let (store, _guard) = $open.await;
+        $crate::packages::$name(store).await;
+    };
+    (@body [optional] $open:expr, $name:ident) => {
+        let Some((store, _guard)) = $open.await else { return };
+        $crate::packages::$name(store).await;
+    };
+    ($open:expr) => {
+        $crate::package_parity_suite!(@list [required] $open);
     };
 }
 

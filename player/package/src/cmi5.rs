@@ -13,7 +13,8 @@ pub const MANIFEST: &str = "cmi5.xml";
 /// Text by language tag (`""` when the author gave none).
 pub type LangString = BTreeMap<String, String>;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Cmi5Course {
     /// The course IRI (`course/@id`).
     pub id: String,
@@ -40,19 +41,22 @@ impl Cmi5Course {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Objective {
     pub id: String,
     pub title: LangString,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
 pub enum Cmi5Node {
     Block(Block),
     Au(Au),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Block {
     pub id: String,
     pub title: LangString,
@@ -62,7 +66,7 @@ pub struct Block {
 }
 
 /// cmi5 `moveOn`: what satisfies an AU.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum MoveOn {
     Passed,
     Completed,
@@ -71,13 +75,14 @@ pub enum MoveOn {
     NotApplicable,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LaunchMethod {
     AnyWindow,
     OwnWindow,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Au {
     pub id: String,
     pub title: LangString,

@@ -26,7 +26,8 @@ use thiserror::Error;
 pub const MAX_MANIFEST_BYTES: u64 = 16 << 20;
 
 /// The standard a package follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Standard {
     Scorm12,
     /// SCORM 2004, by edition (2, 3 or 4).
@@ -51,7 +52,8 @@ impl Standard {
 }
 
 /// A parsed manifest.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
 pub enum Manifest {
     Scorm(scorm::ScormManifest),
     Cmi5(cmi5::Cmi5Course),
@@ -59,7 +61,8 @@ pub enum Manifest {
 }
 
 /// A package whose archive and manifest passed every check, with the warnings found.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Package {
     pub manifest: Manifest,
     pub report: Report,

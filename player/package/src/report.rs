@@ -3,7 +3,9 @@
 use std::fmt;
 
 /// How bad a problem is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Severity {
     /// The package still imports and plays; an author may want to fix it.
     Warning,
@@ -14,7 +16,8 @@ pub enum Severity {
 /// One problem, located in a manifest: `file` is the manifest's path in the package, `path` an
 /// element path such as `manifest/resources/resource[2]/@href` (positions count from 1 among
 /// siblings of the same name).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Problem {
     pub severity: Severity,
     pub file: String,
@@ -37,7 +40,8 @@ impl fmt::Display for Problem {
 }
 
 /// Problems collected while reading a package.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Report {
     pub problems: Vec<Problem>,
 }

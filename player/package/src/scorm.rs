@@ -16,7 +16,8 @@ use crate::xml::{attr, boolean, child, child_text, children, path, source, text}
 pub const MANIFEST: &str = "imsmanifest.xml";
 
 /// Which SCORM.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum ScormVersion {
     Scorm12,
     /// SCORM 2004, by edition (2, 3 or 4).
@@ -25,7 +26,8 @@ pub enum ScormVersion {
     },
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ScormManifest {
     pub version: ScormVersion,
     pub identifier: String,
@@ -54,7 +56,8 @@ impl ScormManifest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Organization {
     pub identifier: String,
     pub title: String,
@@ -67,7 +70,8 @@ pub struct Organization {
     pub shared_data_global_to_system: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Item {
     pub identifier: String,
     pub title: String,
@@ -97,14 +101,16 @@ pub struct Item {
     pub sequencing: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CompletionThreshold {
     pub completed_by_measure: bool,
     pub min_progress_measure: f64,
     pub progress_weight: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DataMap {
     pub target_id: String,
     pub read_shared_data: bool,
@@ -112,13 +118,14 @@ pub struct DataMap {
 }
 
 /// `adlcp:scormtype` / `adlcp:scormType`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ScormType {
     Sco,
     Asset,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Resource {
     pub identifier: String,
     pub scorm_type: ScormType,

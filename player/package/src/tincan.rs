@@ -7,7 +7,8 @@ use crate::xml::{attr, child, children, path, text};
 /// The manifest's file name, at the root of the package.
 pub const MANIFEST: &str = "tincan.xml";
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TinCanManifest {
     pub activities: Vec<TinCanActivity>,
 }
@@ -19,7 +20,8 @@ impl TinCanManifest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TinCanActivity {
     pub id: String,
     pub activity_type: Option<String>,

@@ -1,0 +1,299 @@
+//! Imported packages (`player_core::PackageStore`): content-addressed chunks and files, and
+//! package versions. Writes go through the writer thread like every other write.
+
+use async_trait::async_trait;
+use lrs_core::StoreError;
+use player_core::{NewVersion, PackageStore, PackageVersion, VersionFile};
+use rusqlite::{OptionalExtension, Row, params};
+use uuid::Uuid;
+
+use crate::{SqliteStore, corrupt, db, from_micros, micros, uuid_from};
+
+const VERSION_COLUMNS: &str = "p.id, v.id, p.identifier, v.version, v.standard, v.title, \
+                               v.manifest, v.report, v.created_us";
+
+type VersionRow = (
+    Vec<u8>,
+    Vec<u8>,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    i64,
+);
+
+fn version_row(r: &Row<'_>) -> rusqlite::Result<VersionRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+    ))
+}
+
+fn decode(
+    (package, version, identifier, number, standard, title, manifest, report, created): VersionRow,
+) -> Result<PackageVersion, StoreError> {
+    Ok(PackageVersion {
+        package_id: uuid_from(&package)?,
+        version_id: uuid_from(&version)?,
+        identifier,
+        version: number,
+        standard,
+        title,
+        manifest,
+        report,
+        created: from_micros(created)?,
+    })
+}
+
+#[async_trait]
+impl PackageStore for SqliteStore {
+    async fn missing_chunks(&self, sha256: Vec<String>) -> Result<Vec<String>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached("SELECT 1 FROM content_chunks WHERE sha256 = ?1")
+                .map_err(db)?;
+            let mut missing = Vec::new();
+            for h in sha256 {
+                if !stmt.exists([&h]).map_err(db)? {
+                    missing.push(h);
+                }
+            }
+            Ok(missing)
+        })
+        .await
+    }
+
+    async fn put_chunks(&self, chunks: Vec<(String, Vec<u8>)>) -> Result<(), StoreError> {
+        self.writer()
+            .write(move |w| {
+                let mut stmt = w
+                    .conn
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO content_chunks (sha256, data) VALUES (?1, ?2)",
+                    )
+                    .map_err(db)?;
+                for (h, data) in &chunks {
+                    stmt.execute(params![h, data]).map_err(db)?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn put_file(
+        &self,
+        sha256: String,
+        size: u64,
+        chunks: Vec<String>,
+    ) -> Result<(), StoreError> {
+        let size = i64::try_from(size).map_err(|_| StoreError::Backend("file too large".into()))?;
+        self.writer()
+            .write(move |w| {
+                let mut have = w
+                    .conn
+                    .prepare_cached("SELECT 1 FROM content_chunks WHERE sha256 = ?1")
+                    .map_err(db)?;
+                for c in &chunks {
+                    if !have.exists([c]).map_err(db)? {
+                        return Err(StoreError::Backend(format!(
+                            "file {sha256}: chunk {c} is not stored"
+                        )));
+                    }
+                }
+                w.conn
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO content_files (sha256, size, chunks) VALUES (?1, ?2, ?3)",
+                    )
+                    .map_err(db)?
+                    .execute(params![sha256, size, chunks.join(" ")])
+                    .map_err(db)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn file_chunks(&self, sha256: &str) -> Result<Option<Vec<String>>, StoreError> {
+        let sha256 = sha256.to_owned();
+        self.read(move |conn| {
+            let text: Option<String> = conn
+                .prepare_cached("SELECT chunks FROM content_files WHERE sha256 = ?1")
+                .map_err(db)?
+                .query_row([&sha256], |r| r.get(0))
+                .optional()
+                .map_err(db)?;
+            Ok(text.map(|t| t.split_ascii_whitespace().map(str::to_owned).collect()))
+        })
+        .await
+    }
+
+    async fn read_chunk(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let sha256 = sha256.to_owned();
+        self.read(move |conn| {
+            conn.prepare_cached("SELECT data FROM content_chunks WHERE sha256 = ?1")
+                .map_err(db)?
+                .query_row([&sha256], |r| r.get(0))
+                .optional()
+                .map_err(db)
+        })
+        .await
+    }
+
+    async fn add_version(&self, version: NewVersion) -> Result<PackageVersion, StoreError> {
+        self.writer()
+            .write(move |w| {
+                let conn = &w.conn;
+                let mut known = conn
+                    .prepare_cached("SELECT 1 FROM content_files WHERE sha256 = ?1")
+                    .map_err(db)?;
+                for f in &version.files {
+                    if !known.exists([&f.sha256]).map_err(db)? {
+                        // Nothing written yet: a clean failure.
+                        return Err(StoreError::Backend(format!(
+                            "{}: file {} is not stored",
+                            f.path, f.sha256
+                        )));
+                    }
+                }
+                let existing: Option<Vec<u8>> = conn
+                    .prepare_cached("SELECT id FROM packages WHERE identifier = ?1")
+                    .map_err(db)?
+                    .query_row([&version.identifier], |r| r.get(0))
+                    .optional()
+                    .map_err(db)?;
+                let created = micros(version.created);
+                let package_id = match existing {
+                    Some(id) => uuid_from(&id)?,
+                    None => {
+                        let id = Uuid::new_v4();
+                        conn.prepare_cached(
+                            "INSERT INTO packages (id, identifier, created_us) VALUES (?1, ?2, ?3)",
+                        )
+                        .map_err(db)?
+                        .execute(params![id.as_bytes().as_slice(), version.identifier, created])
+                        .map_err(db)?;
+                        id
+                    }
+                };
+                let number: i64 = conn
+                    .prepare_cached(
+                        "SELECT coalesce(max(version), 0) + 1 FROM package_versions WHERE package_id = ?1",
+                    )
+                    .map_err(db)?
+                    .query_row([package_id.as_bytes().as_slice()], |r| r.get(0))
+                    .map_err(db)?;
+                let version_id = Uuid::new_v4();
+                conn.prepare_cached(
+                    "INSERT INTO package_versions \
+                     (id, package_id, version, standard, title, manifest, report, created_us) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(db)?
+                .execute(params![
+                    version_id.as_bytes().as_slice(),
+                    package_id.as_bytes().as_slice(),
+                    number,
+                    version.standard,
+                    version.title,
+                    version.manifest,
+                    version.report,
+                    created
+                ])
+                .map_err(db)?;
+                let mut add = conn
+                    .prepare_cached(
+                        "INSERT INTO package_files (version_id, path, sha256, size) VALUES (?1, ?2, ?3, ?4)",
+                    )
+                    .map_err(db)?;
+                for f in &version.files {
+                    let size = i64::try_from(f.size).map_err(|_| corrupt("file size"))?;
+                    add.execute(params![version_id.as_bytes().as_slice(), f.path, f.sha256, size])
+                        .map_err(db)?;
+                }
+                Ok(PackageVersion {
+                    package_id,
+                    version_id,
+                    identifier: version.identifier.clone(),
+                    version: number,
+                    standard: version.standard.clone(),
+                    title: version.title.clone(),
+                    manifest: version.manifest.clone(),
+                    report: version.report.clone(),
+                    created: from_micros(created)?,
+                })
+            })
+            .await
+    }
+
+    async fn get_version(&self, version_id: Uuid) -> Result<Option<PackageVersion>, StoreError> {
+        self.read(move |conn| {
+            let row = conn
+                .prepare_cached(&format!(
+                    "SELECT {VERSION_COLUMNS} FROM package_versions v JOIN packages p ON p.id = v.package_id \
+                     WHERE v.id = ?1"
+                ))
+                .map_err(db)?
+                .query_row([version_id.as_bytes().as_slice()], version_row)
+                .optional()
+                .map_err(db)?;
+            row.map(decode).transpose()
+        })
+        .await
+    }
+
+    async fn list_packages(&self) -> Result<Vec<PackageVersion>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT {VERSION_COLUMNS} FROM package_versions v JOIN packages p ON p.id = v.package_id \
+                     WHERE v.version = (SELECT max(version) FROM package_versions x WHERE x.package_id = p.id) \
+                     ORDER BY p.identifier"
+                ))
+                .map_err(db)?;
+            let rows = stmt
+                .query_map([], version_row)
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            rows.into_iter().map(decode).collect()
+        })
+        .await
+    }
+
+    async fn version_file(
+        &self,
+        version_id: Uuid,
+        path: &str,
+    ) -> Result<Option<VersionFile>, StoreError> {
+        let path = path.to_owned();
+        self.read(move |conn| {
+            let row: Option<(String, i64)> = conn
+                .prepare_cached(
+                    "SELECT sha256, size FROM package_files WHERE version_id = ?1 AND path = ?2",
+                )
+                .map_err(db)?
+                .query_row(params![version_id.as_bytes().as_slice(), path], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()
+                .map_err(db)?;
+            row.map(|(sha256, size)| {
+                Ok(VersionFile {
+                    path: path.clone(),
+                    sha256,
+                    size: u64::try_from(size).map_err(|_| corrupt("negative file size"))?,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+}

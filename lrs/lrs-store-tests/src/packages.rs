@@ -1,0 +1,252 @@
+//! Parity functions for `player_core::PackageStore`, run by every backend through
+//! [`crate::package_parity_suite!`].
+
+use std::io::{Cursor, Write};
+use std::sync::Arc;
+
+use lara_package::Limits;
+use player_core::{CHUNK_BYTES, ImportFailure, NewVersion, PackageStore, VersionFile, import_file};
+use sha2::{Digest, Sha256};
+
+fn sha(data: &[u8]) -> String {
+    hex::encode(Sha256::digest(data))
+}
+
+/// Stores `data` as one file of one chunk and returns its hash.
+async fn store_file(store: &dyn PackageStore, data: &[u8]) -> String {
+    let h = sha(data);
+    store
+        .put_chunks(vec![(h.clone(), data.to_vec())])
+        .await
+        .unwrap();
+    store
+        .put_file(h.clone(), data.len() as u64, vec![h.clone()])
+        .await
+        .unwrap();
+    h
+}
+
+fn new_version(identifier: &str, files: Vec<VersionFile>) -> NewVersion {
+    NewVersion {
+        identifier: identifier.to_owned(),
+        standard: "scorm12".into(),
+        title: "T".into(),
+        manifest: "{}".into(),
+        report: "{\"problems\":[]}".into(),
+        files,
+        created: crate::t(10),
+    }
+}
+
+pub async fn chunks_are_content_addressed(store: Arc<dyn PackageStore>) {
+    let a = sha(b"aaa");
+    let b = sha(b"bbb");
+    assert_eq!(
+        store
+            .missing_chunks(vec![a.clone(), b.clone()])
+            .await
+            .unwrap(),
+        vec![a.clone(), b.clone()]
+    );
+    store
+        .put_chunks(vec![(a.clone(), b"aaa".to_vec())])
+        .await
+        .unwrap();
+    // Storing it again is harmless.
+    store
+        .put_chunks(vec![(a.clone(), b"aaa".to_vec())])
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .missing_chunks(vec![a.clone(), b.clone()])
+            .await
+            .unwrap(),
+        vec![b.clone()]
+    );
+    assert_eq!(store.read_chunk(&a).await.unwrap().unwrap(), b"aaa");
+    assert!(store.read_chunk(&b).await.unwrap().is_none());
+    // A file may only name stored chunks.
+    assert!(store.put_file(sha(b"x"), 3, vec![b.clone()]).await.is_err());
+    store
+        .put_file(sha(b"aaaaaa"), 6, vec![a.clone(), a.clone()])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.file_chunks(&sha(b"aaaaaa")).await.unwrap().unwrap(),
+        vec![a.clone(), a]
+    );
+    assert!(store.file_chunks(&b).await.unwrap().is_none());
+}
+
+pub async fn versions_count_up_per_identifier(store: Arc<dyn PackageStore>) {
+    let h = store_file(&*store, b"<html/>").await;
+    let file = VersionFile {
+        path: "index.html".into(),
+        sha256: h.clone(),
+        size: 7,
+    };
+    let v1 = store
+        .add_version(new_version("urn:a", vec![file.clone()]))
+        .await
+        .unwrap();
+    let v2 = store
+        .add_version(new_version("urn:a", vec![file.clone()]))
+        .await
+        .unwrap();
+    let other = store
+        .add_version(new_version("urn:b", vec![file.clone()]))
+        .await
+        .unwrap();
+    assert_eq!((v1.version, v2.version, other.version), (1, 2, 1));
+    assert_eq!(v1.package_id, v2.package_id);
+    assert_ne!(v1.package_id, other.package_id);
+    assert_ne!(v1.version_id, v2.version_id);
+    assert_eq!(v1.created, crate::t(10));
+    let got = store.get_version(v1.version_id).await.unwrap().unwrap();
+    assert_eq!(got, v1);
+    assert!(
+        store
+            .get_version(uuid::Uuid::new_v4())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let list = store.list_packages().await.unwrap();
+    let newest: Vec<(String, i64)> = list
+        .iter()
+        .map(|v| (v.identifier.clone(), v.version))
+        .collect();
+    assert_eq!(
+        newest,
+        vec![("urn:a".to_owned(), 2), ("urn:b".to_owned(), 1)]
+    );
+    assert_eq!(
+        store
+            .version_file(v1.version_id, "index.html")
+            .await
+            .unwrap(),
+        Some(file)
+    );
+    assert!(
+        store
+            .version_file(v1.version_id, "nope.html")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+pub async fn a_version_needs_its_files_stored(store: Arc<dyn PackageStore>) {
+    let file = VersionFile {
+        path: "index.html".into(),
+        sha256: sha(b"never stored"),
+        size: 12,
+    };
+    assert!(
+        store
+            .add_version(new_version("urn:c", vec![file]))
+            .await
+            .is_err()
+    );
+    assert!(
+        store.list_packages().await.unwrap().is_empty(),
+        "nothing of a failed version stays"
+    );
+}
+
+fn zip(files: &[(&str, &[u8])]) -> tempfile::NamedTempFile {
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, data) in files {
+        w.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(data).unwrap();
+    }
+    let bytes = w.finish().unwrap().into_inner();
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(&bytes).unwrap();
+    f
+}
+
+const TINCAN: &str = r#"<?xml version="1.0"?>
+<tincan><activities><activity id="https://example.org/a" type="http://adlnet.gov/expapi/activities/course">
+<name lang="en-US">Course A</name><launch>index.html</launch></activity></activities></tincan>"#;
+
+/// Reads a stored file back through its chunks.
+async fn read_back(store: &dyn PackageStore, sha256: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    for c in store.file_chunks(sha256).await.unwrap().unwrap() {
+        out.extend(store.read_chunk(&c).await.unwrap().unwrap());
+    }
+    out
+}
+
+pub async fn import_stores_files_once_and_adds_versions(store: Arc<dyn PackageStore>) {
+    // A file over two chunks, with the same content in both halves: one chunk stored.
+    let big: Vec<u8> = (0..2 * CHUNK_BYTES)
+        .map(|i| (i % CHUNK_BYTES % 251) as u8)
+        .collect();
+    let upload = zip(&[
+        ("tincan.xml", TINCAN.as_bytes()),
+        ("index.html", b"<html/>"),
+        ("video.bin", &big),
+    ]);
+    let first = import_file(
+        store.clone(),
+        upload.path().to_owned(),
+        Limits::default(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(first.version.identifier, "https://example.org/a");
+    assert_eq!(first.version.title, "Course A");
+    assert_eq!(first.version.standard, "xapi");
+    assert_eq!(first.version.version, 1);
+    assert_eq!(first.files, 3);
+    let total = (big.len() + TINCAN.len() + 7) as u64;
+    assert_eq!(first.bytes, total);
+    assert_eq!(
+        first.new_bytes,
+        total - CHUNK_BYTES as u64,
+        "the repeated chunk is stored once"
+    );
+    let video = store
+        .version_file(first.version.version_id, "video.bin")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(video.size, big.len() as u64);
+    assert_eq!(read_back(&*store, &video.sha256).await, big);
+    let manifest: serde_json::Value = serde_json::from_str(&first.version.manifest).unwrap();
+    assert_eq!(manifest["type"], "xapi");
+
+    // The same package again: a new version, no new bytes.
+    let second = import_file(
+        store.clone(),
+        upload.path().to_owned(),
+        Limits::default(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(second.version.version, 2);
+    assert_eq!(second.version.package_id, first.version.package_id);
+    assert_eq!(second.new_bytes, 0);
+
+    // A refused package stores no version.
+    let bad = zip(&[("tincan.xml", TINCAN.as_bytes())]);
+    let e = import_file(
+        store.clone(),
+        bad.path().to_owned(),
+        Limits::default(),
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, ImportFailure::Refused(_)), "{e}");
+    assert!(e.to_string().contains("index.html"), "{e}");
+    let list = store.list_packages().await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].version, 2);
+}

@@ -1,0 +1,11 @@
+//! The content player's domain: packages imported into content-addressed storage.
+//!
+//! - [`store`]: the storage trait each database backend implements.
+//! - [`import`]: checking an uploaded zip (with `lara-package`) and storing its files and
+//!   a new version of the package.
+
+pub mod import;
+pub mod store;
+
+pub use import::{ImportFailure, Imported, import_file};
+pub use store::{CHUNK_BYTES, NewVersion, PackageStore, PackageVersion, VersionFile};

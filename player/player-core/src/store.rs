@@ -1,0 +1,97 @@
+//! Storage of imported packages, implemented by each database backend.
+//!
+//! Package files live in the database, not on a node's disk, so that several `lara serve`
+//! processes on one PostgreSQL serve the same content. They are content-addressed twice over:
+//! a file is the list of its chunks (at most [`CHUNK_BYTES`] each, so a 1 GB video fits both
+//! backends' value limits and is served without loading it whole), and a chunk is stored once
+//! by its SHA-256, so files repeated across packages and versions cost nothing.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use lrs_core::StoreError;
+use uuid::Uuid;
+
+/// Largest chunk of a stored file.
+pub const CHUNK_BYTES: usize = 1 << 20;
+
+/// A file of a package version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionFile {
+    /// Path inside the package.
+    pub path: String,
+    /// SHA-256 (hex) of the whole file.
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// What an import adds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewVersion {
+    /// The package's identity across versions: the SCORM manifest identifier, the cmi5 course
+    /// IRI or the xAPI activity IRI.
+    pub identifier: String,
+    /// `Standard::name()`: `scorm12`, `scorm2004-4`, `cmi5`, `xapi`.
+    pub standard: String,
+    pub title: String,
+    /// The parsed manifest (`lara_package::Manifest`) as JSON.
+    pub manifest: String,
+    /// The import report (`lara_package::Report`) as JSON.
+    pub report: String,
+    pub files: Vec<VersionFile>,
+    pub created: DateTime<Utc>,
+}
+
+/// A stored version of a package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageVersion {
+    pub package_id: Uuid,
+    pub version_id: Uuid,
+    pub identifier: String,
+    /// 1 for the first import of an identifier, then 2, 3...
+    pub version: i64,
+    pub standard: String,
+    pub title: String,
+    pub manifest: String,
+    pub report: String,
+    pub created: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait PackageStore: Send + Sync {
+    /// The chunk hashes among `sha256` that are not stored yet.
+    async fn missing_chunks(&self, sha256: Vec<String>) -> Result<Vec<String>, StoreError>;
+
+    /// Stores chunks as (SHA-256 hex, bytes). A chunk already stored is left as it is.
+    async fn put_chunks(&self, chunks: Vec<(String, Vec<u8>)>) -> Result<(), StoreError>;
+
+    /// Records a file as the ordered list of its chunks. Every chunk must be stored already.
+    /// Recording a file already known does nothing.
+    async fn put_file(
+        &self,
+        sha256: String,
+        size: u64,
+        chunks: Vec<String>,
+    ) -> Result<(), StoreError>;
+
+    /// The chunk list of a stored file.
+    async fn file_chunks(&self, sha256: &str) -> Result<Option<Vec<String>>, StoreError>;
+
+    /// One chunk's bytes.
+    async fn read_chunk(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Creates the package on its first import, and its next version, in one transaction.
+    /// Every file must be stored already.
+    async fn add_version(&self, version: NewVersion) -> Result<PackageVersion, StoreError>;
+
+    async fn get_version(&self, version_id: Uuid) -> Result<Option<PackageVersion>, StoreError>;
+
+    /// The newest version of each package, by identifier.
+    async fn list_packages(&self) -> Result<Vec<PackageVersion>, StoreError>;
+
+    /// A file of a version, by its path in the package.
+    async fn version_file(
+        &self,
+        version_id: Uuid,
+        path: &str,
+    ) -> Result<Option<VersionFile>, StoreError>;
+}
