@@ -98,8 +98,12 @@ impl TestLrs {
         }
     }
 
-    pub async fn serve(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> TestLrs {
-        let core = Core::new(store.clone());
+    pub async fn serve(
+        backend: Arc<dyn lara_server::db::Backend>,
+        dir: Option<tempfile::TempDir>,
+    ) -> TestLrs {
+        let store: Arc<dyn Store> = backend.clone();
+        let core = Core::new(store);
         let cred = core
             .create_credential("conformance", vec![Scope::All])
             .await
@@ -107,7 +111,7 @@ impl TestLrs {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let app = lara_server::app(store);
+        let app = lara_server::app(backend);
         tokio::spawn(async move {
             let _ = lara_server::run(listener, app, async move {
                 let _ = rx.await;

@@ -40,6 +40,9 @@ pub(crate) async fn handle(app: &App, req: Request) -> ApiResult<Response> {
     let caller = request::authenticate(app, &headers).await?;
     app.lrs.require(&caller, Access::Admin)?;
     let path = req.uri().path().trim_end_matches('/').to_owned();
+    if let Some(rest) = path.strip_prefix("/api/packages") {
+        return crate::packages::handle(app, req, rest).await;
+    }
     let rest = path.strip_prefix("/api/credentials");
     match (req.method().clone(), rest) {
         (Method::GET, Some("")) => {

@@ -10,6 +10,7 @@
 //! - `statements`, `documents`, `resources` (activities, agents, about): the resources.
 //! - `multipart`: `multipart/mixed` bodies with attachments, in and out.
 //! - `admin`: `/api/credentials`, credential management for the `admin` scope.
+//! - `packages`: `/api/packages`, importing and listing content packages (`admin` scope).
 //! - [`error::ApiError`]: domain error → status code + JSON body naming the offending path.
 #![cfg_attr(
     test,
@@ -26,6 +27,7 @@ mod alternate;
 mod documents;
 pub mod error;
 mod multipart;
+mod packages;
 mod request;
 mod resources;
 mod statements;
@@ -52,6 +54,8 @@ pub struct HttpConfig {
     /// did not say which version it speaks (such requests are refused, except for `/about`).
     /// The 1.0.3 and 2.0.0 conformance suites each expect their own version here.
     pub default_version: xapi_model::XapiVersion,
+    /// Largest package upload accepted by `POST /api/packages`.
+    pub max_package_bytes: u64,
 }
 
 impl Default for HttpConfig {
@@ -59,6 +63,7 @@ impl Default for HttpConfig {
         Self {
             max_body_bytes: 64 * 1024 * 1024,
             default_version: xapi_model::XapiVersion::V2_0_0,
+            max_package_bytes: 4 << 30,
         }
     }
 }
@@ -66,6 +71,7 @@ impl Default for HttpConfig {
 #[derive(Clone)]
 pub(crate) struct App {
     pub lrs: Lrs,
+    pub packages: Arc<dyn player_core::PackageStore>,
     pub config: Arc<HttpConfig>,
 }
 
@@ -73,10 +79,15 @@ pub(crate) const VERSION_HEADER: &str = "x-experience-api-version";
 pub(crate) const CONSISTENT_THROUGH: &str = "x-experience-api-consistent-through";
 pub(crate) const HASH_HEADER: &str = "x-experience-api-hash";
 
-/// The router serving `/xapi/...`.
-pub fn router(lrs: Lrs, config: HttpConfig) -> Router {
+/// The router serving `/xapi/...` and the administration API under `/api/`.
+pub fn router(
+    lrs: Lrs,
+    packages: Arc<dyn player_core::PackageStore>,
+    config: HttpConfig,
+) -> Router {
     let app = App {
         lrs,
+        packages,
         config: Arc::new(config),
     };
     let cors = CorsLayer::new()

@@ -8,6 +8,13 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use lrs_core::store::Store;
+use player_core::PackageStore;
+
+/// Everything a database backend stores: the LRS ([`Store`]) and imported packages
+/// ([`PackageStore`]). Both backends implement both; callers needing one part upcast.
+pub trait Backend: Store + PackageStore {}
+
+impl<T: Store + PackageStore + ?Sized> Backend for T {}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
@@ -42,7 +49,7 @@ impl DatabaseUrl {
     }
 
     /// Opens the backend (creating a SQLite file and its directory if needed) and runs migrations.
-    pub async fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
+    pub async fn open(&self) -> anyhow::Result<Arc<dyn Backend>> {
         match self {
             DatabaseUrl::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

@@ -31,14 +31,16 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// The default database: an embedded SQLite file under `./lara-data/`.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://lara-data/lara.db";
 
-/// Builds the full HTTP application for a store with default settings.
-pub fn app(store: Arc<dyn Store>) -> axum::Router {
-    app_with(store, lrs_http::HttpConfig::default())
+/// Builds the full HTTP application for a database with default settings.
+pub fn app(backend: Arc<dyn db::Backend>) -> axum::Router {
+    app_with(backend, lrs_http::HttpConfig::default())
 }
 
-/// Builds the full HTTP application for a store.
-pub fn app_with(store: Arc<dyn Store>, config: lrs_http::HttpConfig) -> axum::Router {
-    lrs_http::router(Lrs::new(store), config)
+/// Builds the full HTTP application for a database.
+pub fn app_with(backend: Arc<dyn db::Backend>, config: lrs_http::HttpConfig) -> axum::Router {
+    let store: Arc<dyn Store> = backend.clone();
+    let packages: Arc<dyn player_core::PackageStore> = backend;
+    lrs_http::router(Lrs::new(store), packages, config)
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes in-flight requests.

@@ -49,6 +49,19 @@ enum Command {
         /// Largest accepted request body in bytes (statements with attachments).
         #[arg(long, env = "LARA_MAX_BODY_BYTES", default_value_t = 64 * 1024 * 1024)]
         max_body_bytes: usize,
+        /// Largest package upload accepted by POST /api/packages, in bytes.
+        #[arg(long, env = "LARA_MAX_PACKAGE_BYTES", default_value_t = 4 << 30)]
+        max_package_bytes: u64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Import an e-learning package (SCORM 1.2, SCORM 2004, cmi5 or xAPI zip) as a new version.
+    Import {
+        /// The package zip.
+        file: std::path::PathBuf,
+        /// Print the result as JSON for scripts (no progress bar).
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -117,11 +130,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             xapi_default_version,
             max_body_bytes,
+            max_package_bytes,
             db,
         } => {
             let config = lrs_http::HttpConfig {
                 max_body_bytes,
                 default_version: xapi_default_version,
+                max_package_bytes,
             };
             serve(listen, config, &db).await
         }
@@ -132,6 +147,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Credentials { action } => credentials(action).await,
+        Command::Import { file, json, db } => import(file, json, &db).await,
     }
 }
 
@@ -146,7 +162,8 @@ async fn serve(
     db: &DbArgs,
 ) -> anyhow::Result<()> {
     let url = DatabaseUrl::parse(&db.database_url)?;
-    let store = url.open().await?;
+    let backend = url.open().await?;
+    let store: std::sync::Arc<dyn lrs_core::store::Store> = backend.clone();
     if let Some(admin) = lara_server::bootstrap_admin(&store).await? {
         println!("Created the administrator credential. The secret is shown only this once:");
         println!("  key:    {}", admin.credential.key);
@@ -163,7 +180,7 @@ async fn serve(
     tracing::info!(%addr, database = ?url, "serving");
     lara_server::run(
         listener,
-        lara_server::app_with(store, config),
+        lara_server::app_with(backend, config),
         shutdown_signal(),
     )
     .await
@@ -187,6 +204,100 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down");
+}
+
+async fn import(file: std::path::PathBuf, json: bool, db: &DbArgs) -> anyhow::Result<()> {
+    if !file.is_file() {
+        bail!("{} is not a file", file.display());
+    }
+    let backend = DatabaseUrl::parse(&db.database_url)?.open().await?;
+    let packages: std::sync::Arc<dyn player_core::PackageStore> = backend;
+    let progress: Option<player_core::import::Progress> = if json {
+        None
+    } else {
+        let bar = indicatif::ProgressBar::new(0).with_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} storing files {bar:40} {bytes}/{total_bytes} ({eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(Box::new(move |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+            if done >= total {
+                bar.finish_and_clear();
+            }
+        }))
+    };
+    let result = player_core::import_file(
+        packages,
+        file.clone(),
+        lara_package::Limits::default(),
+        progress,
+    )
+    .await;
+    let imported = match result {
+        Ok(i) => i,
+        Err(player_core::ImportFailure::Refused(lara_package::ImportError::Invalid(report))) => {
+            if json {
+                let problems: Vec<_> = report
+                    .problems
+                    .iter()
+                    .map(|p| json!({"severity": format!("{:?}", p.severity).to_lowercase(), "file": p.file, "path": p.path, "message": p.message}))
+                    .collect();
+                println!("{}", json!({"refused": true, "problems": problems}));
+            } else {
+                eprintln!("{} was refused:", file.display());
+                for p in &report.problems {
+                    eprintln!("  {p}");
+                }
+            }
+            bail!("the package has errors");
+        }
+        Err(e) => {
+            return Err(anyhow::Error::new(e).context(format!("importing {}", file.display())));
+        }
+    };
+    let v = &imported.version;
+    if json {
+        let warnings: Vec<_> = imported
+            .package
+            .report
+            .warnings()
+            .map(|p| json!({"file": p.file, "path": p.path, "message": p.message}))
+            .collect();
+        println!(
+            "{}",
+            json!({
+                "packageId": v.package_id,
+                "versionId": v.version_id,
+                "identifier": v.identifier,
+                "version": v.version,
+                "standard": v.standard,
+                "title": v.title,
+                "files": imported.files,
+                "bytes": imported.bytes,
+                "newBytes": imported.new_bytes,
+                "warnings": warnings,
+            })
+        );
+    } else {
+        println!(
+            "imported {:?} ({}) as version {}",
+            v.title, v.standard, v.version
+        );
+        println!("  package:  {}", v.package_id);
+        println!("  version:  {}", v.version_id);
+        println!("  identifier: {}", v.identifier);
+        println!(
+            "  files:    {} ({} bytes, {} of them new)",
+            imported.files, imported.bytes, imported.new_bytes
+        );
+        for w in imported.package.report.warnings() {
+            println!("  {w}");
+        }
+    }
+    Ok(())
 }
 
 async fn credentials(action: CredentialsAction) -> anyhow::Result<()> {

@@ -226,3 +226,80 @@ fn acknowledged_statements_survive_kill_9() {
         assert_eq!(r.status(), 200, "statement {id} lost after kill -9");
     }
 }
+
+fn write_zip(path: &std::path::Path, files: &[(&str, &str)]) {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, text) in files {
+        w.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(text.as_bytes()).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+const TINCAN: &str = r#"<?xml version="1.0"?>
+<tincan><activities><activity id="https://example.org/lifting" type="http://adlnet.gov/expapi/activities/course">
+<name lang="en-US">Safe lifting</name><launch>index.html</launch></activity></activities></tincan>"#;
+
+#[test]
+fn import_stores_a_package_and_refuses_a_broken_one_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("x.db").display());
+    let good = dir.path().join("good.zip");
+    write_zip(
+        &good,
+        &[("tincan.xml", TINCAN), ("index.html", "<html></html>")],
+    );
+    let out = Command::new(LARA)
+        .args([
+            "import",
+            good.to_str().unwrap(),
+            "--json",
+            "--database-url",
+            &db,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let imported: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(imported["standard"], "xapi");
+    assert_eq!(imported["title"], "Safe lifting");
+    assert_eq!(imported["version"], 1);
+    assert_eq!(imported["files"], 2);
+
+    // Without --json: a readable summary; the same package becomes version 2.
+    let out = Command::new(LARA)
+        .args(["import", good.to_str().unwrap(), "--database-url", &db])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("as version 2"), "{text}");
+
+    // The launch file is missing: non-zero exit and the problem with its manifest path.
+    let bad = dir.path().join("bad.zip");
+    write_zip(&bad, &[("tincan.xml", TINCAN)]);
+    let out = Command::new(LARA)
+        .args(["import", bad.to_str().unwrap(), "--database-url", &db])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("tincan.xml: tincan/activities/activity/launch") && err.contains("index.html"),
+        "{err}"
+    );
+
+    // Not a file at all.
+    let out = Command::new(LARA)
+        .args(["import", "/nonexistent.zip", "--database-url", &db])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a file"));
+}

@@ -1,0 +1,181 @@
+//! The package API: `POST /api/packages` imports a zip, `GET` lists and shows versions; only
+//! administrators may use it, and a refused package answers with every problem and its path.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::io::{Cursor, Write};
+
+use conformance_tests::{TestLrs, basic, on_both_backends};
+use lrs_core::auth::Scope;
+use serde_json::Value;
+
+on_both_backends!(
+    import_list_and_show_a_package,
+    refused_packages_name_their_problems,
+    only_admins_import_packages
+);
+
+fn api(lrs: &TestLrs) -> String {
+    lrs.base.replace("/xapi", "/api/packages")
+}
+
+fn zip(files: &[(&str, &str)]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, text) in files {
+        w.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(text.as_bytes()).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+const MANIFEST: &str = r#"<?xml version="1.0"?>
+<manifest identifier="org.example.hygiene" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
+  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
+  <organizations default="o"><organization identifier="o"><title>Hand hygiene</title>
+    <item identifier="i" identifierref="r"><title>Lesson</title></item>
+  </organization></organizations>
+  <resources><resource identifier="r" type="webcontent" adlcp:scormtype="sco" href="index.html">
+    <file href="index.html"/><file href="gone.png"/></resource></resources>
+</manifest>"#;
+
+async fn post(lrs: &TestLrs, auth: &str, body: Vec<u8>) -> reqwest::Response {
+    lrs.client
+        .post(api(lrs))
+        .header("Authorization", auth)
+        .header("Content-Type", "application/zip")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn import_list_and_show_a_package(lrs: &TestLrs) {
+    let (key, secret) = lrs.credential(vec![Scope::Admin]).await;
+    let admin = basic(&key, &secret);
+    let package = zip(&[
+        ("imsmanifest.xml", MANIFEST),
+        ("index.html", "<html></html>"),
+    ]);
+    let r = post(lrs, &admin, package.clone()).await;
+    assert_eq!(r.status(), 201);
+    let first: Value = r.json().await.unwrap();
+    assert_eq!(first["identifier"], "org.example.hygiene");
+    assert_eq!(first["standard"], "scorm12");
+    assert_eq!(first["title"], "Hand hygiene");
+    assert_eq!(first["version"], 1);
+    assert_eq!(first["files"], 2);
+    let warnings = first["report"]["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w["message"].as_str().unwrap().contains("gone.png")),
+        "{first}"
+    );
+
+    // Importing it again makes version 2 of the same package, storing no new bytes.
+    let second: Value = post(lrs, &admin, package).await.json().await.unwrap();
+    assert_eq!(second["version"], 2);
+    assert_eq!(second["packageId"], first["packageId"]);
+    assert_eq!(second["newBytes"], 0);
+
+    let list: Value = lrs
+        .client
+        .get(api(lrs))
+        .header("Authorization", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["version"], 2);
+
+    let shown: Value = lrs
+        .client
+        .get(format!(
+            "{}/{}",
+            api(lrs),
+            first["versionId"].as_str().unwrap()
+        ))
+        .header("Authorization", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shown["version"], 1);
+    assert_eq!(shown["manifest"]["type"], "scorm");
+    assert_eq!(
+        shown["manifest"]["organizations"][0]["items"][0]["resource"],
+        "r"
+    );
+    let r = lrs
+        .client
+        .get(format!("{}/{}", api(lrs), uuid::Uuid::new_v4()))
+        .header("Authorization", &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+async fn refused_packages_name_their_problems(lrs: &TestLrs) {
+    let (key, secret) = lrs.credential(vec![Scope::Admin]).await;
+    let admin = basic(&key, &secret);
+    // The launch file is missing.
+    let r = post(lrs, &admin, zip(&[("imsmanifest.xml", MANIFEST)])).await;
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    let problems = body["error"]["problems"].as_array().unwrap();
+    assert!(
+        problems.iter().any(
+            |p| p["path"] == "imsmanifest.xml: manifest/resources/resource/@href"
+                && p["message"].as_str().unwrap().contains("index.html")
+        ),
+        "{body}"
+    );
+    // A zip-slip entry.
+    let r = post(
+        lrs,
+        &admin,
+        zip(&[("imsmanifest.xml", MANIFEST), ("../../evil.sh", "x")]),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert!(body.to_string().contains("evil.sh"), "{body}");
+    // Not a zip, and nothing at all.
+    assert_eq!(post(lrs, &admin, b"hello".to_vec()).await.status(), 400);
+    assert_eq!(post(lrs, &admin, Vec::new()).await.status(), 400);
+    // Nothing of a refused package was stored.
+    let list: Value = lrs
+        .client
+        .get(api(lrs))
+        .header("Authorization", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list, Value::Array(Vec::new()));
+}
+
+async fn only_admins_import_packages(lrs: &TestLrs) {
+    let (key, secret) = lrs.credential(vec![Scope::All]).await;
+    let package = zip(&[("imsmanifest.xml", MANIFEST), ("index.html", "")]);
+    assert_eq!(
+        post(lrs, &basic(&key, &secret), package.clone())
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(post(lrs, "Basic bm86cGU=", package).await.status(), 401);
+}

@@ -1,0 +1,169 @@
+//! `/api/packages`: importing and listing content packages, for holders of the `admin` scope.
+//!
+//! - `POST /api/packages` with the zip as the body (any content type): the upload streams to
+//!   a temporary file (never whole in memory), is checked and imported, and the answer is
+//!   `201` with the new version and its warnings, or `400` with every problem found, each with
+//!   its manifest path (`imsmanifest.xml: manifest/resources/resource[1]/@href`).
+//! - `GET /api/packages`: the newest version of each package.
+//! - `GET /api/packages/{versionId}`: one version, with its parsed manifest and report.
+
+use axum::extract::Request;
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+use futures::StreamExt;
+use lara_package::{ImportError, Limits, Report};
+use player_core::{ImportFailure, Imported, PackageVersion};
+use serde_json::{Value, json};
+use tokio::io::AsyncWriteExt;
+
+use crate::error::{ApiError, ApiResult};
+use crate::statements::json_response;
+use crate::{App, method_not_allowed};
+
+/// A version as a JSON object, for adding fields.
+fn describe_map(v: &PackageVersion) -> serde_json::Map<String, Value> {
+    match describe(v) {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    }
+}
+
+fn describe(v: &PackageVersion) -> Value {
+    json!({
+        "packageId": v.package_id,
+        "versionId": v.version_id,
+        "identifier": v.identifier,
+        "version": v.version,
+        "standard": v.standard,
+        "title": v.title,
+        "created": xapi_model::time::format_timestamp(v.created),
+    })
+}
+
+fn report_json(report: &Report) -> Value {
+    let list = |it: &mut dyn Iterator<Item = &lara_package::Problem>| -> Vec<Value> {
+        it.map(|p| json!({"file": p.file, "path": p.path, "message": p.message}))
+            .collect()
+    };
+    json!({
+        "errors": list(&mut report.errors()),
+        "warnings": list(&mut report.warnings()),
+    })
+}
+
+pub(crate) async fn handle(app: &App, req: Request, rest: &str) -> ApiResult<Response> {
+    match (req.method().clone(), rest) {
+        (Method::POST, "") => import(app, req).await,
+        (Method::GET, "") => {
+            let list = app.packages.list_packages().await.map_err(store_error)?;
+            let body: Vec<Value> = list.iter().map(describe).collect();
+            Ok(json_response(Value::Array(body).to_string()))
+        }
+        (Method::GET, id) => {
+            let id = id.trim_start_matches('/');
+            let Ok(version_id) = uuid::Uuid::parse_str(id) else {
+                return Err(ApiError::bad_request("versionId", "is not a UUID"));
+            };
+            let Some(v) = app
+                .packages
+                .get_version(version_id)
+                .await
+                .map_err(store_error)?
+            else {
+                return Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    format!("no package version {version_id}"),
+                ));
+            };
+            let mut body = describe_map(&v);
+            body.insert(
+                "manifest".into(),
+                serde_json::from_str(&v.manifest).unwrap_or(Value::Null),
+            );
+            body.insert(
+                "report".into(),
+                serde_json::from_str::<Report>(&v.report)
+                    .map(|r| report_json(&r))
+                    .unwrap_or(Value::Null),
+            );
+            Ok(json_response(Value::Object(body).to_string()))
+        }
+        _ => Err(method_not_allowed()),
+    }
+}
+
+fn store_error(e: lrs_core::StoreError) -> ApiError {
+    ApiError::from(lrs_core::LrsError::from(e))
+}
+
+async fn import(app: &App, req: Request) -> ApiResult<Response> {
+    let dir = tempfile::tempdir()
+        .map_err(|e| internal(&format!("creating a temporary directory: {e}")))?;
+    let path = dir.path().join("upload.zip");
+    let mut file = tokio::fs::File::create(&path)
+        .await
+        .map_err(|e| internal(&format!("creating the upload file: {e}")))?;
+    let limit = app.config.max_package_bytes;
+    let mut received: u64 = 0;
+    let mut stream = req.into_body().into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::bad_request("body", format!("could not be read: {e}")))?;
+        received += chunk.len() as u64;
+        if received > limit {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the package is larger than the limit of {limit} bytes"),
+            ));
+        }
+        file.write_all(&chunk)
+            .await
+            .map_err(|e| internal(&format!("writing the upload: {e}")))?;
+    }
+    file.flush()
+        .await
+        .map_err(|e| internal(&format!("writing the upload: {e}")))?;
+    drop(file);
+    if received == 0 {
+        return Err(ApiError::bad_request(
+            "body",
+            "is empty: send the package zip as the body",
+        ));
+    }
+    let result =
+        player_core::import_file(app.packages.clone(), path, Limits::default(), None).await;
+    drop(dir);
+    match result {
+        Ok(imported) => Ok(created(&imported)),
+        Err(ImportFailure::Refused(ImportError::Invalid(report))) => {
+            let mut e = ApiError::new(StatusCode::BAD_REQUEST, "the package was refused");
+            e.problems = report
+                .errors()
+                .map(|p| (format!("{}: {}", p.file, p.path), p.message.clone()))
+                .collect();
+            Err(e)
+        }
+        Err(ImportFailure::Refused(e)) => Err(ApiError::bad_request("package", e.to_string())),
+        Err(ImportFailure::Store(e)) => Err(store_error(e)),
+        Err(ImportFailure::Io(m)) => Err(internal(&m)),
+    }
+}
+
+fn created(imported: &Imported) -> Response {
+    let mut body = describe_map(&imported.version);
+    body.insert("files".into(), json!(imported.files));
+    body.insert("bytes".into(), json!(imported.bytes));
+    body.insert("newBytes".into(), json!(imported.new_bytes));
+    body.insert("report".into(), report_json(&imported.package.report));
+    let mut resp = json_response(Value::Object(body).to_string());
+    *resp.status_mut() = StatusCode::CREATED;
+    resp
+}
+
+fn internal(message: &str) -> ApiError {
+    tracing::error!(error = message, "package import failed");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the package could not be stored",
+    )
+}
