@@ -84,6 +84,12 @@ impl PackageStore for SqliteStore {
                 for (h, data) in &chunks {
                     stmt.execute(params![h, data]).map_err(db)?;
                 }
+                drop(stmt);
+                // Chunk pages are written once and rarely read back through this connection:
+                // left in its page cache they would push the process to the cache's full size
+                // on every large import. Free the pages no transaction holds (an import's
+                // previous chunks, by now committed).
+                w.conn.release_memory().map_err(db)?;
                 Ok(())
             })
             .await
