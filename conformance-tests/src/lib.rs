@@ -30,6 +30,8 @@ pub enum Backend {
 /// A running LRS with an `all` credential.
 pub struct TestLrs {
     pub base: String,
+    /// The content origin, e.g. `http://127.0.0.1:PORT` (package files under `/content/`).
+    pub content_base: String,
     pub key: String,
     pub secret: String,
     pub client: reqwest::Client,
@@ -111,15 +113,27 @@ impl TestLrs {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let app = lara_server::app(backend);
+        let content_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let content_addr = content_listener.local_addr().unwrap();
+        let app = lara_server::app(backend.clone());
+        let content = lara_server::content_app(backend);
+        let (stop_content, content_stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             let _ = lara_server::run(listener, app, async move {
                 let _ = rx.await;
+                let _ = stop_content.send(());
+            })
+            .await;
+        });
+        tokio::spawn(async move {
+            let _ = lara_server::run(content_listener, content, async move {
+                let _ = content_stopped.await;
             })
             .await;
         });
         TestLrs {
             base: format!("http://{addr}/xapi"),
+            content_base: format!("http://{content_addr}"),
             key: cred.credential.key,
             secret: cred.secret,
             client: reqwest::Client::new(),

@@ -179,3 +179,102 @@ async fn only_admins_import_packages(lrs: &TestLrs) {
     );
     assert_eq!(post(lrs, "Basic bm86cGU=", package).await.status(), 401);
 }
+
+on_both_backends!(the_content_origin_serves_package_files_only);
+
+async fn the_content_origin_serves_package_files_only(lrs: &TestLrs) {
+    let (key, secret) = lrs.credential(vec![Scope::Admin]).await;
+    let admin = basic(&key, &secret);
+    let page = "<html><body>Lesson</body></html>";
+    let video: String = (0..3_000_000u32)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
+    let package = zip(&[
+        ("imsmanifest.xml", MANIFEST),
+        ("index.html", page),
+        ("media/intro video.mp4", &video),
+    ]);
+    let imported: Value = post(lrs, &admin, package).await.json().await.unwrap();
+    let version = imported["versionId"].as_str().unwrap();
+    let url = |path: &str| format!("{}/content/{version}/{path}", lrs.content_base);
+
+    let r = lrs.client.get(url("index.html")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("connect-src 'self'") && csp.contains("frame-ancestors 'self'"),
+        "{csp}"
+    );
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(r.text().await.unwrap(), page);
+
+    // Unchanged content is not sent again.
+    let r = lrs
+        .client
+        .get(url("index.html"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+
+    // A file over several chunks, whole and by range (a video seek), path percent-encoded.
+    let r = lrs
+        .client
+        .get(url("media/intro%20video.mp4"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "video/mp4");
+    assert_eq!(r.text().await.unwrap(), video);
+    let r = lrs
+        .client
+        .get(url("media/intro%20video.mp4"))
+        .header("Range", "bytes=1048570-1048585")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 206);
+    assert_eq!(
+        r.headers()["content-range"],
+        format!("bytes 1048570-1048585/{}", video.len()).as_str()
+    );
+    assert_eq!(r.text().await.unwrap(), &video[1_048_570..=1_048_585]);
+    let r = lrs
+        .client
+        .get(url("media/intro%20video.mp4"))
+        .header("Range", "bytes=9999999-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 416);
+
+    // Nothing else: unknown files and versions, traversal, and no APIs on this origin.
+    for path in [
+        url("missing.html"),
+        url("..%2F..%2Fimsmanifest.xml"),
+        format!(
+            "{}/content/{}/index.html",
+            lrs.content_base,
+            uuid::Uuid::new_v4()
+        ),
+        format!("{}/content/not-a-uuid/index.html", lrs.content_base),
+        format!("{}/xapi/statements", lrs.content_base),
+        format!("{}/api/packages", lrs.content_base),
+    ] {
+        let r = lrs
+            .client
+            .get(&path)
+            .header("Authorization", &admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+    }
+}

@@ -11,6 +11,7 @@
 //! - `multipart`: `multipart/mixed` bodies with attachments, in and out.
 //! - `admin`: `/api/credentials`, credential management for the `admin` scope.
 //! - `packages`: `/api/packages`, importing and listing content packages (`admin` scope).
+//! - [`content`]: the content origin's router (package files, on a listener of their own).
 //! - [`error::ApiError`]: domain error → status code + JSON body naming the offending path.
 #![cfg_attr(
     test,
@@ -24,6 +25,7 @@
 
 mod admin;
 mod alternate;
+pub mod content;
 mod documents;
 pub mod error;
 mod multipart;
@@ -43,6 +45,7 @@ use lrs_core::Lrs;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
+pub use crate::content::content_router;
 use crate::error::ApiError;
 
 /// Limits and settings of the HTTP layer.

@@ -28,6 +28,10 @@ use tokio::net::TcpListener;
 
 /// The default address of `lara serve`.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// The default address of the content origin (package files). Browsers treat `localhost` and
+/// `127.0.0.1` as different sites, so a local setup opens content at `http://localhost:8081`
+/// and Lara at `http://127.0.0.1:8080`.
+pub const DEFAULT_CONTENT_LISTEN: &str = "127.0.0.1:8081";
 /// The default database: an embedded SQLite file under `./lara-data/`.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://lara-data/lara.db";
 
@@ -41,6 +45,12 @@ pub fn app_with(backend: Arc<dyn db::Backend>, config: lrs_http::HttpConfig) -> 
     let store: Arc<dyn Store> = backend.clone();
     let packages: Arc<dyn player_core::PackageStore> = backend;
     lrs_http::router(Lrs::new(store), packages, config)
+}
+
+/// The content origin's application: package files only (see `lrs_http::content`).
+pub fn content_app(backend: Arc<dyn db::Backend>) -> axum::Router {
+    let packages: Arc<dyn player_core::PackageStore> = backend;
+    lrs_http::content_router(packages).layer(tower_http::trace::TraceLayer::new_for_http())
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes in-flight requests.

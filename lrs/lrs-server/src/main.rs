@@ -43,6 +43,11 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "LARA_LISTEN", default_value = DEFAULT_LISTEN)]
         listen: SocketAddr,
+        /// Address of the content origin, which serves package files and nothing else. Give it
+        /// a host name of its own in production (browsers share cookies across the ports of
+        /// one host): e.g. content.lara.example in front of this address.
+        #[arg(long, env = "LARA_CONTENT_LISTEN", default_value = lara_server::DEFAULT_CONTENT_LISTEN)]
+        content_listen: SocketAddr,
         /// xAPI version announced on responses to requests that name none (1.0.3 or 2.0.0).
         #[arg(long, env = "LARA_XAPI_DEFAULT_VERSION", default_value = "2.0.0", value_parser = parse_version)]
         xapi_default_version: XapiVersion,
@@ -128,6 +133,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve {
             listen,
+            content_listen,
             xapi_default_version,
             max_body_bytes,
             max_package_bytes,
@@ -138,7 +144,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 default_version: xapi_default_version,
                 max_package_bytes,
             };
-            serve(listen, config, &db).await
+            serve(listen, content_listen, config, &db).await
         }
         Command::Migrate { db } => {
             let url = DatabaseUrl::parse(&db.database_url)?;
@@ -158,6 +164,7 @@ fn parse_version(s: &str) -> Result<XapiVersion, String> {
 
 async fn serve(
     listen: SocketAddr,
+    content_listen: SocketAddr,
     config: lrs_http::HttpConfig,
     db: &DbArgs,
 ) -> anyhow::Result<()> {
@@ -165,10 +172,10 @@ async fn serve(
     let backend = url.open().await?;
     let store: std::sync::Arc<dyn lrs_core::store::Store> = backend.clone();
     if let Some(admin) = lara_server::bootstrap_admin(&store).await? {
-        println!("Created the administrator credential. The secret is shown only this once:");
-        println!("  key:    {}", admin.credential.key);
-        println!("  secret: {}", admin.secret);
-        println!("  scopes: all, admin");
+        say("Created the administrator credential. The secret is shown only this once:");
+        say(&format!("  key:    {}", admin.credential.key));
+        say(&format!("  secret: {}", admin.secret));
+        say("  scopes: all, admin");
     }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -176,14 +183,46 @@ async fn serve(
     let addr = listener
         .local_addr()
         .context("reading the listen address")?;
-    println!("Lara LRS listening on http://{addr}/xapi/");
-    tracing::info!(%addr, database = ?url, "serving");
-    lara_server::run(
-        listener,
-        lara_server::app_with(backend, config),
-        shutdown_signal(),
-    )
-    .await
+    let content_listener = tokio::net::TcpListener::bind(content_listen)
+        .await
+        .with_context(|| format!("listening on {content_listen} (the content origin)"))?;
+    let content_addr = content_listener
+        .local_addr()
+        .context("reading the content listen address")?;
+    say(&format!(
+        "Package content served on http://{content_addr}/content/"
+    ));
+    say(&format!("Lara LRS listening on http://{addr}/xapi/"));
+    tracing::info!(%addr, %content_addr, database = ?url, "serving");
+    // One shutdown signal stops both listeners.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    tokio::try_join!(
+        lara_server::run(
+            listener,
+            lara_server::app_with(backend.clone(), config),
+            until_stopped(stopped.clone()),
+        ),
+        lara_server::run(
+            content_listener,
+            lara_server::content_app(backend),
+            until_stopped(stopped),
+        ),
+    )?;
+    Ok(())
+}
+
+/// Prints a line for the operator. A server must not stop because nobody reads its output any
+/// more (a closed pipe), so write errors are ignored.
+fn say(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 
 async fn shutdown_signal() {

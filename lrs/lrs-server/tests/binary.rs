@@ -34,9 +34,11 @@ fn serve(dir: &std::path::Path, db_url: Option<&str>) -> Server {
     cmd.arg("serve")
         .arg("--listen")
         .arg(format!("127.0.0.1:{port}"))
+        .args(["--content-listen", "127.0.0.1:0"])
         .current_dir(dir);
     cmd.env_remove("LARA_DATABASE_URL")
-        .env_remove("LARA_LISTEN");
+        .env_remove("LARA_LISTEN")
+        .env_remove("LARA_CONTENT_LISTEN");
     if let Some(u) = db_url {
         cmd.arg("--database-url").arg(u);
     }
