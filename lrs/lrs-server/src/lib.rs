@@ -5,6 +5,7 @@
 //! - [`db`]: which backend a database URL names ([`db::DatabaseUrl`]) and opening it.
 //! - [`run`]: serve a router on a listener until a shutdown future completes.
 //! - [`bootstrap_admin`]: the admin credential created and printed on first start.
+//! - [`demo`]: the demo course imported on first start.
 #![cfg_attr(
     test,
     allow(
@@ -16,6 +17,7 @@
 )]
 
 pub mod db;
+pub mod demo;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -57,6 +57,9 @@ enum Command {
         /// Largest package upload accepted by POST /api/packages, in bytes.
         #[arg(long, env = "LARA_MAX_PACKAGE_BYTES", default_value_t = 4 << 30)]
         max_package_bytes: u64,
+        /// Do not import the demo course on first start.
+        #[arg(long, env = "LARA_NO_DEMO_COURSE")]
+        no_demo_course: bool,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -137,6 +140,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             xapi_default_version,
             max_body_bytes,
             max_package_bytes,
+            no_demo_course,
             db,
         } => {
             let config = lrs_http::HttpConfig {
@@ -144,7 +148,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 default_version: xapi_default_version,
                 max_package_bytes,
             };
-            serve(listen, content_listen, config, &db).await
+            serve(listen, content_listen, config, !no_demo_course, &db).await
         }
         Command::Migrate { db } => {
             let url = DatabaseUrl::parse(&db.database_url)?;
@@ -166,6 +170,7 @@ async fn serve(
     listen: SocketAddr,
     content_listen: SocketAddr,
     config: lrs_http::HttpConfig,
+    demo_course: bool,
     db: &DbArgs,
 ) -> anyhow::Result<()> {
     let url = DatabaseUrl::parse(&db.database_url)?;
@@ -176,6 +181,13 @@ async fn serve(
         say(&format!("  key:    {}", admin.credential.key));
         say(&format!("  secret: {}", admin.secret));
         say("  scopes: all, admin");
+        if demo_course {
+            let demo = lara_server::demo::import_demo_course(&backend).await?;
+            say(&format!(
+                "Imported the demo course {:?}: package version {}",
+                demo.title, demo.version_id
+            ));
+        }
     }
     let listener = tokio::net::TcpListener::bind(listen)
         .await

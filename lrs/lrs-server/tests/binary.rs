@@ -111,11 +111,50 @@ fn first_start_prints_an_admin_credential_once_and_it_works() {
         .send()
         .unwrap();
     assert_eq!(r.status(), 200);
+
+    // The demo course was imported, and its files are served on the content origin.
+    assert!(
+        server
+            .first_lines
+            .iter()
+            .any(|l| l.contains("Imported the demo course")),
+        "{:?}",
+        server.first_lines
+    );
+    let packages: Value = client()
+        .get(server.base.replace("/xapi", "/api/packages"))
+        .basic_auth(&key, Some(&secret))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(packages[0]["identifier"], "org.lara.demo.hand-hygiene");
+    assert_eq!(packages[0]["standard"], "scorm12");
+    let content = server
+        .first_lines
+        .iter()
+        .find_map(|l| l.strip_prefix("Package content served on "))
+        .expect("content origin printed")
+        .to_owned();
+    let page = client()
+        .get(format!(
+            "{content}{}/index.html",
+            packages[0]["versionId"].as_str().unwrap()
+        ))
+        .send()
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().unwrap().contains("Hand hygiene in home care"));
+
     drop(server);
     let again = serve(dir.path(), None);
     assert!(
         field(&again.first_lines, "secret").is_none(),
         "the secret is printed only on first start"
+    );
+    assert!(
+        !again.first_lines.iter().any(|l| l.contains("demo course")),
+        "the demo course is imported only on first start"
     );
 }
 
