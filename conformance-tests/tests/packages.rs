@@ -180,7 +180,38 @@ async fn only_admins_import_packages(lrs: &TestLrs) {
     assert_eq!(post(lrs, "Basic bm86cGU=", package).await.status(), 401);
 }
 
-on_both_backends!(the_content_origin_serves_package_files_only);
+on_both_backends!(
+    the_content_origin_serves_package_files_only,
+    imported_activities_are_defined_in_the_lrs
+);
+
+async fn imported_activities_are_defined_in_the_lrs(lrs: &TestLrs) {
+    let (key, secret) = lrs.credential(vec![Scope::Admin]).await;
+    let tincan = r#"<?xml version="1.0"?>
+<tincan><activities>
+  <activity id="https://example.org/courses/lifting" type="http://adlnet.gov/expapi/activities/course">
+    <name lang="en-US">Safe lifting</name><name lang="sv-SE">Säkra lyft</name>
+    <description lang="en-US">Moving people without injury.</description>
+    <launch lang="en-us">index.html</launch>
+  </activity>
+</activities></tincan>"#;
+    let r = post(
+        lrs,
+        &basic(&key, &secret),
+        zip(&[("tincan.xml", tincan), ("index.html", "")]),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let (status, activity) = lrs
+        .get_json("/activities?activityId=https%3A%2F%2Fexample.org%2Fcourses%2Flifting")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(activity["definition"]["name"]["sv-SE"], "Säkra lyft");
+    assert_eq!(
+        activity["definition"]["type"],
+        "http://adlnet.gov/expapi/activities/course"
+    );
+}
 
 async fn the_content_origin_serves_package_files_only(lrs: &TestLrs) {
     let (key, secret) = lrs.credential(vec![Scope::Admin]).await;

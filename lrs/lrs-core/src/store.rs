@@ -223,6 +223,14 @@ pub trait StatementStore: Send + Sync {
 
     /// The canonical definition of an activity, if any statement mentioned it.
     async fn get_activity(&self, activity_id: &str) -> Result<Option<Value>, StoreError>;
+
+    /// Merges activity definitions known from elsewhere than a statement (an imported
+    /// package's course structure) into the canonical ones, exactly as a statement carrying
+    /// them would ([`crate::activities::merge_definition`]).
+    async fn merge_activity_definitions(
+        &self,
+        definitions: Vec<(String, Value)>,
+    ) -> Result<(), StoreError>;
 }
 
 /// Which document resource and which document.

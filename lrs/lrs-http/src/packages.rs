@@ -134,7 +134,12 @@ async fn import(app: &App, req: Request) -> ApiResult<Response> {
         player_core::import_file(app.packages.clone(), path, Limits::default(), None).await;
     drop(dir);
     match result {
-        Ok(imported) => Ok(created(&imported)),
+        Ok(imported) => {
+            player_core::publish_activities(app.lrs.store().as_ref(), &imported.package.manifest)
+                .await
+                .map_err(store_error)?;
+            Ok(created(&imported))
+        }
         Err(ImportFailure::Refused(ImportError::Invalid(report))) => {
             let mut e = ApiError::new(StatusCode::BAD_REQUEST, "the package was refused");
             e.problems = report

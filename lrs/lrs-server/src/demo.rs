@@ -47,5 +47,9 @@ pub async fn import_demo_course(backend: &Arc<dyn Backend>) -> anyhow::Result<Pa
     let imported = player_core::import_file(packages, path, lara_package::Limits::default(), None)
         .await
         .context("importing the demo course")?;
+    let lrs: Arc<dyn lrs_core::store::Store> = backend.clone();
+    player_core::publish_activities(lrs.as_ref(), &imported.package.manifest)
+        .await
+        .context("writing the demo course's activity definitions")?;
     Ok(imported.version)
 }

@@ -262,6 +262,7 @@ async fn import(file: std::path::PathBuf, json: bool, db: &DbArgs) -> anyhow::Re
         bail!("{} is not a file", file.display());
     }
     let backend = DatabaseUrl::parse(&db.database_url)?.open().await?;
+    let lrs: std::sync::Arc<dyn lrs_core::store::Store> = backend.clone();
     let packages: std::sync::Arc<dyn player_core::PackageStore> = backend;
     let progress: Option<player_core::import::Progress> = if json {
         None
@@ -309,6 +310,9 @@ async fn import(file: std::path::PathBuf, json: bool, db: &DbArgs) -> anyhow::Re
             return Err(anyhow::Error::new(e).context(format!("importing {}", file.display())));
         }
     };
+    player_core::publish_activities(lrs.as_ref(), &imported.package.manifest)
+        .await
+        .context("writing the course structure's activity definitions")?;
     let v = &imported.version;
     if json {
         let warnings: Vec<_> = imported

@@ -674,6 +674,66 @@ impl StatementStore for PgStore {
             .collect()
     }
 
+    async fn merge_activity_definitions(
+        &self,
+        definitions: Vec<(String, Value)>,
+    ) -> Result<(), StoreError> {
+        if definitions.is_empty() {
+            return Ok(());
+        }
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg)?;
+        // Statement inserts merge definitions under this lock too: one merge at a time.
+        let lock_params: [Param; 1] = [(&STATEMENT_LOCK, Type::INT8)];
+        tx.query_typed("SELECT pg_advisory_xact_lock($1)", &lock_params)
+            .await
+            .map_err(pg)?;
+        let ids: Vec<&str> = definitions.iter().map(|(id, _)| id.as_str()).collect();
+        let id_params: [Param; 1] = [(&ids, Type::TEXT_ARRAY)];
+        let stored = tx
+            .query_typed(
+                "SELECT id, definition FROM activities WHERE id = ANY($1)",
+                &id_params,
+            )
+            .await
+            .map_err(pg)?;
+        let mut merged: BTreeMap<String, Value> = BTreeMap::new();
+        for r in &stored {
+            let id: String = r.try_get(0).map_err(pg)?;
+            let text: String = r.try_get(1).map_err(pg)?;
+            let def: Value = serde_json::from_str(&text)
+                .map_err(|e| corrupt(format!("definition of {id}: {e}")))?;
+            merged.insert(id, def);
+        }
+        let mut changed: BTreeMap<String, Value> = BTreeMap::new();
+        for (id, incoming) in &definitions {
+            let next = match merged.get(id) {
+                Some(old) => merge_definition(old, incoming),
+                None => incoming.clone(),
+            };
+            if merged.get(id) != Some(&next) {
+                changed.insert(id.clone(), next.clone());
+            }
+            merged.insert(id.clone(), next);
+        }
+        if !changed.is_empty() {
+            let ids: Vec<&str> = changed.keys().map(String::as_str).collect();
+            let texts = changed
+                .values()
+                .map(|d| serde_json::to_string(d).map_err(|e| StoreError::Backend(e.to_string())))
+                .collect::<Result<Vec<String>, _>>()?;
+            let params: [Param; 2] = [(&ids, Type::TEXT_ARRAY), (&texts, Type::TEXT_ARRAY)];
+            tx.query_typed(
+                "INSERT INTO activities (id, definition) SELECT * FROM unnest($1::text[], $2::text[]) \
+                 ON CONFLICT (id) DO UPDATE SET definition = excluded.definition",
+                &params,
+            )
+            .await
+            .map_err(pg)?;
+        }
+        tx.commit().await.map_err(pg)
+    }
+
     async fn get_activity(&self, activity_id: &str) -> Result<Option<Value>, StoreError> {
         let client = self.client().await?;
         let params: [Param; 1] = [(&activity_id, Type::TEXT)];

@@ -631,6 +631,23 @@ impl StatementStore for SqliteStore {
         .await
     }
 
+    async fn merge_activity_definitions(
+        &self,
+        definitions: Vec<(String, Value)>,
+    ) -> Result<(), StoreError> {
+        if definitions.is_empty() {
+            return Ok(());
+        }
+        self.writer()
+            .write(move |w| {
+                for (id, definition) in &definitions {
+                    merge_activity(w, id, definition)?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
     async fn get_activity(&self, activity_id: &str) -> Result<Option<Value>, StoreError> {
         let activity_id = activity_id.to_owned();
         self.read(move |conn| {

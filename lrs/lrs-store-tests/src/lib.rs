@@ -86,6 +86,7 @@ macro_rules! parity_suite {
             concurrent_resends_of_one_statement,
             attachments_are_stored_once_per_sha2,
             activity_definitions_are_merged,
+            activity_definitions_from_elsewhere_are_merged,
             document_swap_expecting_absent,
             document_swap_expecting_etag,
             document_keys_are_distinct,
@@ -1406,6 +1407,46 @@ pub async fn activity_definitions_are_merged(store: Arc<dyn Store>) {
     // Seen without a definition: no definition stored.
     insert_one(&*store, &Stmt::new("alice", "did", "plain")).await;
     assert_eq!(store.get_activity(&activity("plain")).await.unwrap(), None);
+}
+
+pub async fn activity_definitions_from_elsewhere_are_merged(store: Arc<dyn Store>) {
+    // A course structure defines two activities; one of them was defined by a statement too.
+    let s = Stmt::new("alice", "did", "a")
+        .definition(json!({"name": {"en": "From a statement"}, "extensions": {"http://x/a": 1}}));
+    insert_one(&*store, &s).await;
+    store
+        .merge_activity_definitions(vec![
+            (
+                activity("a"),
+                json!({"name": {"sv": "Från kursen"}, "type": "http://t/lesson"}),
+            ),
+            (
+                activity("b"),
+                json!({"name": {"en": "B"}, "type": "http://t/course"}),
+            ),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_activity(&activity("a")).await.unwrap(),
+        Some(json!({
+            "name": {"en": "From a statement", "sv": "Från kursen"},
+            "type": "http://t/lesson",
+            "extensions": {"http://x/a": 1},
+        }))
+    );
+    assert_eq!(
+        store.get_activity(&activity("b")).await.unwrap(),
+        Some(json!({"name": {"en": "B"}, "type": "http://t/course"}))
+    );
+    // A later statement merges on top, as ever.
+    let later = Stmt::new("alice", "did", "b").definition(json!({"description": {"en": "d"}}));
+    insert_one(&*store, &later).await;
+    assert_eq!(
+        store.get_activity(&activity("b")).await.unwrap(),
+        Some(json!({"name": {"en": "B"}, "type": "http://t/course", "description": {"en": "d"}}))
+    );
+    store.merge_activity_definitions(Vec::new()).await.unwrap();
 }
 
 // ---- documents ---------------------------------------------------------------------------------------

@@ -3,9 +3,12 @@
 //! - [`store`]: the storage trait each database backend implements.
 //! - [`import`]: checking an uploaded zip (with `lara-package`) and storing its files and
 //!   a new version of the package.
+//! - [`activities`]: the course structure as xAPI activity definitions for the LRS.
 
+pub mod activities;
 pub mod import;
 pub mod store;
 
+pub use activities::{activity_definitions, publish_activities};
 pub use import::{ImportFailure, Imported, import_file};
 pub use store::{CHUNK_BYTES, NewVersion, PackageStore, PackageVersion, VersionFile};
