@@ -12,8 +12,55 @@ use serde_json::{Value, json};
 
 on_both_backends!(
     admin_creates_lists_and_revokes_credentials,
-    only_admins_manage_credentials
+    only_admins_manage_credentials,
+    the_admin_api_refuses_cross_origin_browsers
 );
+
+async fn the_admin_api_refuses_cross_origin_browsers(lrs: &TestLrs) {
+    let (key, secret) = lrs.credential(vec![Scope::Admin]).await;
+    for url in [api(lrs), lrs.base.replace("/xapi", "/api/packages")] {
+        let preflight = lrs
+            .client
+            .request(reqwest::Method::OPTIONS, &url)
+            .header("Origin", "https://elsewhere.example")
+            .header("Access-Control-Request-Method", "POST")
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            preflight
+                .headers()
+                .get("access-control-allow-origin")
+                .is_none(),
+            "{url}: preflight allowed"
+        );
+        let r = lrs
+            .client
+            .get(&url)
+            .header("Origin", "https://elsewhere.example")
+            .header("Authorization", basic(&key, &secret))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.headers().get("access-control-allow-origin").is_none(),
+            "{url}"
+        );
+    }
+    // The xAPI resources still serve browser clients from any origin.
+    let r = lrs
+        .client
+        .request(reqwest::Method::OPTIONS, format!("{}/statements", lrs.base))
+        .header("Origin", "https://elsewhere.example")
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://elsewhere.example"
+    );
+}
 
 fn api(lrs: &TestLrs) -> String {
     lrs.base.replace("/xapi", "/api/credentials")

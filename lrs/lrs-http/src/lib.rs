@@ -118,13 +118,18 @@ pub fn router(
             HeaderName::from_static(VERSION_HEADER),
             HeaderName::from_static(CONSISTENT_THROUGH),
         ]);
-    Router::new()
+    // CORS only for the xAPI resources, which browser-based xAPI clients call from other
+    // origins. The administration API answers no cross-origin request, so no other site's
+    // page can drive it with an administrator's browser.
+    let xapi = Router::new()
         .route("/xapi", axum::routing::any(dispatch))
         .route("/xapi/", axum::routing::any(dispatch))
         .route("/xapi/{*rest}", axum::routing::any(dispatch))
+        .layer(cors);
+    Router::new()
+        .merge(xapi)
         .route("/api/{*rest}", axum::routing::any(dispatch_admin))
         .with_state(app)
-        .layer(cors)
         .layer(TraceLayer::new_for_http())
 }
 

@@ -1,0 +1,109 @@
+//! Browser tests: Debian's Chromium driven by playwright-core (`player/browser-tests`) against a
+//! live Lara. They skip with a notice when Chromium, Node.js or the npm packages are missing,
+//! except when `LARA_TEST_REQUIRE_BROWSER=1` (CI), where that is a failure.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use conformance_tests::{TestLrs, basic};
+use lrs_core::auth::Scope;
+use serde_json::Value;
+
+fn browser_tests_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../player/browser-tests")
+}
+
+/// Whether the browser tests can run here; a notice (or a panic in CI) when not.
+fn browser_available() -> bool {
+    let required = std::env::var("LARA_TEST_REQUIRE_BROWSER").as_deref() == Ok("1");
+    let chromium = Command::new("sh")
+        .args(["-c", "command -v chromium"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let modules = browser_tests_dir()
+        .join("node_modules/playwright-core")
+        .is_dir();
+    if chromium && node && modules {
+        return true;
+    }
+    let why = format!(
+        "browser tests need chromium ({chromium}), node ({node}) and `npm ci --prefix player/browser-tests` ({modules})"
+    );
+    assert!(!required, "LARA_TEST_REQUIRE_BROWSER=1 but {why}");
+    eprintln!("skipping: {why}");
+    false
+}
+
+/// Runs one test script with arguments; panics with its output when it fails.
+fn node(script: &str, args: &[&str]) -> Value {
+    let out = Command::new("node")
+        .arg(browser_tests_dir().join(script))
+        .args(args)
+        .current_dir(browser_tests_dir())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{script} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap()
+}
+
+/// The demo course folder as a zip.
+fn demo_zip() -> Vec<u8> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content-packages/demo-scorm12");
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        w.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(&std::fs::read(&path).unwrap()).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn package_content_cannot_reach_laras_origin() {
+    if !browser_available() {
+        return;
+    }
+    let lrs = TestLrs::start(conformance_tests::Backend::Sqlite)
+        .await
+        .unwrap();
+    let (key, secret) = lrs.credential(vec![Scope::Admin]).await;
+    let r = lrs
+        .client
+        .post(lrs.base.replace("/xapi", "/api/packages"))
+        .header("Authorization", basic(&key, &secret))
+        .body(demo_zip())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let imported: Value = r.json().await.unwrap();
+    let page = format!(
+        "{}/content/{}/index.html",
+        lrs.content_base,
+        imported["versionId"].as_str().unwrap()
+    );
+    let api = lrs.base.replace("/xapi", "/api/packages");
+    let result = tokio::task::spawn_blocking(move || node("sandbox.mjs", &[&page, &api]))
+        .await
+        .unwrap();
+    assert_eq!(result["ok"], true, "{result}");
+    assert_eq!(result["fetch"], "blocked", "{result}");
+}

@@ -1,0 +1,47 @@
+// The content origin keeps package content in its sandbox.
+// Usage: node sandbox.mjs CONTENT_PAGE_URL LARA_API_URL
+import { run, check } from "./lib.mjs";
+
+const [pageUrl, apiUrl] = process.argv.slice(2);
+
+await run("content sandbox", async (page, { violations }) => {
+  const response = await page.goto(pageUrl);
+  check(response.status() === 200, `page answered ${response.status()}`);
+
+  // The package's own script runs under the policy (script-src 'self')...
+  await page.waitForFunction(() => document.getElementById("lms").textContent.length > 0);
+  const lms = await page.textContent("#lms");
+  check(/No learning platform found/.test(lms), `lesson.js did not run as expected: ${lms}`);
+
+  // ...and the page works: answer the check correctly.
+  for (const [q, v] of [["q1", "b"], ["q2", "a"], ["q3", "c"]]) {
+    await page.check(`input[name="${q}"][value="${v}"]`);
+  }
+  await page.click("button[type=submit]");
+  const result = await page.textContent("#result");
+  check(/3 of 3/.test(result) && /Passed/.test(result), `unexpected result: ${result}`);
+
+  // But it cannot reach Lara's API origin: connect-src 'self' stops the request in the browser.
+  const outcome = await page.evaluate(async (url) => {
+    try {
+      const r = await fetch(url, { credentials: "include" });
+      return `reached (${r.status})`;
+    } catch (e) {
+      return "blocked";
+    }
+  }, apiUrl);
+  check(outcome === "blocked", `content reached the API origin: ${outcome}`);
+  check(violations.some((v) => v.includes("connect-src")), "no connect-src violation was reported");
+
+  // Nor can it frame Lara's origin into itself.
+  const framed = await page.evaluate(async (url) => {
+    const f = document.createElement("iframe");
+    f.src = url;
+    document.body.appendChild(f);
+    await new Promise((r) => setTimeout(r, 500));
+    try { return f.contentDocument ? "readable" : "opaque"; } catch (e) { return "opaque"; }
+  }, apiUrl);
+  check(framed === "opaque", `the API origin was readable in a frame: ${framed}`);
+
+  return { lms, result, fetch: outcome, violations: violations.length };
+});
