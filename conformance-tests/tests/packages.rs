@@ -83,6 +83,41 @@ async fn import_list_and_show_a_package(lrs: &TestLrs) {
     assert_eq!(second["packageId"], first["packageId"]);
     assert_eq!(second["newBytes"], 0);
 
+    // A course whose manifest reuses another identifier can be versioned by package id.
+    let renamed = MANIFEST.replace("org.example.hygiene", "org.example.generic");
+    let explicit = zip(&[("imsmanifest.xml", &renamed), ("index.html", "")]);
+    let send = |query: &str, body: Vec<u8>| {
+        lrs.client
+            .post(format!("{}?{query}", api(lrs)))
+            .header("Authorization", &admin)
+            .body(body)
+            .send()
+    };
+    let third: Value = send(
+        &format!("packageId={}", first["packageId"].as_str().unwrap()),
+        explicit.clone(),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(third["version"], 3);
+    assert_eq!(third["packageId"], first["packageId"]);
+    let unknown = format!("packageId={}", uuid::Uuid::new_v4());
+    assert_eq!(
+        send(&unknown, explicit.clone()).await.unwrap().status(),
+        404
+    );
+    assert_eq!(
+        send("packageId=nope", explicit.clone())
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    assert_eq!(send("other=1", explicit).await.unwrap().status(), 400);
+
     let list: Value = lrs
         .client
         .get(api(lrs))
@@ -94,7 +129,7 @@ async fn import_list_and_show_a_package(lrs: &TestLrs) {
         .await
         .unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1);
-    assert_eq!(list[0]["version"], 2);
+    assert_eq!(list[0]["version"], 3);
 
     let shown: Value = lrs
         .client

@@ -7,9 +7,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use base64::Engine;
 use chrono::{DateTime, Utc};
-use rand::RngCore;
+use rand::Rng;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -118,8 +117,9 @@ pub const AUTHORITY_HOMEPAGE: &str = "urn:lara:credential";
 impl Credential {
     /// Creates a credential with random key and secret.
     pub fn generate(name: &str, scopes: Vec<Scope>, now: DateTime<Utc>) -> NewCredential {
-        let key = random_token(15);
-        let secret = random_token(32);
+        // 20 characters (~119 bits) identify; 43 (~256 bits) authenticate.
+        let key = random_token(20);
+        let secret = random_token(43);
         let authority = json!({
             "objectType": "Agent",
             "name": name,
@@ -198,15 +198,36 @@ pub fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-fn random_token(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    rand::rng().fill_bytes(&mut buf);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+/// `chars` random ASCII letters and digits (about 5.95 bits each). Letters and digits only:
+/// a key beginning with `-` was read as an option by the `lara credentials revoke KEY` command
+/// line, and such tokens need no quoting in URLs, shells or configuration files.
+fn random_token(chars: usize) -> String {
+    rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(chars)
+        .map(char::from)
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_and_secrets_are_letters_and_digits_only() {
+        for _ in 0..2000 {
+            let new = Credential::generate("t", vec![Scope::All], Utc::now());
+            assert_eq!(new.credential.key.len(), 20);
+            assert_eq!(new.secret.len(), 43);
+            assert!(
+                new.credential
+                    .key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric())
+            );
+            assert!(new.secret.chars().all(|c| c.is_ascii_alphanumeric()));
+        }
+    }
 
     #[test]
     fn secret_verifies_and_wrong_secret_does_not() {

@@ -11,7 +11,7 @@ use axum::extract::Request;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use futures::StreamExt;
-use lara_package::{ImportError, Limits, Report};
+use lara_package::{ImportError, Report};
 use player_core::{ImportFailure, Imported, PackageVersion};
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
@@ -97,6 +97,23 @@ fn store_error(e: lrs_core::StoreError) -> ApiError {
 }
 
 async fn import(app: &App, req: Request) -> ApiResult<Response> {
+    // `?packageId=…` makes the upload a new version of that package.
+    let query: std::collections::HashMap<String, String> =
+        serde_urlencoded::from_str(req.uri().query().unwrap_or_default())
+            .map_err(|e| ApiError::bad_request("query", format!("is not valid: {e}")))?;
+    let package_id = match query.get("packageId") {
+        None => None,
+        Some(v) => Some(
+            uuid::Uuid::parse_str(v)
+                .map_err(|_| ApiError::bad_request("packageId", "is not a UUID"))?,
+        ),
+    };
+    if let Some(unknown) = query.keys().find(|k| k.as_str() != "packageId") {
+        return Err(ApiError::bad_request(
+            unknown,
+            "is not a parameter of this resource",
+        ));
+    }
     let dir = tempfile::tempdir()
         .map_err(|e| internal(&format!("creating a temporary directory: {e}")))?;
     let path = dir.path().join("upload.zip");
@@ -130,8 +147,11 @@ async fn import(app: &App, req: Request) -> ApiResult<Response> {
             "is empty: send the package zip as the body",
         ));
     }
-    let result =
-        player_core::import_file(app.packages.clone(), path, Limits::default(), None).await;
+    let options = player_core::ImportOptions {
+        package_id,
+        ..Default::default()
+    };
+    let result = player_core::import_file(app.packages.clone(), path, options).await;
     drop(dir);
     match result {
         Ok(imported) => {
@@ -151,6 +171,10 @@ async fn import(app: &App, req: Request) -> ApiResult<Response> {
         Err(ImportFailure::Refused(e)) => Err(ApiError::bad_request("package", e.to_string())),
         Err(ImportFailure::Store(e)) => Err(store_error(e)),
         Err(ImportFailure::Io(m)) => Err(internal(&m)),
+        Err(ImportFailure::UnknownPackage(id)) => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no package {id}"),
+        )),
     }
 }
 

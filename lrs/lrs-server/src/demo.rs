@@ -44,7 +44,7 @@ pub async fn import_demo_course(backend: &Arc<dyn Backend>) -> anyhow::Result<Pa
         zip.finish().context("writing the demo package")?;
     }
     let packages: Arc<dyn PackageStore> = backend.clone();
-    let imported = player_core::import_file(packages, path, lara_package::Limits::default(), None)
+    let imported = player_core::import_file(packages, path, player_core::ImportOptions::default())
         .await
         .context("importing the demo course")?;
     let lrs: Arc<dyn lrs_core::store::Store> = backend.clone();

@@ -70,6 +70,9 @@ enum Command {
         /// Print the result as JSON for scripts (no progress bar).
         #[arg(long)]
         json: bool,
+        /// Make it a new version of this package (its id), whatever the manifest's identifier.
+        #[arg(long)]
+        package_id: Option<uuid::Uuid>,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -111,6 +114,8 @@ enum CredentialsAction {
     },
     /// Revoke a credential by key.
     Revoke {
+        /// The key (keys issued before letters-and-digits-only may begin with `-`).
+        #[arg(allow_hyphen_values = true)]
         key: String,
         #[command(flatten)]
         db: DbArgs,
@@ -157,7 +162,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Credentials { action } => credentials(action).await,
-        Command::Import { file, json, db } => import(file, json, &db).await,
+        Command::Import {
+            file,
+            json,
+            package_id,
+            db,
+        } => import(file, json, package_id, &db).await,
     }
 }
 
@@ -257,7 +267,12 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-async fn import(file: std::path::PathBuf, json: bool, db: &DbArgs) -> anyhow::Result<()> {
+async fn import(
+    file: std::path::PathBuf,
+    json: bool,
+    package_id: Option<uuid::Uuid>,
+    db: &DbArgs,
+) -> anyhow::Result<()> {
     if !file.is_file() {
         bail!("{} is not a file", file.display());
     }
@@ -281,13 +296,12 @@ async fn import(file: std::path::PathBuf, json: bool, db: &DbArgs) -> anyhow::Re
             }
         }))
     };
-    let result = player_core::import_file(
-        packages,
-        file.clone(),
-        lara_package::Limits::default(),
+    let options = player_core::ImportOptions {
+        package_id,
         progress,
-    )
-    .await;
+        ..Default::default()
+    };
+    let result = player_core::import_file(packages, file.clone(), options).await;
     let imported = match result {
         Ok(i) => i,
         Err(player_core::ImportFailure::Refused(lara_package::ImportError::Invalid(report))) => {
@@ -440,10 +454,25 @@ fn chrono_now() -> chrono::DateTime<chrono::Utc> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
     use clap::CommandFactory;
 
     #[test]
     fn verify_cli() {
         super::Cli::command().debug_assert();
+    }
+
+    /// Regression: a key beginning with `-` was read as an option and could not be revoked.
+    #[test]
+    fn a_key_beginning_with_a_hyphen_can_be_revoked() {
+        use clap::Parser;
+        let cli = super::Cli::try_parse_from(["lara", "credentials", "revoke", "-lXyZ"]).unwrap();
+        let super::Command::Credentials {
+            action: super::CredentialsAction::Revoke { key, .. },
+        } = cli.command
+        else {
+            panic!("parsed as something else")
+        };
+        assert_eq!(key, "-lXyZ");
     }
 }

@@ -212,7 +212,11 @@ fn credentials_create_json_list_and_revoke() {
         .args(["credentials", "revoke", key, "--database-url", &db])
         .output()
         .unwrap();
-    assert!(rev.status.success());
+    assert!(
+        rev.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rev.stderr)
+    );
     let bad = Command::new(LARA)
         .args([
             "credentials",

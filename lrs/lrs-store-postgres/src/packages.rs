@@ -119,6 +119,15 @@ impl PackageStore for PgStore {
         row.map(|r| r.try_get(0).map_err(pg)).transpose()
     }
 
+    async fn package_exists(&self, package_id: Uuid) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt("SELECT 1 FROM packages WHERE id = $1", &[&package_id])
+            .await
+            .map_err(pg)?;
+        Ok(row.is_some())
+    }
+
     async fn add_version(&self, version: NewVersion) -> Result<PackageVersion, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(pg)?;
@@ -135,24 +144,34 @@ impl PackageStore for PgStore {
             let h: String = row.try_get(0).map_err(pg)?;
             return Err(StoreError::Backend(format!("file {h} is not stored")));
         }
-        // Two nodes importing the same identifier at once: the row lock orders them, so
-        // version numbers never collide.
-        tx.execute(
-            "INSERT INTO packages (id, identifier, created) VALUES ($1, $2, $3) \
-             ON CONFLICT (identifier) DO NOTHING",
-            &[&Uuid::new_v4(), &version.identifier, &version.created],
-        )
-        .await
-        .map_err(pg)?;
-        let package_id: Uuid = tx
-            .query_one(
-                "SELECT id FROM packages WHERE identifier = $1 FOR UPDATE",
-                &[&version.identifier],
-            )
-            .await
-            .map_err(pg)?
-            .try_get(0)
-            .map_err(pg)?;
+        // Two nodes importing into one package at once: the row lock orders them, so version
+        // numbers never collide.
+        let package_id: Uuid = match version.package_id {
+            Some(id) => tx
+                .query_opt("SELECT id FROM packages WHERE id = $1 FOR UPDATE", &[&id])
+                .await
+                .map_err(pg)?
+                .ok_or_else(|| StoreError::Backend(format!("no package {id}")))?
+                .try_get(0)
+                .map_err(pg)?,
+            None => {
+                tx.execute(
+                    "INSERT INTO packages (id, identifier, created) VALUES ($1, $2, $3) \
+                     ON CONFLICT (identifier) DO NOTHING",
+                    &[&Uuid::new_v4(), &version.identifier, &version.created],
+                )
+                .await
+                .map_err(pg)?;
+                tx.query_one(
+                    "SELECT id FROM packages WHERE identifier = $1 FOR UPDATE",
+                    &[&version.identifier],
+                )
+                .await
+                .map_err(pg)?
+                .try_get(0)
+                .map_err(pg)?
+            }
+        };
         let number: i64 = tx
             .query_one(
                 "SELECT coalesce(max(version), 0) + 1 FROM package_versions WHERE package_id = $1",

@@ -14,9 +14,8 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
 
-use lara_package::Limits;
 use lrs_store_sqlite::SqliteStore;
-use player_core::{PackageStore, import_file};
+use player_core::{ImportOptions, PackageStore, import_file};
 
 /// Peak resident memory of this process so far, in MB (Linux).
 fn peak_rss_mb() -> u64 {
@@ -93,7 +92,7 @@ async fn main() {
     let store: Arc<dyn PackageStore> = Arc::new(SqliteStore::open(&db_path).await.unwrap());
     for round in ["first import", "same package again"] {
         let t = Instant::now();
-        let imported = import_file(store.clone(), zip_path.clone(), Limits::default(), None)
+        let imported = import_file(store.clone(), zip_path.clone(), ImportOptions::default())
             .await
             .unwrap();
         let secs = t.elapsed().as_secs_f64();

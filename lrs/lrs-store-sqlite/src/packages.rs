@@ -153,6 +153,16 @@ impl PackageStore for SqliteStore {
         .await
     }
 
+    async fn package_exists(&self, package_id: Uuid) -> Result<bool, StoreError> {
+        self.read(move |conn| {
+            conn.prepare_cached("SELECT 1 FROM packages WHERE id = ?1")
+                .map_err(db)?
+                .exists([package_id.as_bytes().as_slice()])
+                .map_err(db)
+        })
+        .await
+    }
+
     async fn add_version(&self, version: NewVersion) -> Result<PackageVersion, StoreError> {
         self.writer()
             .write(move |w| {
@@ -169,12 +179,22 @@ impl PackageStore for SqliteStore {
                         )));
                     }
                 }
-                let existing: Option<Vec<u8>> = conn
-                    .prepare_cached("SELECT id FROM packages WHERE identifier = ?1")
-                    .map_err(db)?
-                    .query_row([&version.identifier], |r| r.get(0))
-                    .optional()
-                    .map_err(db)?;
+                let existing: Option<Vec<u8>> = match version.package_id {
+                    Some(id) => conn
+                        .prepare_cached("SELECT id FROM packages WHERE id = ?1")
+                        .map_err(db)?
+                        .query_row([id.as_bytes().as_slice()], |r| r.get(0))
+                        .optional()
+                        .map_err(db)?
+                        .map(Some)
+                        .ok_or_else(|| StoreError::Backend(format!("no package {id}")))?,
+                    None => conn
+                        .prepare_cached("SELECT id FROM packages WHERE identifier = ?1")
+                        .map_err(db)?
+                        .query_row([&version.identifier], |r| r.get(0))
+                        .optional()
+                        .map_err(db)?,
+                };
                 let created = micros(version.created);
                 let package_id = match existing {
                     Some(id) => uuid_from(&id)?,

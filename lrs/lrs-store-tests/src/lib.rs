@@ -128,6 +128,7 @@ macro_rules! package_parity_suite {
         $crate::package_parity_suite!(@tests [$mode] $open;
             chunks_are_content_addressed,
             versions_count_up_per_identifier,
+            a_version_can_name_its_package,
             a_version_needs_its_files_stored,
             import_stores_files_once_and_adds_versions,
         );

@@ -4,8 +4,9 @@
 use std::io::{Cursor, Write};
 use std::sync::Arc;
 
-use lara_package::Limits;
-use player_core::{CHUNK_BYTES, ImportFailure, NewVersion, PackageStore, VersionFile, import_file};
+use player_core::{
+    CHUNK_BYTES, ImportFailure, ImportOptions, NewVersion, PackageStore, VersionFile, import_file,
+};
 use sha2::{Digest, Sha256};
 
 fn sha(data: &[u8]) -> String {
@@ -29,6 +30,7 @@ async fn store_file(store: &dyn PackageStore, data: &[u8]) -> String {
 fn new_version(identifier: &str, files: Vec<VersionFile>) -> NewVersion {
     NewVersion {
         identifier: identifier.to_owned(),
+        package_id: None,
         standard: "scorm12".into(),
         title: "T".into(),
         manifest: "{}".into(),
@@ -137,6 +139,45 @@ pub async fn versions_count_up_per_identifier(store: Arc<dyn PackageStore>) {
     );
 }
 
+pub async fn a_version_can_name_its_package(store: Arc<dyn PackageStore>) {
+    let h = store_file(&*store, b"<html/>").await;
+    let file = VersionFile {
+        path: "index.html".into(),
+        sha256: h,
+        size: 7,
+    };
+    let first = store
+        .add_version(new_version("urn:vendor:generic", vec![file.clone()]))
+        .await
+        .unwrap();
+    assert!(store.package_exists(first.package_id).await.unwrap());
+    assert!(!store.package_exists(uuid::Uuid::new_v4()).await.unwrap());
+    // Another course with the same generic identifier, imported as its own package first...
+    let mut other = new_version("urn:vendor:other", vec![file.clone()]);
+    let other_pkg = store.add_version(other.clone()).await.unwrap();
+    // ...then a new version of it whose manifest reuses the first one's identifier.
+    other.identifier = "urn:vendor:generic".into();
+    other.package_id = Some(other_pkg.package_id);
+    let v2 = store.add_version(other).await.unwrap();
+    assert_eq!(v2.package_id, other_pkg.package_id);
+    assert_eq!(v2.version, 2);
+    assert_eq!(
+        v2.identifier, "urn:vendor:other",
+        "the package keeps its identifier"
+    );
+    // The first package is untouched.
+    let list = store.list_packages().await.unwrap();
+    let generic = list
+        .iter()
+        .find(|v| v.package_id == first.package_id)
+        .unwrap();
+    assert_eq!(generic.version, 1);
+    // A package that does not exist is refused.
+    let mut orphan = new_version("urn:x", vec![file]);
+    orphan.package_id = Some(uuid::Uuid::new_v4());
+    assert!(store.add_version(orphan).await.is_err());
+}
+
 pub async fn a_version_needs_its_files_stored(store: Arc<dyn PackageStore>) {
     let file = VersionFile {
         path: "index.html".into(),
@@ -194,8 +235,7 @@ pub async fn import_stores_files_once_and_adds_versions(store: Arc<dyn PackageSt
     let first = import_file(
         store.clone(),
         upload.path().to_owned(),
-        Limits::default(),
-        None,
+        ImportOptions::default(),
     )
     .await
     .unwrap();
@@ -225,8 +265,7 @@ pub async fn import_stores_files_once_and_adds_versions(store: Arc<dyn PackageSt
     let second = import_file(
         store.clone(),
         upload.path().to_owned(),
-        Limits::default(),
-        None,
+        ImportOptions::default(),
     )
     .await
     .unwrap();
@@ -239,8 +278,7 @@ pub async fn import_stores_files_once_and_adds_versions(store: Arc<dyn PackageSt
     let e = import_file(
         store.clone(),
         bad.path().to_owned(),
-        Limits::default(),
-        None,
+        ImportOptions::default(),
     )
     .await
     .unwrap_err();

@@ -45,21 +45,36 @@ pub enum ImportFailure {
     Store(#[from] StoreError),
     #[error("reading the upload: {0}")]
     Io(String),
+    #[error("no package {0}")]
+    UnknownPackage(uuid::Uuid),
 }
 
 /// Progress callback: bytes of files stored so far, and in all.
 pub type Progress = Box<dyn Fn(u64, u64) + Send>;
+
+/// How to import.
+#[derive(Default)]
+pub struct ImportOptions {
+    pub limits: Limits,
+    /// Make the upload a new version of this package, whatever its manifest identifier.
+    pub package_id: Option<uuid::Uuid>,
+    pub progress: Option<Progress>,
+}
 
 /// Imports the zip at `path`. Must be called on a multi-threaded tokio runtime: the archive is
 /// read on a blocking thread that waits on the store's futures.
 pub async fn import_file(
     store: Arc<dyn PackageStore>,
     path: PathBuf,
-    limits: Limits,
-    progress: Option<Progress>,
+    options: ImportOptions,
 ) -> Result<Imported, ImportFailure> {
+    if let Some(id) = options.package_id
+        && !store.package_exists(id).await?
+    {
+        return Err(ImportFailure::UnknownPackage(id));
+    }
     let handle = Handle::current();
-    tokio::task::spawn_blocking(move || import_blocking(&handle, &*store, &path, limits, progress))
+    tokio::task::spawn_blocking(move || import_blocking(&handle, &*store, &path, options))
         .await
         .map_err(|e| ImportFailure::Io(format!("the import task failed: {e}")))?
 }
@@ -68,9 +83,13 @@ fn import_blocking(
     handle: &Handle,
     store: &dyn PackageStore,
     path: &std::path::Path,
-    limits: Limits,
-    progress: Option<Progress>,
+    options: ImportOptions,
 ) -> Result<Imported, ImportFailure> {
+    let ImportOptions {
+        limits,
+        package_id,
+        progress,
+    } = options;
     let file =
         File::open(path).map_err(|e| ImportFailure::Io(format!("{}: {e}", path.display())))?;
     let mut archive = Archive::open(BufReader::new(file), limits).map_err(ImportError::from)?;
@@ -101,6 +120,7 @@ fn import_blocking(
     }
     let new = NewVersion {
         identifier: identifier(&package.manifest),
+        package_id,
         standard: package.standard().name(),
         title: title(&package.manifest),
         manifest: to_json(&package.manifest)?,

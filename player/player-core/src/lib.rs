@@ -10,5 +10,5 @@ pub mod import;
 pub mod store;
 
 pub use activities::{activity_definitions, publish_activities};
-pub use import::{ImportFailure, Imported, import_file};
+pub use import::{ImportFailure, ImportOptions, Imported, import_file};
 pub use store::{CHUNK_BYTES, NewVersion, PackageStore, PackageVersion, VersionFile};

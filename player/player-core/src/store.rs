@@ -30,6 +30,9 @@ pub struct NewVersion {
     /// The package's identity across versions: the SCORM manifest identifier, the cmi5 course
     /// IRI or the xAPI activity IRI.
     pub identifier: String,
+    /// Add the version to this package rather than to the one `identifier` names (for
+    /// authoring tools that reuse one identifier across different courses). It must exist.
+    pub package_id: Option<Uuid>,
     /// `Standard::name()`: `scorm12`, `scorm2004-4`, `cmi5`, `xapi`.
     pub standard: String,
     pub title: String,
@@ -79,8 +82,12 @@ pub trait PackageStore: Send + Sync {
     /// One chunk's bytes.
     async fn read_chunk(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError>;
 
+    /// Whether a package exists.
+    async fn package_exists(&self, package_id: Uuid) -> Result<bool, StoreError>;
+
     /// Creates the package on its first import, and its next version, in one transaction.
-    /// Every file must be stored already.
+    /// Every file must be stored already. With `package_id`, the package must exist (checked
+    /// by the caller with [`PackageStore::package_exists`]; a missing one is a backend error).
     async fn add_version(&self, version: NewVersion) -> Result<PackageVersion, StoreError>;
 
     async fn get_version(&self, version_id: Uuid) -> Result<Option<PackageVersion>, StoreError>;
