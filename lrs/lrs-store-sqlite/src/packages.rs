@@ -179,25 +179,29 @@ impl PackageStore for SqliteStore {
                         )));
                     }
                 }
-                let existing: Option<Vec<u8>> = match version.package_id {
+                let existing: Option<(Vec<u8>, String)> = match version.package_id {
                     Some(id) => conn
-                        .prepare_cached("SELECT id FROM packages WHERE id = ?1")
+                        .prepare_cached("SELECT id, identifier FROM packages WHERE id = ?1")
                         .map_err(db)?
-                        .query_row([id.as_bytes().as_slice()], |r| r.get(0))
+                        .query_row([id.as_bytes().as_slice()], |r| Ok((r.get(0)?, r.get(1)?)))
                         .optional()
                         .map_err(db)?
                         .map(Some)
                         .ok_or_else(|| StoreError::Backend(format!("no package {id}")))?,
                     None => conn
-                        .prepare_cached("SELECT id FROM packages WHERE identifier = ?1")
+                        .prepare_cached("SELECT id, identifier FROM packages WHERE identifier = ?1")
                         .map_err(db)?
-                        .query_row([&version.identifier], |r| r.get(0))
+                        .query_row([&version.identifier], |r| Ok((r.get(0)?, r.get(1)?)))
                         .optional()
                         .map_err(db)?,
                 };
                 let created = micros(version.created);
+                // The package keeps the identifier it was created with.
+                let identifier = existing
+                    .as_ref()
+                    .map_or_else(|| version.identifier.clone(), |(_, i)| i.clone());
                 let package_id = match existing {
-                    Some(id) => uuid_from(&id)?,
+                    Some((id, _)) => uuid_from(&id)?,
                     None => {
                         let id = Uuid::new_v4();
                         conn.prepare_cached(
@@ -247,7 +251,7 @@ impl PackageStore for SqliteStore {
                 Ok(PackageVersion {
                     package_id,
                     version_id,
-                    identifier: version.identifier.clone(),
+                    identifier,
                     version: number,
                     standard: version.standard.clone(),
                     title: version.title.clone(),
