@@ -107,3 +107,14 @@ async fn package_content_cannot_reach_laras_origin() {
     assert_eq!(result["ok"], true, "{result}");
     assert_eq!(result["fetch"], "blocked", "{result}");
 }
+
+/// The SCORM 1.2 runtime's data model, access rules and error codes, in Chromium.
+#[test]
+fn scorm_1_2_runtime_in_the_browser() {
+    if !browser_available() {
+        return;
+    }
+    let result = node("scorm12.mjs", &[]);
+    assert_eq!(result["ok"], true, "{result}");
+    assert!(result["cases"].as_u64().unwrap() >= 70, "{result}");
+}
