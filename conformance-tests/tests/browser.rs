@@ -118,3 +118,14 @@ fn scorm_1_2_runtime_in_the_browser() {
     assert_eq!(result["ok"], true, "{result}");
     assert!(result["cases"].as_u64().unwrap() >= 70, "{result}");
 }
+
+/// The SCORM 2004 runtime's data model, dependencies and error codes, in Chromium.
+#[test]
+fn scorm_2004_runtime_in_the_browser() {
+    if !browser_available() {
+        return;
+    }
+    let result = node("scorm2004.mjs", &[]);
+    assert_eq!(result["ok"], true, "{result}");
+    assert!(result["cases"].as_u64().unwrap() >= 100, "{result}");
+}
