@@ -282,3 +282,148 @@ impl PackageStore for PgStore {
         .transpose()
     }
 }
+
+const REGISTRATION_COLUMNS: &str = "id, package_id, version_id, actor, actor_key, created";
+
+fn decode_registration(r: &Row) -> Result<player_core::Registration, StoreError> {
+    Ok(player_core::Registration {
+        id: r.try_get(0).map_err(pg)?,
+        package_id: r.try_get(1).map_err(pg)?,
+        version_id: r.try_get(2).map_err(pg)?,
+        actor: r.try_get(3).map_err(pg)?,
+        actor_key: r.try_get(4).map_err(pg)?,
+        created: r.try_get(5).map_err(pg)?,
+    })
+}
+
+#[async_trait]
+impl player_core::LaunchStore for PgStore {
+    async fn latest_registration(
+        &self,
+        actor_key: &str,
+        package_id: Uuid,
+    ) -> Result<Option<player_core::Registration>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                &format!(
+                    "SELECT {REGISTRATION_COLUMNS} FROM registrations \
+                     WHERE actor_key = $1 AND package_id = $2 ORDER BY created DESC, id LIMIT 1"
+                ),
+                &[&actor_key, &package_id],
+            )
+            .await
+            .map_err(pg)?;
+        row.as_ref().map(decode_registration).transpose()
+    }
+
+    async fn get_registration(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<player_core::Registration>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                &format!("SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE id = $1"),
+                &[&id],
+            )
+            .await
+            .map_err(pg)?;
+        row.as_ref().map(decode_registration).transpose()
+    }
+
+    async fn add_registration(
+        &self,
+        registration: player_core::Registration,
+    ) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                &format!(
+                    "INSERT INTO registrations ({REGISTRATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
+                ),
+                &[
+                    &registration.id,
+                    &registration.package_id,
+                    &registration.version_id,
+                    &registration.actor,
+                    &registration.actor_key,
+                    &registration.created,
+                ],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(())
+    }
+
+    async fn add_launch(
+        &self,
+        token_hash: String,
+        registration_id: Uuid,
+        expires: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO launches (token_hash, registration_id, expires) VALUES ($1, $2, $3)",
+                &[&token_hash, &registration_id, &expires],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(())
+    }
+
+    async fn launch(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<player_core::Registration>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT r.id, r.package_id, r.version_id, r.actor, r.actor_key, r.created \
+                 FROM launches l JOIN registrations r ON r.id = l.registration_id \
+                 WHERE l.token_hash = $1 AND l.expires > $2",
+                &[&token_hash, &now],
+            )
+            .await
+            .map_err(pg)?;
+        row.as_ref().map(decode_registration).transpose()
+    }
+
+    async fn save_state(
+        &self,
+        registration_id: Uuid,
+        item: &str,
+        state: String,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO runtime_state (registration_id, item, state, updated) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (registration_id, item) \
+                 DO UPDATE SET state = excluded.state, updated = excluded.updated",
+                &[&registration_id, &item, &state, &at],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(())
+    }
+
+    async fn load_state(
+        &self,
+        registration_id: Uuid,
+        item: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT state FROM runtime_state WHERE registration_id = $1 AND item = $2",
+                &[&registration_id, &item],
+            )
+            .await
+            .map_err(pg)?;
+        row.map(|r| r.try_get(0).map_err(pg)).transpose()
+    }
+}

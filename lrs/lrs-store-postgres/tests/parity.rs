@@ -31,13 +31,13 @@ lrs_store_tests::parity_suite!(match fresh().await {
 mod packages {
     use std::sync::Arc;
 
-    use player_core::PackageStore;
+    use lrs_store_tests::packages::PlayerStore;
 
     use super::common;
 
-    async fn fresh() -> Option<(Arc<dyn PackageStore>, common::TestDb)> {
+    async fn fresh() -> Option<(Arc<dyn PlayerStore>, common::TestDb)> {
         let db = common::fresh().await?;
-        let store: Arc<dyn PackageStore> = Arc::new(db.store.clone());
+        let store: Arc<dyn PlayerStore> = Arc::new(db.store.clone());
         Some((store, db))
     }
 

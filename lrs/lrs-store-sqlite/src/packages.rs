@@ -327,3 +327,196 @@ impl PackageStore for SqliteStore {
         .await
     }
 }
+
+type RegistrationRow = (Vec<u8>, Vec<u8>, Vec<u8>, String, String, i64);
+
+const REGISTRATION_COLUMNS: &str = "id, package_id, version_id, actor, actor_key, created_us";
+
+fn registration_row(r: &Row<'_>) -> rusqlite::Result<RegistrationRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
+}
+
+fn decode_registration(
+    (id, package, version, actor, actor_key, created): RegistrationRow,
+) -> Result<player_core::Registration, StoreError> {
+    Ok(player_core::Registration {
+        id: uuid_from(&id)?,
+        package_id: uuid_from(&package)?,
+        version_id: uuid_from(&version)?,
+        actor,
+        actor_key,
+        created: from_micros(created)?,
+    })
+}
+
+#[async_trait]
+impl player_core::LaunchStore for SqliteStore {
+    async fn latest_registration(
+        &self,
+        actor_key: &str,
+        package_id: Uuid,
+    ) -> Result<Option<player_core::Registration>, StoreError> {
+        let actor_key = actor_key.to_owned();
+        self.read(move |conn| {
+            let row = conn
+                .prepare_cached(&format!(
+                    "SELECT {REGISTRATION_COLUMNS} FROM registrations \
+                     WHERE actor_key = ?1 AND package_id = ?2 ORDER BY created_us DESC, rowid DESC LIMIT 1"
+                ))
+                .map_err(db)?
+                .query_row(
+                    params![actor_key, package_id.as_bytes().as_slice()],
+                    registration_row,
+                )
+                .optional()
+                .map_err(db)?;
+            row.map(decode_registration).transpose()
+        })
+        .await
+    }
+
+    async fn get_registration(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<player_core::Registration>, StoreError> {
+        self.read(move |conn| {
+            let row = conn
+                .prepare_cached(&format!(
+                    "SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE id = ?1"
+                ))
+                .map_err(db)?
+                .query_row([id.as_bytes().as_slice()], registration_row)
+                .optional()
+                .map_err(db)?;
+            row.map(decode_registration).transpose()
+        })
+        .await
+    }
+
+    async fn add_registration(
+        &self,
+        registration: player_core::Registration,
+    ) -> Result<(), StoreError> {
+        self.writer()
+            .write(move |w| {
+                w.conn
+                    .prepare_cached(&format!(
+                        "INSERT INTO registrations ({REGISTRATION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                    ))
+                    .map_err(db)?
+                    .execute(params![
+                        registration.id.as_bytes().as_slice(),
+                        registration.package_id.as_bytes().as_slice(),
+                        registration.version_id.as_bytes().as_slice(),
+                        registration.actor,
+                        registration.actor_key,
+                        micros(registration.created)
+                    ])
+                    .map_err(db)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn add_launch(
+        &self,
+        token_hash: String,
+        registration_id: Uuid,
+        expires: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        self.writer()
+            .write(move |w| {
+                w.conn
+                    .prepare_cached(
+                        "INSERT INTO launches (token_hash, registration_id, expires_us) VALUES (?1, ?2, ?3)",
+                    )
+                    .map_err(db)?
+                    .execute(params![
+                        token_hash,
+                        registration_id.as_bytes().as_slice(),
+                        micros(expires)
+                    ])
+                    .map_err(db)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn launch(
+        &self,
+        token_hash: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<player_core::Registration>, StoreError> {
+        let token_hash = token_hash.to_owned();
+        self.read(move |conn| {
+            let row = conn
+                .prepare_cached(
+                    "SELECT r.id, r.package_id, r.version_id, r.actor, r.actor_key, r.created_us \
+                     FROM launches l JOIN registrations r ON r.id = l.registration_id \
+                     WHERE l.token_hash = ?1 AND l.expires_us > ?2",
+                )
+                .map_err(db)?
+                .query_row(params![token_hash, micros(now)], registration_row)
+                .optional()
+                .map_err(db)?;
+            row.map(decode_registration).transpose()
+        })
+        .await
+    }
+
+    async fn save_state(
+        &self,
+        registration_id: Uuid,
+        item: &str,
+        state: String,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        let item = item.to_owned();
+        self.writer()
+            .write(move |w| {
+                w.conn
+                    .prepare_cached(
+                        "INSERT INTO runtime_state (registration_id, item, state, updated_us) \
+                         VALUES (?1, ?2, ?3, ?4) ON CONFLICT (registration_id, item) \
+                         DO UPDATE SET state = excluded.state, updated_us = excluded.updated_us",
+                    )
+                    .map_err(db)?
+                    .execute(params![
+                        registration_id.as_bytes().as_slice(),
+                        item,
+                        state,
+                        micros(at)
+                    ])
+                    .map_err(db)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn load_state(
+        &self,
+        registration_id: Uuid,
+        item: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let item = item.to_owned();
+        self.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT state FROM runtime_state WHERE registration_id = ?1 AND item = ?2",
+            )
+            .map_err(db)?
+            .query_row(params![registration_id.as_bytes().as_slice(), item], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(db)
+        })
+        .await
+    }
+}

@@ -25,9 +25,9 @@ mod packages {
     use std::sync::Arc;
 
     use lrs_store_sqlite::SqliteStore;
-    use player_core::PackageStore;
+    use lrs_store_tests::packages::PlayerStore;
 
-    async fn fresh() -> (Arc<dyn PackageStore>, tempfile::TempDir) {
+    async fn fresh() -> (Arc<dyn PlayerStore>, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("lara.db"))
             .await

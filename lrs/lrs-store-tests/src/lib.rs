@@ -118,7 +118,7 @@ macro_rules! parity_suite {
 
 /// Expands to one `#[tokio::test]` per package-storage parity function ([`packages`]), like
 /// [`parity_suite!`]: `package_parity_suite!(open())` where `open()` yields
-/// `(Arc<dyn PackageStore>, guard)`, or `package_parity_suite!(optional open())`.
+/// `(Arc<dyn packages::PlayerStore>, guard)`, or `package_parity_suite!(optional open())`.
 #[macro_export]
 macro_rules! package_parity_suite {
     (optional $open:expr) => {
@@ -131,6 +131,7 @@ macro_rules! package_parity_suite {
             a_version_can_name_its_package,
             a_version_needs_its_files_stored,
             import_stores_files_once_and_adds_versions,
+            registrations_launches_and_state,
         );
     };
     (@tests [$mode:ident] $open:expr; $($name:ident),* $(,)?) => {

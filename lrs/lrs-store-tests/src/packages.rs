@@ -5,8 +5,14 @@ use std::io::{Cursor, Write};
 use std::sync::Arc;
 
 use player_core::{
-    CHUNK_BYTES, ImportFailure, ImportOptions, NewVersion, PackageStore, VersionFile, import_file,
+    CHUNK_BYTES, ImportFailure, ImportOptions, LaunchStore, NewVersion, PackageStore, Registration,
+    VersionFile, import_file,
 };
+
+/// What the player needs of a backend: packages, and registrations with their launches.
+pub trait PlayerStore: PackageStore + LaunchStore {}
+
+impl<T: PackageStore + LaunchStore + ?Sized> PlayerStore for T {}
 use sha2::{Digest, Sha256};
 
 fn sha(data: &[u8]) -> String {
@@ -40,7 +46,7 @@ fn new_version(identifier: &str, files: Vec<VersionFile>) -> NewVersion {
     }
 }
 
-pub async fn chunks_are_content_addressed(store: Arc<dyn PackageStore>) {
+pub async fn chunks_are_content_addressed(store: Arc<dyn PlayerStore>) {
     let a = sha(b"aaa");
     let b = sha(b"bbb");
     assert_eq!(
@@ -81,7 +87,7 @@ pub async fn chunks_are_content_addressed(store: Arc<dyn PackageStore>) {
     assert!(store.file_chunks(&b).await.unwrap().is_none());
 }
 
-pub async fn versions_count_up_per_identifier(store: Arc<dyn PackageStore>) {
+pub async fn versions_count_up_per_identifier(store: Arc<dyn PlayerStore>) {
     let h = store_file(&*store, b"<html/>").await;
     let file = VersionFile {
         path: "index.html".into(),
@@ -139,7 +145,7 @@ pub async fn versions_count_up_per_identifier(store: Arc<dyn PackageStore>) {
     );
 }
 
-pub async fn a_version_can_name_its_package(store: Arc<dyn PackageStore>) {
+pub async fn a_version_can_name_its_package(store: Arc<dyn PlayerStore>) {
     let h = store_file(&*store, b"<html/>").await;
     let file = VersionFile {
         path: "index.html".into(),
@@ -178,7 +184,7 @@ pub async fn a_version_can_name_its_package(store: Arc<dyn PackageStore>) {
     assert!(store.add_version(orphan).await.is_err());
 }
 
-pub async fn a_version_needs_its_files_stored(store: Arc<dyn PackageStore>) {
+pub async fn a_version_needs_its_files_stored(store: Arc<dyn PlayerStore>) {
     let file = VersionFile {
         path: "index.html".into(),
         sha256: sha(b"never stored"),
@@ -222,7 +228,7 @@ async fn read_back(store: &dyn PackageStore, sha256: &str) -> Vec<u8> {
     out
 }
 
-pub async fn import_stores_files_once_and_adds_versions(store: Arc<dyn PackageStore>) {
+pub async fn import_stores_files_once_and_adds_versions(store: Arc<dyn PlayerStore>) {
     // A file over two chunks, with the same content in both halves: one chunk stored.
     let big: Vec<u8> = (0..2 * CHUNK_BYTES)
         .map(|i| (i % CHUNK_BYTES % 251) as u8)
@@ -287,4 +293,95 @@ pub async fn import_stores_files_once_and_adds_versions(store: Arc<dyn PackageSt
     let list = store.list_packages().await.unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].version, 2);
+}
+
+pub async fn registrations_launches_and_state(store: Arc<dyn PlayerStore>) {
+    let h = store_file(&*store, b"<html/>").await;
+    let file = VersionFile {
+        path: "index.html".into(),
+        sha256: h,
+        size: 7,
+    };
+    let v1 = store
+        .add_version(new_version("urn:course", vec![file.clone()]))
+        .await
+        .unwrap();
+    let key = "mbox:mailto:learner@example.com";
+    assert!(
+        store
+            .latest_registration(key, v1.package_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let first = Registration {
+        id: uuid::Uuid::new_v4(),
+        package_id: v1.package_id,
+        version_id: v1.version_id,
+        actor: r#"{"mbox":"mailto:learner@example.com"}"#.into(),
+        actor_key: key.into(),
+        created: crate::t(100),
+    };
+    store.add_registration(first.clone()).await.unwrap();
+    // A second registration later: the newest one is found.
+    let v2 = store
+        .add_version(new_version("urn:course", vec![file]))
+        .await
+        .unwrap();
+    let second = Registration {
+        id: uuid::Uuid::new_v4(),
+        version_id: v2.version_id,
+        created: crate::t(200),
+        ..first.clone()
+    };
+    store.add_registration(second.clone()).await.unwrap();
+    assert_eq!(
+        store.latest_registration(key, v1.package_id).await.unwrap(),
+        Some(second.clone())
+    );
+    assert_eq!(
+        store.get_registration(first.id).await.unwrap(),
+        Some(first.clone()),
+        "the first registration keeps its version"
+    );
+    assert!(
+        store.add_registration(first.clone()).await.is_err(),
+        "ids are unique"
+    );
+
+    // Launch tokens open their registration until they expire.
+    store
+        .add_launch("hash-a".into(), first.id, crate::t(1000))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.launch("hash-a", crate::t(999)).await.unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(store.launch("hash-a", crate::t(1000)).await.unwrap(), None);
+    assert_eq!(store.launch("hash-b", crate::t(1)).await.unwrap(), None);
+
+    // State per item, replaced on save.
+    assert_eq!(store.load_state(first.id, "sco-1").await.unwrap(), None);
+    store
+        .save_state(first.id, "sco-1", "{\"a\":1}".into(), crate::t(300))
+        .await
+        .unwrap();
+    store
+        .save_state(first.id, "sco-1", "{\"a\":2}".into(), crate::t(301))
+        .await
+        .unwrap();
+    store
+        .save_state(second.id, "sco-1", "{\"b\":1}".into(), crate::t(302))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .load_state(first.id, "sco-1")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("{\"a\":2}")
+    );
+    assert_eq!(store.load_state(first.id, "sco-2").await.unwrap(), None);
 }

@@ -11,4 +11,6 @@ pub mod store;
 
 pub use activities::{activity_definitions, publish_activities};
 pub use import::{ImportFailure, ImportOptions, Imported, import_file};
-pub use store::{CHUNK_BYTES, NewVersion, PackageStore, PackageVersion, VersionFile};
+pub use store::{
+    CHUNK_BYTES, LaunchStore, NewVersion, PackageStore, PackageVersion, Registration, VersionFile,
+};

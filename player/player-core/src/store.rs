@@ -102,3 +102,63 @@ pub trait PackageStore: Send + Sync {
         path: &str,
     ) -> Result<Option<VersionFile>, StoreError>;
 }
+
+/// A learner's registration for a package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    pub id: Uuid,
+    pub package_id: Uuid,
+    /// The version the registration started on; it keeps it when newer versions arrive.
+    pub version_id: Uuid,
+    /// The learner as an xAPI agent (JSON text).
+    pub actor: String,
+    /// The learner's IFI key.
+    pub actor_key: String,
+    pub created: DateTime<Utc>,
+}
+
+/// Registrations, launches and run-time state.
+#[async_trait]
+pub trait LaunchStore: Send + Sync {
+    /// The learner's newest registration for the package, if any.
+    async fn latest_registration(
+        &self,
+        actor_key: &str,
+        package_id: Uuid,
+    ) -> Result<Option<Registration>, StoreError>;
+
+    async fn get_registration(&self, id: Uuid) -> Result<Option<Registration>, StoreError>;
+
+    /// Stores a new registration (its id chosen by the caller).
+    async fn add_registration(&self, registration: Registration) -> Result<(), StoreError>;
+
+    /// Records a launch token (its SHA-256) for a registration until `expires`.
+    async fn add_launch(
+        &self,
+        token_hash: String,
+        registration_id: Uuid,
+        expires: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// The registration a launch token opens, if the token exists and has not expired at `now`.
+    async fn launch(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Registration>, StoreError>;
+
+    /// Saves one item's run-time state (replacing the previous one).
+    async fn save_state(
+        &self,
+        registration_id: Uuid,
+        item: &str,
+        state: String,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    async fn load_state(
+        &self,
+        registration_id: Uuid,
+        item: &str,
+    ) -> Result<Option<String>, StoreError>;
+}
