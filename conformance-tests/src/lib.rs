@@ -115,7 +115,11 @@ impl TestLrs {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let content_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let content_addr = content_listener.local_addr().unwrap();
-        let app = lara_server::app(backend.clone());
+        let config = lrs_http::HttpConfig {
+            content_base_url: format!("http://{content_addr}"),
+            ..lrs_http::HttpConfig::default()
+        };
+        let app = lara_server::app_with(backend.clone(), config);
         let content = lara_server::content_app(backend);
         let (stop_content, content_stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {

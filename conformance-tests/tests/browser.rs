@@ -129,3 +129,73 @@ fn scorm_2004_runtime_in_the_browser() {
     assert_eq!(result["ok"], true, "{result}");
     assert!(result["cases"].as_u64().unwrap() >= 100, "{result}");
 }
+
+/// The demo course (SCORM 1.2) launched through `POST /api/registrations` and the player page:
+/// answered, saved, and resumed in a new browser session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scorm_1_2_course_launches_saves_and_resumes() {
+    if !browser_available() {
+        return;
+    }
+    let lrs = TestLrs::start(conformance_tests::Backend::Sqlite)
+        .await
+        .unwrap();
+    let (key, secret) = lrs.credential(vec![Scope::Admin]).await;
+    let admin = basic(&key, &secret);
+    let imported: Value = lrs
+        .client
+        .post(lrs.base.replace("/xapi", "/api/packages"))
+        .header("Authorization", &admin)
+        .body(demo_zip())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let request = serde_json::json!({
+        "actor": {"objectType": "Agent", "name": "Test Learner", "mbox": "mailto:learner@example.com"},
+        "packageId": imported["packageId"],
+    });
+    let registrations = lrs.base.replace("/xapi", "/api/registrations");
+    let r = lrs
+        .client
+        .post(&registrations)
+        .header("Authorization", &admin)
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let launch: Value = r.json().await.unwrap();
+    assert_eq!(launch["versionId"], imported["versionId"]);
+    let url = launch["launchUrl"].as_str().unwrap().to_owned();
+    assert!(url.starts_with(&lrs.content_base), "{url}");
+
+    let result = tokio::task::spawn_blocking(move || node("launch.mjs", &[&url]))
+        .await
+        .unwrap();
+    assert_eq!(result["ok"], true, "{result}");
+
+    // The same learner and package: the same registration, a new launch URL.
+    let r = lrs
+        .client
+        .post(&registrations)
+        .header("Authorization", &admin)
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let again: Value = r.json().await.unwrap();
+    assert_eq!(again["registration"], launch["registration"]);
+    assert_ne!(again["launchUrl"], launch["launchUrl"]);
+    // A made-up token opens nothing.
+    let r = lrs
+        .client
+        .get(format!("{}/launch/not-a-token/", lrs.content_base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}

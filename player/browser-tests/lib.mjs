@@ -18,16 +18,24 @@ export async function launch() {
 /** Runs `body(page, browser)`; prints the result and exits non-zero on failure. */
 export async function run(name, body) {
   const browser = await launch();
+  const violations = [];
+  const messages = [];
   try {
     const page = await browser.newPage();
-    const violations = [];
-    page.on("console", (m) => {
-      if (m.type() === "error" && /Content Security Policy/i.test(m.text())) violations.push(m.text());
-    });
-    const result = await body(page, { browser, violations });
+    const watch = (p) => {
+      p.on("console", (m) => {
+        messages.push(`${m.type()}: ${m.text()}`);
+        if (m.type() === "error" && /Content Security Policy/i.test(m.text())) violations.push(m.text());
+      });
+      p.on("pageerror", (e) => messages.push(`pageerror: ${e}`));
+      p.on("requestfailed", (r) => messages.push(`requestfailed: ${r.url()} ${r.failure() && r.failure().errorText}`));
+    };
+    watch(page);
+    const result = await body(page, { browser, violations, watch });
     console.log(JSON.stringify({ test: name, ok: true, ...result }));
   } catch (e) {
-    console.log(JSON.stringify({ test: name, ok: false, error: String(e && e.stack || e) }));
+    // What the browser said helps more than the timeout alone.
+    console.log(JSON.stringify({ test: name, ok: false, error: String(e && e.stack || e), messages }));
     process.exitCode = 1;
   } finally {
     await browser.close();

@@ -43,6 +43,13 @@ pub(crate) async fn handle(app: &App, req: Request) -> ApiResult<Response> {
     if let Some(rest) = path.strip_prefix("/api/packages") {
         return crate::packages::handle(app, req, rest).await;
     }
+    if path == "/api/registrations" {
+        if req.method() != Method::POST {
+            return Err(method_not_allowed());
+        }
+        let body = request::body_bytes(app, req).await?;
+        return crate::player::start(app, &body).await;
+    }
     let rest = path.strip_prefix("/api/credentials");
     match (req.method().clone(), rest) {
         (Method::GET, Some("")) => {

@@ -34,12 +34,27 @@ struct ContentState {
     packages: Arc<dyn PackageStore>,
 }
 
-/// The router of the content origin.
-pub fn content_router(packages: Arc<dyn PackageStore>) -> Router {
+/// The router of the content origin: package files, and the player page of a launch with its
+/// state endpoint.
+pub fn content_router(
+    packages: Arc<dyn PackageStore>,
+    launches: Arc<dyn player_core::LaunchStore>,
+) -> Router {
+    let player = Router::new()
+        .route("/launch/{token}/", axum::routing::get(crate::player::page))
+        .route(
+            "/launch/{token}/state/{item}",
+            axum::routing::put(crate::player::save_state),
+        )
+        .with_state(crate::player::LaunchState {
+            packages: packages.clone(),
+            launches,
+        });
     Router::new()
         .route("/content/{version}/{*path}", axum::routing::get(serve))
-        .fallback(not_found)
         .with_state(ContentState { packages })
+        .merge(player)
+        .fallback(not_found)
 }
 
 async fn not_found() -> Response {

@@ -30,6 +30,7 @@ mod documents;
 pub mod error;
 mod multipart;
 mod packages;
+mod player;
 mod request;
 mod resources;
 mod statements;
@@ -59,6 +60,9 @@ pub struct HttpConfig {
     pub default_version: xapi_model::XapiVersion,
     /// Largest package upload accepted by `POST /api/packages`.
     pub max_package_bytes: u64,
+    /// The content origin as browsers reach it (launch URLs point there), e.g.
+    /// `https://content.lara.example`.
+    pub content_base_url: String,
 }
 
 impl Default for HttpConfig {
@@ -67,6 +71,7 @@ impl Default for HttpConfig {
             max_body_bytes: 64 * 1024 * 1024,
             default_version: xapi_model::XapiVersion::V2_0_0,
             max_package_bytes: 4 << 30,
+            content_base_url: "http://localhost:8081".into(),
         }
     }
 }
@@ -75,6 +80,7 @@ impl Default for HttpConfig {
 pub(crate) struct App {
     pub lrs: Lrs,
     pub packages: Arc<dyn player_core::PackageStore>,
+    pub launches: Arc<dyn player_core::LaunchStore>,
     pub config: Arc<HttpConfig>,
 }
 
@@ -86,11 +92,13 @@ pub(crate) const HASH_HEADER: &str = "x-experience-api-hash";
 pub fn router(
     lrs: Lrs,
     packages: Arc<dyn player_core::PackageStore>,
+    launches: Arc<dyn player_core::LaunchStore>,
     config: HttpConfig,
 ) -> Router {
     let app = App {
         lrs,
         packages,
+        launches,
         config: Arc::new(config),
     };
     let cors = CorsLayer::new()

@@ -8,13 +8,13 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use lrs_core::store::Store;
-use player_core::PackageStore;
+use player_core::{LaunchStore, PackageStore};
 
 /// Everything a database backend stores: the LRS ([`Store`]) and imported packages
 /// ([`PackageStore`]). Both backends implement both; callers needing one part upcast.
-pub trait Backend: Store + PackageStore {}
+pub trait Backend: Store + PackageStore + LaunchStore {}
 
-impl<T: Store + PackageStore + ?Sized> Backend for T {}
+impl<T: Store + PackageStore + LaunchStore + ?Sized> Backend for T {}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {

@@ -45,14 +45,17 @@ pub fn app(backend: Arc<dyn db::Backend>) -> axum::Router {
 /// Builds the full HTTP application for a database.
 pub fn app_with(backend: Arc<dyn db::Backend>, config: lrs_http::HttpConfig) -> axum::Router {
     let store: Arc<dyn Store> = backend.clone();
-    let packages: Arc<dyn player_core::PackageStore> = backend;
-    lrs_http::router(Lrs::new(store), packages, config)
+    let packages: Arc<dyn player_core::PackageStore> = backend.clone();
+    let launches: Arc<dyn player_core::LaunchStore> = backend;
+    lrs_http::router(Lrs::new(store), packages, launches, config)
 }
 
 /// The content origin's application: package files only (see `lrs_http::content`).
 pub fn content_app(backend: Arc<dyn db::Backend>) -> axum::Router {
-    let packages: Arc<dyn player_core::PackageStore> = backend;
-    lrs_http::content_router(packages).layer(tower_http::trace::TraceLayer::new_for_http())
+    let packages: Arc<dyn player_core::PackageStore> = backend.clone();
+    let launches: Arc<dyn player_core::LaunchStore> = backend;
+    lrs_http::content_router(packages, launches)
+        .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes in-flight requests.

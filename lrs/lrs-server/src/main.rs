@@ -48,6 +48,10 @@ enum Command {
         /// one host): e.g. content.lara.example in front of this address.
         #[arg(long, env = "LARA_CONTENT_LISTEN", default_value = lara_server::DEFAULT_CONTENT_LISTEN)]
         content_listen: SocketAddr,
+        /// The content origin as browsers reach it; launch URLs point there. Default:
+        /// http://localhost:PORT with the content listener's port.
+        #[arg(long, env = "LARA_CONTENT_URL")]
+        content_url: Option<String>,
         /// xAPI version announced on responses to requests that name none (1.0.3 or 2.0.0).
         #[arg(long, env = "LARA_XAPI_DEFAULT_VERSION", default_value = "2.0.0", value_parser = parse_version)]
         xapi_default_version: XapiVersion,
@@ -142,6 +146,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve {
             listen,
             content_listen,
+            content_url,
             xapi_default_version,
             max_body_bytes,
             max_package_bytes,
@@ -152,6 +157,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 max_body_bytes,
                 default_version: xapi_default_version,
                 max_package_bytes,
+                content_base_url: content_url
+                    .unwrap_or_else(|| format!("http://localhost:{}", content_listen.port())),
             };
             serve(listen, content_listen, config, !no_demo_course, &db).await
         }

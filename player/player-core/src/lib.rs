@@ -4,13 +4,16 @@
 //! - [`import`]: checking an uploaded zip (with `lara-package`) and storing its files and
 //!   a new version of the package.
 //! - [`activities`]: the course structure as xAPI activity definitions for the LRS.
+//! - [`launch`]: registrations and launch tokens.
 
 pub mod activities;
 pub mod import;
+pub mod launch;
 pub mod store;
 
 pub use activities::{activity_definitions, publish_activities};
 pub use import::{ImportFailure, ImportOptions, Imported, import_file};
+pub use launch::{Launch, LaunchError, start_launch};
 pub use store::{
     CHUNK_BYTES, LaunchStore, NewVersion, PackageStore, PackageVersion, Registration, VersionFile,
 };

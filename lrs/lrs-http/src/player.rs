@@ -1,0 +1,299 @@
+//! Launching: `POST /api/registrations` on Lara's origin, and the player page with its state
+//! endpoint on the content origin (`/launch/{token}`, `/launch/{token}/state/{item}`).
+//!
+//! The launch token in the URL is the only thing that crosses from Lara's origin to the
+//! content origin. It opens one registration: the page and the state endpoint find the
+//! registration, its pinned package version and its items from the token, and nothing else
+//! is reachable with it.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use lara_package::Manifest;
+use lara_package::scorm::{Item, ScormManifest, ScormVersion};
+use player_core::{LaunchError, LaunchStore, PackageStore, Registration};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::App;
+use crate::content::CONTENT_SECURITY_POLICY;
+use crate::error::{ApiError, ApiResult};
+use crate::statements::json_response;
+
+const PAGE: &str = include_str!("../../../player/runtime/player.html");
+const PLAYER_JS: &str = include_str!("../../../player/runtime/player.js");
+const SCORM12_JS: &str = include_str!("../../../player/runtime/scorm12.js");
+const SCORM2004_JS: &str = include_str!("../../../player/runtime/scorm2004.js");
+
+/// Largest run-time state accepted for one item (the data model with 64,000 characters of
+/// suspend data and many interactions fits well within it).
+const MAX_STATE_BYTES: usize = 4 << 20;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct StartLaunch {
+    actor: Value,
+    package_id: uuid::Uuid,
+    registration: Option<uuid::Uuid>,
+}
+
+/// `POST /api/registrations`.
+pub(crate) async fn start(app: &App, body: &[u8]) -> ApiResult<Response> {
+    let input: StartLaunch = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request("body", format!("is not a launch request: {e}")))?;
+    let launch = player_core::start_launch(
+        app.packages.as_ref(),
+        app.launches.as_ref(),
+        &input.actor,
+        input.package_id,
+        input.registration,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(|e| match e {
+        LaunchError::UnknownPackage(_) => ApiError::new(StatusCode::NOT_FOUND, e.to_string()),
+        LaunchError::ActorWithoutIdentifier => ApiError::bad_request("actor", e.to_string()),
+        LaunchError::RegistrationMismatch(_) => ApiError::new(StatusCode::CONFLICT, e.to_string()),
+        LaunchError::Store(s) => ApiError::from(lrs_core::LrsError::from(s)),
+    })?;
+    let body = json!({
+        "registration": launch.registration.id,
+        "packageId": launch.registration.package_id,
+        "versionId": launch.registration.version_id,
+        "launchUrl": format!(
+            "{}/launch/{}/",
+            app.config.content_base_url.trim_end_matches('/'),
+            launch.token
+        ),
+        "expires": xapi_model::time::format_timestamp(launch.expires),
+    });
+    let mut resp = json_response(body.to_string());
+    *resp.status_mut() = if launch.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(resp)
+}
+
+/// The content origin's launch state.
+#[derive(Clone)]
+pub(crate) struct LaunchState {
+    pub packages: Arc<dyn PackageStore>,
+    pub launches: Arc<dyn LaunchStore>,
+}
+
+fn plain(status: StatusCode, message: &str) -> Response {
+    let mut r = Response::new(Body::from(message.to_owned()));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+/// The registration and parsed manifest a token opens, or the response to give instead.
+async fn opened(state: &LaunchState, token: &str) -> Result<(Registration, Manifest), Response> {
+    let internal = |e: &dyn std::fmt::Display| {
+        tracing::error!(error = %e, "opening a launch");
+        plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the launch could not be opened",
+        )
+    };
+    let hash = player_core::launch::token_hash(token);
+    let registration = match state.launches.launch(&hash, chrono::Utc::now()).await {
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            return Err(plain(
+                StatusCode::NOT_FOUND,
+                "this launch link is unknown or has expired",
+            ));
+        }
+        Err(e) => return Err(internal(&e)),
+    };
+    let version = match state.packages.get_version(registration.version_id).await {
+        Ok(Some(v)) => v,
+        Ok(None) => return Err(internal(&"the registration's version is gone")),
+        Err(e) => return Err(internal(&e)),
+    };
+    let manifest: Manifest = serde_json::from_str(&version.manifest).map_err(|e| internal(&e))?;
+    Ok((registration, manifest))
+}
+
+/// The launchable leaves of the delivered organization, in order.
+fn scos(m: &ScormManifest) -> Vec<&Item> {
+    fn walk<'a>(items: &'a [Item], out: &mut Vec<&'a Item>) {
+        for i in items {
+            if i.resource.is_some() && i.children.is_empty() {
+                out.push(i);
+            }
+            walk(&i.children, out);
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(org) = m.organization() {
+        walk(&org.items, &mut out);
+    }
+    out
+}
+
+/// `GET /launch/{token}/`: the player page.
+pub(crate) async fn page(State(state): State<LaunchState>, Path(token): Path<String>) -> Response {
+    let (registration, manifest) = match opened(&state, &token).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Manifest::Scorm(m) = &manifest else {
+        return plain(
+            StatusCode::NOT_IMPLEMENTED,
+            "launching cmi5 and xAPI packages is not available yet; SCORM packages launch",
+        );
+    };
+    let actor: Value = serde_json::from_str(&registration.actor).unwrap_or(Value::Null);
+    let mut items = Vec::new();
+    for item in scos(m) {
+        let Some(resource) = item.resource.as_deref().and_then(|r| m.resource(r)) else {
+            continue;
+        };
+        let Some(href) = resource.href.as_deref() else {
+            continue;
+        };
+        let mut url = if href.contains("://") {
+            href.to_owned()
+        } else {
+            format!("/content/{}/{}", registration.version_id, href)
+        };
+        if let Some(p) = &item.parameters {
+            let p = p.trim_start_matches(['?', '&']);
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(p);
+        }
+        let saved = match state
+            .launches
+            .load_state(registration.id, &item.identifier)
+            .await
+        {
+            Ok(s) => s.and_then(|s| serde_json::from_str::<Value>(&s).ok()),
+            Err(e) => {
+                tracing::error!(error = %e, "loading run-time state");
+                return plain(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the launch could not be opened",
+                );
+            }
+        };
+        items.push(json!({
+            "id": item.identifier,
+            "title": item.title,
+            "url": url,
+            "state": saved,
+            "launchData": item.data_from_lms,
+            "masteryScore": item.mastery_score,
+            "maxTimeAllowed": item.max_time_allowed,
+            "timeLimitAction": item.time_limit_action,
+            "completionThreshold": item.completion_threshold.map(|c| c.min_progress_measure),
+        }));
+    }
+    let scorm_version = match m.version {
+        ScormVersion::Scorm12 => "1.2",
+        ScormVersion::Scorm2004 { .. } => "2004",
+    };
+    let config = json!({
+        "title": m.title,
+        "scormVersion": scorm_version,
+        "registration": registration.id,
+        "learner": {
+            "id": registration.actor_key,
+            "name": actor.get("name").and_then(Value::as_str).unwrap_or_default(),
+        },
+        "items": items,
+    });
+    // Inside <script>, "<" is written as an escape so no value can close the element.
+    let config = config.to_string().replace('<', "\\u003c");
+    let runtime = if scorm_version == "1.2" {
+        SCORM12_JS
+    } else {
+        SCORM2004_JS
+    };
+    let html = PAGE
+        .replace("/*LARA_CONFIG*/", &config)
+        .replace("/*LARA_RUNTIME*/", runtime)
+        .replace("/*LARA_PLAYER*/", PLAYER_JS);
+    let mut r = Response::new(Body::from(html));
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    r
+}
+
+/// `PUT /launch/{token}/state/{item}`: saves one SCO's run-time state.
+pub(crate) async fn save_state(
+    State(state): State<LaunchState>,
+    Path((token, item)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Response {
+    let (registration, manifest) = match opened(&state, &token).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Manifest::Scorm(m) = &manifest else {
+        return plain(StatusCode::NOT_FOUND, "no such item");
+    };
+    if !scos(m).iter().any(|i| i.identifier == item) {
+        return plain(StatusCode::NOT_FOUND, "no such item in this package");
+    }
+    if body.len() > MAX_STATE_BYTES {
+        return plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the run-time state is too large",
+        );
+    }
+    let Ok(value) = serde_json::from_slice::<Value>(&body) else {
+        return plain(StatusCode::BAD_REQUEST, "the run-time state is not JSON");
+    };
+    if !value.is_object() {
+        return plain(
+            StatusCode::BAD_REQUEST,
+            "the run-time state is not a JSON object",
+        );
+    }
+    match state
+        .launches
+        .save_state(
+            registration.id,
+            &item,
+            value.to_string(),
+            chrono::Utc::now(),
+        )
+        .await
+    {
+        Ok(()) => {
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = StatusCode::NO_CONTENT;
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "saving run-time state");
+            plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the state could not be saved",
+            )
+        }
+    }
+}

@@ -1,0 +1,61 @@
+// Lara's player page: the table of contents, the SCO frame and the SCORM API the SCO finds in
+// this (its parent) window. The API object is created before the frame loads the SCO; every
+// commit is saved to Lara through this launch's own URL, with keepalive so that closing the tab
+// still saves.
+(function () {
+  "use strict";
+  var cfg = JSON.parse(document.getElementById("lara-config").textContent);
+  var frame = document.getElementById("sco");
+  var toc = document.getElementById("toc");
+  document.getElementById("course").textContent = cfg.title;
+
+  function save(item, state) {
+    return fetch("state/" + encodeURIComponent(item.id), {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(state),
+      keepalive: true,
+    });
+  }
+
+  function suspended(state) {
+    var v = state && state.values;
+    return !!v && (v["cmi.core.exit"] === "suspend" || v["cmi.exit"] === "suspend");
+  }
+
+  var buttons = cfg.items.map(function (item, index) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.textContent = item.title || item.id;
+    b.addEventListener("click", function () { open(index); });
+    toc.appendChild(b);
+    return b;
+  });
+
+  function open(index) {
+    var item = cfg.items[index];
+    var options = {
+      learnerId: cfg.learner.id,
+      learnerName: cfg.learner.name,
+      credit: "credit",
+      mode: "normal",
+      entry: suspended(item.state) ? "resume" : "ab-initio",
+      state: item.state || undefined,
+      launchData: item.launchData,
+      masteryScore: item.masteryScore,
+      maxTimeAllowed: item.maxTimeAllowed,
+      timeLimitAction: item.timeLimitAction,
+      completionThreshold: item.completionThreshold,
+      commit: function (state) { item.state = state; save(item, state); },
+    };
+    if (cfg.scormVersion === "1.2") {
+      window.API = window.LaraScorm12.create(options);
+    } else {
+      window.API_1484_11 = window.LaraScorm2004.create(options);
+    }
+    buttons.forEach(function (b, i) { b.setAttribute("aria-current", i === index ? "true" : "false"); });
+    frame.src = item.url;
+  }
+
+  if (cfg.items.length > 0) { open(0); }
+}());
