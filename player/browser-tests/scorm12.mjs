@@ -110,12 +110,22 @@ await run("scorm 1.2 runtime", async (page) => {
   check(outcome.last.objectives[0].id === "obj-a", "objective not committed");
 
   // Resuming: a runtime created from the committed state reads it back.
+  check(outcome.last.totalTime === "0000:12:30.50", `total time after finishing: ${outcome.last.totalTime}`);
   const resumed = await page.evaluate((state) => {
     const api = window.LaraScorm12.create({ entry: "resume", state });
     api.LMSInitialize("");
-    return [api.LMSGetValue("cmi.core.entry"), api.LMSGetValue("cmi.suspend_data").length,
-      api.LMSGetValue("cmi.objectives._count"), api.LMSGetValue("cmi.core.lesson_status")];
+    const read = [api.LMSGetValue("cmi.core.entry"), api.LMSGetValue("cmi.suspend_data").length,
+      api.LMSGetValue("cmi.objectives._count"), api.LMSGetValue("cmi.core.lesson_status"),
+      api.LMSGetValue("cmi.core.total_time")];
+    // A second session adds to the total.
+    api.LMSSetValue("cmi.core.session_time", "0001:00:00");
+    let total = null;
+    const again = window.LaraScorm12.create({ state, commit: (s) => { total = s.totalTime; } });
+    again.LMSInitialize("");
+    again.LMSSetValue("cmi.core.session_time", "0001:00:00");
+    again.LMSFinish("");
+    return read.concat([total]);
   }, outcome.last);
-  check(JSON.stringify(resumed) === JSON.stringify(["resume", 64000, "1", "incomplete"]), `resume read ${resumed}`);
+  check(JSON.stringify(resumed) === JSON.stringify(["resume", 64000, "1", "incomplete", "0000:12:30.50", "0001:12:30.50"]), `resume read ${resumed}`);
   return { cases: outcome.cases };
 });

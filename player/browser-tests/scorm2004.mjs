@@ -147,12 +147,19 @@ await run("scorm 2004 runtime", async (page) => {
   check(last.arrays["cmi.interactions"][1].learner_response === "12.5", "interaction not committed");
   check(last.arrays["adl.data"][0].store === "shared", "shared data not committed");
 
+  check(last.totalTime === "PT1H2M3.5S", `total time after terminating: ${last.totalTime}`);
   const resumed = await page.evaluate((state) => {
     const api = window.LaraScorm2004.create({ entry: "resume", state });
     api.Initialize("");
-    return [api.GetValue("cmi.entry"), api.GetValue("cmi.suspend_data").length,
-      api.GetValue("cmi.objectives.0.id"), api.GetValue("cmi.success_status")];
+    const read = [api.GetValue("cmi.entry"), api.GetValue("cmi.suspend_data").length,
+      api.GetValue("cmi.objectives.0.id"), api.GetValue("cmi.success_status"), api.GetValue("cmi.total_time")];
+    let total = null;
+    const again = window.LaraScorm2004.create({ state, commit: (s) => { total = s.totalTime; } });
+    again.Initialize("");
+    again.SetValue("cmi.session_time", "PT58M");
+    again.Terminate("");
+    return read.concat([total]);
   }, last);
-  check(JSON.stringify(resumed) === JSON.stringify(["resume", 64000, "urn:obj:a", "passed"]), `resume read ${resumed}`);
+  check(JSON.stringify(resumed) === JSON.stringify(["resume", 64000, "urn:obj:a", "passed", "PT1H2M3.5S", "PT2H0M3.5S"]), `resume read ${resumed}`);
   return { cases: outcome.cases };
 });

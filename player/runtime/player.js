@@ -32,15 +32,26 @@
     return b;
   });
 
+  // What a launch of an item starts from. After a suspend, the saved state (entry resume).
+  // After an ended session: SCORM 2004 begins a new attempt with a fresh data model; SCORM 1.2
+  // has no attempts, so its data stays and entry is "".
+  function startingPoint(item) {
+    if (!item.state) { return { entry: "ab-initio", state: undefined }; }
+    if (suspended(item.state)) { return { entry: "resume", state: item.state }; }
+    if (cfg.scormVersion === "1.2") { return { entry: "", state: item.state }; }
+    return { entry: "ab-initio", state: undefined };
+  }
+
   function open(index) {
     var item = cfg.items[index];
+    var start = startingPoint(item);
     var options = {
       learnerId: cfg.learner.id,
       learnerName: cfg.learner.name,
       credit: "credit",
       mode: "normal",
-      entry: suspended(item.state) ? "resume" : "ab-initio",
-      state: item.state || undefined,
+      entry: start.entry,
+      state: start.state,
       launchData: item.launchData,
       masteryScore: item.masteryScore,
       maxTimeAllowed: item.maxTimeAllowed,

@@ -256,6 +256,20 @@
       return "false";
     }
 
+    // CMITimespan → seconds, and back (HHHH:MM:SS.SS).
+    function toSeconds(t) {
+      var m = /^(\d{2,4}):(\d{2}):(\d{2}(\.\d{1,2})?)$/.exec(t || "");
+      return m ? (+m[1]) * 3600 + (+m[2]) * 60 + (+m[3]) : 0;
+    }
+    function fromSeconds(total) {
+      var cs = Math.round(total * 100);
+      var h = Math.floor(cs / 360000);
+      var m = Math.floor((cs % 360000) / 6000);
+      var sec = (cs % 6000) / 100;
+      function pad(n, w) { n = String(n); while (n.length < w) { n = "0" + n; } return n; }
+      return pad(h, 4) + ":" + pad(m, 2) + ":" + pad(sec.toFixed(2), 5);
+    }
+
     function persist() {
       if (typeof o.commit === "function") {
         try { o.commit(snapshot()); } catch (e) { lastError = 101; return "false"; }
@@ -275,6 +289,12 @@
       LMSFinish: function (arg) {
         if (arg !== "" && arg !== undefined) { lastError = 201; return "false"; }
         if (phase !== "running") { lastError = 301; return "false"; }
+        // The session's time joins the total when the session ends.
+        var session = values["cmi.core.session_time"];
+        if (session) {
+          fixed["cmi.core.total_time"] = fromSeconds(toSeconds(fixed["cmi.core.total_time"]) + toSeconds(session));
+          delete values["cmi.core.session_time"];
+        }
         var result = persist();
         phase = "finished";
         if (typeof o.finish === "function") { o.finish(snapshot()); }

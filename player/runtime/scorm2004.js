@@ -337,6 +337,21 @@
       return "false";
     }
 
+    // ISO 8601 duration → seconds (years and months as 365 and 30 days), and back.
+    function toSeconds(d) {
+      var m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(d || "");
+      if (!m) { return 0; }
+      return (+(m[1] || 0)) * 31536000 + (+(m[2] || 0)) * 2592000 + (+(m[3] || 0)) * 86400 +
+        (+(m[4] || 0)) * 3600 + (+(m[5] || 0)) * 60 + (+(m[6] || 0));
+    }
+    function fromSeconds(total) {
+      var cs = Math.round(total * 100);
+      var h = Math.floor(cs / 360000);
+      var mi = Math.floor((cs % 360000) / 6000);
+      var s = (cs % 6000) / 100;
+      return "PT" + h + "H" + mi + "M" + s + "S";
+    }
+
     function save() {
       if (typeof o.commit === "function") {
         try { o.commit(snapshot()); } catch (e) { err(391, String(e)); return "false"; }
@@ -358,6 +373,11 @@
         if (arg !== "" && arg !== undefined) { err(201); return "false"; }
         if (phase === "new") { err(112); return "false"; }
         if (phase === "done") { err(113); return "false"; }
+        // The session's time joins the total when the session ends.
+        if (values["cmi.session_time"]) {
+          given["cmi.total_time"] = fromSeconds(toSeconds(given["cmi.total_time"]) + toSeconds(values["cmi.session_time"]));
+          delete values["cmi.session_time"];
+        }
         var result = save();
         if (result !== "true") { return result; }
         phase = "done";
