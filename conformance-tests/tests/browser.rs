@@ -62,18 +62,71 @@ fn node(script: &str, args: &[&str]) -> Value {
     serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap()
 }
 
-/// The demo course folder as a zip.
-fn demo_zip() -> Vec<u8> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content-packages/demo-scorm12");
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
-        w.start_file(name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        w.write_all(&std::fs::read(&path).unwrap()).unwrap();
+/// A folder of `content-packages` as a zip.
+fn package_zip(folder: &str) -> Vec<u8> {
+    fn walk(root: &Path, dir: &Path, w: &mut zip::ZipWriter<Cursor<Vec<u8>>>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(root, &path, w);
+            } else {
+                let name = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .to_owned();
+                w.start_file(name, zip::write::SimpleFileOptions::default())
+                    .unwrap();
+                w.write_all(&std::fs::read(&path).unwrap()).unwrap();
+            }
+        }
     }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../content-packages")
+        .join(folder);
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    walk(&dir, &dir, &mut w);
     w.finish().unwrap().into_inner()
+}
+
+fn demo_zip() -> Vec<u8> {
+    package_zip("demo-scorm12")
+}
+
+/// Imports a package and returns a launch URL for a test learner.
+async fn launch_url(lrs: &TestLrs, package: Vec<u8>) -> String {
+    let (key, secret) = lrs.credential(vec![Scope::Admin]).await;
+    let admin = basic(&key, &secret);
+    let r = lrs
+        .client
+        .post(lrs.base.replace("/xapi", "/api/packages"))
+        .header("Authorization", &admin)
+        .body(package)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let imported: Value = r.json().await.unwrap();
+    let launch: Value = lrs
+        .client
+        .post(lrs.base.replace("/xapi", "/api/registrations"))
+        .header("Authorization", &admin)
+        .json(&serde_json::json!({
+            "actor": {"name": "Test Learner", "mbox": "mailto:learner@example.com"},
+            "packageId": imported["packageId"],
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    launch["launchUrl"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -198,4 +251,21 @@ async fn a_scorm_1_2_course_launches_saves_and_resumes() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+}
+
+/// The SCORM 2004 test course: SCOs chosen from the table of contents, shared data written by
+/// one SCO and read by another, also after a new launch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scorm_2004_course_shares_data_between_scos() {
+    if !browser_available() {
+        return;
+    }
+    let lrs = TestLrs::start(conformance_tests::Backend::Sqlite)
+        .await
+        .unwrap();
+    let url = launch_url(&lrs, package_zip("scorm2004-onboarding")).await;
+    let result = tokio::task::spawn_blocking(move || node("launch2004.mjs", &[&url]))
+        .await
+        .unwrap();
+    assert_eq!(result["ok"], true, "{result}");
 }

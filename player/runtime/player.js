@@ -57,7 +57,20 @@
       maxTimeAllowed: item.maxTimeAllowed,
       timeLimitAction: item.timeLimitAction,
       completionThreshold: item.completionThreshold,
-      commit: function (state) { item.state = state; save(item, state); },
+      sharedData: (item.dataMaps || []).map(function (d) {
+        return { id: d.id, store: cfg.sharedData[d.id] || "", read: d.read, write: d.write };
+      }),
+      commit: function (state) {
+        item.state = state;
+        save(item, state);
+        // Shared data buckets this SCO may write go to every SCO of the registration.
+        ((state.arrays && state.arrays["adl.data"]) || []).forEach(function (d) {
+          if (d._write && cfg.sharedData[d.id] !== d.store) {
+            cfg.sharedData[d.id] = d.store;
+            save({ id: "adl.data:" + d.id }, { store: d.store });
+          }
+        });
+      },
     };
     if (cfg.scormVersion === "1.2") {
       window.API = window.LaraScorm12.create(options);

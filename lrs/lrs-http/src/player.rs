@@ -125,6 +125,22 @@ async fn opened(state: &LaunchState, token: &str) -> Result<(Registration, Manif
     Ok((registration, manifest))
 }
 
+/// The state key of a shared data bucket.
+fn shared_key(target: &str) -> String {
+    format!("adl.data:{target}")
+}
+
+/// Every shared data bucket the delivered SCOs map.
+fn shared_targets(m: &ScormManifest) -> Vec<String> {
+    let mut out: Vec<String> = scos(m)
+        .iter()
+        .flat_map(|i| i.data_maps.iter().map(|d| d.target_id.clone()))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// The launchable leaves of the delivered organization, in order.
 fn scos(m: &ScormManifest) -> Vec<&Item> {
     fn walk<'a>(items: &'a [Item], out: &mut Vec<&'a Item>) {
@@ -197,7 +213,37 @@ pub(crate) async fn page(State(state): State<LaunchState>, Path(token): Path<Str
             "maxTimeAllowed": item.max_time_allowed,
             "timeLimitAction": item.time_limit_action,
             "completionThreshold": item.completion_threshold.map(|c| c.min_progress_measure),
+            "dataMaps": item.data_maps.iter().map(|d| json!({
+                "id": d.target_id, "read": d.read_shared_data, "write": d.write_shared_data,
+            })).collect::<Vec<_>>(),
         }));
+    }
+    // Shared data (SCORM 2004 adl.data) of this registration, by target id.
+    let mut shared = serde_json::Map::new();
+    for target in shared_targets(m) {
+        match state
+            .launches
+            .load_state(registration.id, &shared_key(&target))
+            .await
+        {
+            Ok(Some(s)) => {
+                let store = serde_json::from_str::<Value>(&s)
+                    .ok()
+                    .and_then(|v| v.get("store").cloned())
+                    .unwrap_or(Value::String(String::new()));
+                shared.insert(target, store);
+            }
+            Ok(None) => {
+                shared.insert(target, Value::String(String::new()));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "loading shared data");
+                return plain(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the launch could not be opened",
+                );
+            }
+        }
     }
     let scorm_version = match m.version {
         ScormVersion::Scorm12 => "1.2",
@@ -212,6 +258,7 @@ pub(crate) async fn page(State(state): State<LaunchState>, Path(token): Path<Str
             "name": actor.get("name").and_then(Value::as_str).unwrap_or_default(),
         },
         "items": items,
+        "sharedData": shared,
     });
     // Inside <script>, "<" is written as an escape so no value can close the element.
     let config = config.to_string().replace('<', "\\u003c");
@@ -255,7 +302,14 @@ pub(crate) async fn save_state(
     let Manifest::Scorm(m) = &manifest else {
         return plain(StatusCode::NOT_FOUND, "no such item");
     };
-    if !scos(m).iter().any(|i| i.identifier == item) {
+    // An item's own state, or a shared data bucket that one of the SCOs writes.
+    let known = scos(m).iter().any(|i| i.identifier == item)
+        || scos(m).iter().any(|i| {
+            i.data_maps
+                .iter()
+                .any(|d| d.write_shared_data && shared_key(&d.target_id) == item)
+        });
+    if !known {
         return plain(StatusCode::NOT_FOUND, "no such item in this package");
     }
     if body.len() > MAX_STATE_BYTES {

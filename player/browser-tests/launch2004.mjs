@@ -1,0 +1,53 @@
+// The SCORM 2004 test course through Lara's player: three SCOs chosen from the table of
+// contents, a quiz that writes shared data, and a summary SCO that reads it, also after a
+// new launch. Usage: node launch2004.mjs LAUNCH_URL
+import { run, check } from "./lib.mjs";
+
+const [launchUrl] = process.argv.slice(2);
+
+async function sco(page, ready) {
+  const handle = await page.waitForSelector("iframe#sco");
+  const frame = await handle.contentFrame();
+  await frame.waitForFunction(ready);
+  return frame;
+}
+
+async function choose(page, title) {
+  await page.click(`nav button:has-text("${title}")`);
+}
+
+await run("scorm 2004 multi-SCO launch", async (page, { browser, watch }) => {
+  await page.goto(launchUrl);
+  const toc = await page.$$eval("nav button", (bs) => bs.map((b) => b.textContent));
+  check(JSON.stringify(toc) === JSON.stringify(["Welcome", "Safety quiz", "Summary"]), `table of contents: ${toc}`);
+
+  let frame = await sco(page, () => document.getElementById("status") && document.getElementById("status").textContent === "Connected.");
+  await frame.click("#done");
+  check((await page.evaluate(() => window.API_1484_11.GetLastError())) === "0", "terminating the first SCO failed");
+
+  await choose(page, "Safety quiz");
+  frame = await sco(page, () => !!document.getElementById("quiz"));
+  await frame.check('input[name="q1"][value="check"]');
+  await frame.check('input[name="q2"][value="list"]');
+  await frame.fill('input[name="note"]', "Ask Maria about the lift");
+  const shared = page.waitForRequest((r) => r.url().includes("state/adl.data") && r.method() === "PUT");
+  await frame.click("button[type=submit]");
+  await shared;
+  check((await frame.textContent("#result")) === "2 of 2 correct.", "quiz result");
+
+  await choose(page, "Summary");
+  frame = await sco(page, () => document.getElementById("note") && document.getElementById("note").textContent.length > 0);
+  const note = await frame.textContent("#note");
+  check(note === "Ask Maria about the lift", `shared data read by the summary: ${note}`);
+
+  // A new launch: shared data comes from Lara now.
+  await page.goto("about:blank");
+  const again = await browser.newPage();
+  watch(again);
+  await again.goto(launchUrl);
+  await choose(again, "Summary");
+  frame = await sco(again, () => document.getElementById("note") && document.getElementById("note").textContent.length > 0);
+  const stored = await frame.textContent("#note");
+  check(stored === "Ask Maria about the lift", `shared data after a new launch: ${stored}`);
+  return { toc, note: stored };
+});
