@@ -253,10 +253,11 @@ async fn a_scorm_1_2_course_launches_saves_and_resumes() {
     assert_eq!(r.status(), 404);
 }
 
-/// The SCORM 2004 test course: SCOs chosen from the table of contents, shared data written by
-/// one SCO and read by another, also after a new launch.
+/// The SCORM 2004 test course: SCOs that end with `adl.nav.request = continue` lead to the
+/// next one, hideLMSUI hides a control, the table of contents and the player's buttons
+/// navigate, and shared data written by one SCO is read by another, also after a new launch.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_scorm_2004_course_shares_data_between_scos() {
+async fn a_scorm_2004_course_navigates_and_shares_data() {
     if !browser_available() {
         return;
     }

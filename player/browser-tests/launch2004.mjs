@@ -13,19 +13,19 @@ async function sco(page, ready) {
 }
 
 async function choose(page, title) {
-  await page.click(`nav button:has-text("${title}")`);
+  await page.click(`#toc button:has-text("${title}")`);
 }
 
 await run("scorm 2004 multi-SCO launch", async (page, { browser, watch }) => {
   await page.goto(launchUrl);
-  const toc = await page.$$eval("nav button", (bs) => bs.map((b) => b.textContent));
+  const toc = await page.$$eval("#toc button", (bs) => bs.map((b) => b.textContent));
   check(JSON.stringify(toc) === JSON.stringify(["Welcome", "Safety quiz", "Summary"]), `table of contents: ${toc}`);
 
   let frame = await sco(page, () => document.getElementById("status") && document.getElementById("status").textContent === "Connected.");
+  check(await page.isDisabled("#previous"), "Previous is enabled on the first SCO");
+  // The SCO ends its session with adl.nav.request = continue: the player opens the next one.
   await frame.click("#done");
-  check((await page.evaluate(() => window.API_1484_11.GetLastError())) === "0", "terminating the first SCO failed");
-
-  await choose(page, "Safety quiz");
+  await page.waitForSelector('#toc button[aria-current="true"]:has-text("Safety quiz")');
   frame = await sco(page, () => !!document.getElementById("quiz"));
   await frame.check('input[name="q1"][value="check"]');
   await frame.check('input[name="q2"][value="list"]');
@@ -33,12 +33,22 @@ await run("scorm 2004 multi-SCO launch", async (page, { browser, watch }) => {
   const shared = page.waitForRequest((r) => r.url().includes("state/adl.data") && r.method() === "PUT");
   await frame.click("button[type=submit]");
   await shared;
-  check((await frame.textContent("#result")) === "2 of 2 correct.", "quiz result");
 
-  await choose(page, "Summary");
+  // The quiz also ends with continue: the summary follows, where "previous" is hidden.
+  await page.waitForSelector('#toc button[aria-current="true"]:has-text("Summary")');
   frame = await sco(page, () => document.getElementById("note") && document.getElementById("note").textContent.length > 0);
   const note = await frame.textContent("#note");
   check(note === "Ask Maria about the lift", `shared data read by the summary: ${note}`);
+  check(await page.isHidden("#previous"), "hideLMSUI previous is not applied");
+
+  // The player's own buttons: back to the quiz with choice, then Exit ends the course.
+  await choose(page, "Welcome");
+  await page.waitForSelector('#toc button[aria-current="true"]:has-text("Welcome")');
+  await page.click("#continue");
+  await page.waitForSelector('#toc button[aria-current="true"]:has-text("Safety quiz")');
+  await page.click("#exit");
+  const left = await page.textContent("#message");
+  check(/left the course/.test(left), `exit message: ${left}`);
 
   // A new launch: shared data comes from Lara now.
   await page.goto("about:blank");

@@ -42,7 +42,88 @@
     return { entry: "ab-initio", state: undefined };
   }
 
+  var current = -1;
+  var message = document.getElementById("message");
+
+  // Ends the running SCO's session the way a learner's button would, then does `next`.
+  // A SCO that already terminated is left alone; one that did not is finished for it, with
+  // the exit the button means.
+  function leave(exit, next) {
+    var api = cfg.scormVersion === "1.2" ? window.API : window.API_1484_11;
+    if (api && api._laraRunning && api._laraRunning()) {
+      if (cfg.scormVersion === "1.2") {
+        api.LMSSetValue("cmi.core.exit", exit === "suspend" ? "suspend" : "");
+        api.LMSFinish("");
+      } else {
+        api.SetValue("cmi.exit", exit);
+        api.Terminate("");
+      }
+    }
+    next();
+  }
+
+  function finishedCourse(text) {
+    frame.src = "about:blank";
+    current = -1;
+    message.textContent = text;
+    buttons.forEach(function (b) { b.setAttribute("aria-current", "false"); });
+    updateControls();
+  }
+
+  function updateControls() {
+    document.getElementById("previous").disabled = current <= 0;
+    document.getElementById("continue").disabled = current < 0 || current >= cfg.items.length - 1;
+    document.getElementById("suspend").disabled = current < 0;
+    document.getElementById("exit").disabled = current < 0;
+    // Controls the SCO asks the player to hide (adlnav:hideLMSUI).
+    var hide = current >= 0 ? (cfg.items[current].hide || []) : [];
+    ["previous", "continue", "suspend", "exit"].forEach(function (id) {
+      document.getElementById(id).hidden = hide.indexOf(id) >= 0;
+    });
+  }
+
+  document.getElementById("previous").addEventListener("click", function () {
+    leave("normal", function () { open(current - 1); });
+  });
+  document.getElementById("continue").addEventListener("click", function () {
+    leave("normal", function () { open(current + 1); });
+  });
+  document.getElementById("suspend").addEventListener("click", function () {
+    leave("suspend", function () { finishedCourse("Suspended: launch again to continue where you left off."); });
+  });
+  document.getElementById("exit").addEventListener("click", function () {
+    leave("normal", function () { finishedCourse("You have left the course."); });
+  });
+
+  // A SCORM 2004 SCO may end its session with a navigation request (adl.nav.request).
+  function navigate(request) {
+    var choice = /^\{target=([^}]+)\}(choice|jump)$/.exec(request || "");
+    if (request === "continue" && current < cfg.items.length - 1) { open(current + 1); }
+    else if (request === "previous" && current > 0) { open(current - 1); }
+    else if (choice) {
+      var to = cfg.items.map(function (i) { return i.id; }).indexOf(choice[1]);
+      if (to >= 0) { open(to); }
+    }
+    else if (request === "exit" || request === "exitAll" || request === "abandon" || request === "abandonAll") {
+      finishedCourse("You have left the course.");
+    }
+    else if (request === "suspendAll") { finishedCourse("Suspended: launch again to continue where you left off."); }
+  }
+
+  function navValid(kind, target) {
+    if (kind === "continue") { return current < cfg.items.length - 1; }
+    if (kind === "previous") { return current > 0; }
+    if (kind === "choice" || kind === "jump") {
+      return cfg.items.some(function (i) { return i.id === target; });
+    }
+    return "unknown";
+  }
+
   function open(index) {
+    if (index < 0 || index >= cfg.items.length) { return; }
+    message.textContent = "";
+    current = index;
+    updateControls();
     var item = cfg.items[index];
     var start = startingPoint(item);
     var options = {
@@ -60,6 +141,14 @@
       sharedData: (item.dataMaps || []).map(function (d) {
         return { id: d.id, store: cfg.sharedData[d.id] || "", read: d.read, write: d.write };
       }),
+      navValid: navValid,
+      terminate: function (state) {
+        var request = state.values && state.values["adl.nav.request"];
+        if (request && request !== "_none_" && cfg.items[current] === item) {
+          // After the SCO's own Terminate returns, not inside it.
+          setTimeout(function () { navigate(request); }, 0);
+        }
+      },
       commit: function (state) {
         item.state = state;
         save(item, state);

@@ -308,6 +308,8 @@
         return persist();
       },
       LMSGetLastError: function () { return String(lastError); },
+      // For the player (not part of the SCORM API): whether the SCO's session is open.
+      _laraRunning: function () { return phase === "running"; },
       LMSGetErrorString: function (code) {
         var text = ERRORS[parseInt(code, 10)];
         return text === undefined ? "" : text;

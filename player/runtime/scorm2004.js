@@ -150,6 +150,8 @@
     var o = options || {};
     var saved = o.state ? JSON.parse(JSON.stringify(o.state)) : {};
     var values = saved.values || {};
+    // A navigation request belongs to the session that made it.
+    delete values["adl.nav.request"];
     var arrays = saved.arrays || {};
     ["cmi.comments_from_learner", "cmi.objectives", "cmi.interactions"].forEach(function (k) {
       arrays[k] = arrays[k] || [];
@@ -393,6 +395,8 @@
         return save();
       },
       GetLastError: function () { return String(lastError); },
+      // For the player (not part of the SCORM API): whether the SCO's session is open.
+      _laraRunning: function () { return phase === "running"; },
       GetErrorString: function (code) {
         var t = ERRORS[parseInt(code, 10)];
         return t === undefined ? "" : t;

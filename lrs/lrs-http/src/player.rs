@@ -213,6 +213,14 @@ pub(crate) async fn page(State(state): State<LaunchState>, Path(token): Path<Str
             "maxTimeAllowed": item.max_time_allowed,
             "timeLimitAction": item.time_limit_action,
             "completionThreshold": item.completion_threshold.map(|c| c.min_progress_measure),
+            // adlnav:hideLMSUI, as the player's control names.
+            "hide": item.hide_lms_ui.iter().filter_map(|h| match h.as_str() {
+                "previous" => Some("previous"),
+                "continue" => Some("continue"),
+                "exit" | "exitAll" | "abandon" | "abandonAll" => Some("exit"),
+                "suspendAll" => Some("suspend"),
+                _ => None,
+            }).collect::<Vec<_>>(),
             "dataMaps": item.data_maps.iter().map(|d| json!({
                 "id": d.target_id, "read": d.read_shared_data, "write": d.write_shared_data,
             })).collect::<Vec<_>>(),
