@@ -54,14 +54,19 @@ await run("scorm 2004 runtime", async (page) => {
       ["SetValue", ["cmi.interactions._count", "1"], "false", "404"],
       ["SetValue", ["cmi.nothing", "x"], "false", "401"],
       ["SetValue", ["cmi.completion_status", "done"], "false", "406"],
-      ["SetValue", ["cmi.completion_status", "incomplete"], "true", "0"],
-      ["SetValue", ["cmi.success_status", "passed"], "true", "0"],
+      ["SetValue", ["cmi.completion_status", "completed"], "true", "0"],
+      ["SetValue", ["cmi.success_status", "failed"], "true", "0"],
+      // With a threshold and a passing score, the LMS evaluates; unset measures give unknown.
+      ["GetValue", ["cmi.completion_status"], "unknown", "0"],
+      ["GetValue", ["cmi.success_status"], "unknown", "0"],
       ["SetValue", ["cmi.score.scaled", "1.5"], "false", "407"],
       ["SetValue", ["cmi.score.scaled", "abc"], "false", "406"],
       ["SetValue", ["cmi.score.scaled", "0.85"], "true", "0"],
       ["SetValue", ["cmi.score.raw", "170"], "true", "0"],
       ["SetValue", ["cmi.progress_measure", "1.01"], "false", "407"],
       ["SetValue", ["cmi.progress_measure", "0.5"], "true", "0"],
+      ["GetValue", ["cmi.completion_status"], "incomplete", "0"],
+      ["GetValue", ["cmi.success_status"], "passed", "0"],
       ["SetValue", ["cmi.session_time", "PT1H2M3.5S"], "true", "0"],
       ["SetValue", ["cmi.session_time", "01:02:03"], "false", "406"],
       ["SetValue", ["cmi.session_time", "P"], "false", "406"],
@@ -143,11 +148,14 @@ await run("scorm 2004 runtime", async (page) => {
   check(outcome.failures.length === 0, outcome.failures.join("\n"));
   check(outcome.commits === 2, `expected 2 commits, got ${outcome.commits}`);
   const last = outcome.last;
-  check(last.values["cmi.completion_status"] === "incomplete", "completion not committed");
+  check(last.values["cmi.completion_status"] === "completed", "completion not committed");
+  check(last.evaluated.completion === "incomplete" && last.evaluated.success === "passed",
+    `evaluated statuses: ${JSON.stringify(last.evaluated)}`);
   check(last.arrays["cmi.interactions"][1].learner_response === "12.5", "interaction not committed");
   check(last.arrays["adl.data"][0].store === "shared", "shared data not committed");
 
   check(last.totalTime === "PT1H2M3.5S", `total time after terminating: ${last.totalTime}`);
+  // Without a threshold or passing score (none given here), the SCO's own statuses stand.
   const resumed = await page.evaluate((state) => {
     const api = window.LaraScorm2004.create({ entry: "resume", state });
     api.Initialize("");
@@ -160,6 +168,6 @@ await run("scorm 2004 runtime", async (page) => {
     again.Terminate("");
     return read.concat([total]);
   }, last);
-  check(JSON.stringify(resumed) === JSON.stringify(["resume", 64000, "urn:obj:a", "passed", "PT1H2M3.5S", "PT2H0M3.5S"]), `resume read ${resumed}`);
+  check(JSON.stringify(resumed) === JSON.stringify(["resume", 64000, "urn:obj:a", "failed", "PT1H2M3.5S", "PT2H0M3.5S"]), `resume read ${resumed}`);
   return { cases: outcome.cases };
 });

@@ -183,6 +183,11 @@
 
     function snapshot() {
       var copy = JSON.parse(JSON.stringify({ values: values, arrays: arrays, totalTime: given["cmi.total_time"] }));
+      // The statuses as the LMS evaluates them, for reports and statements.
+      copy.evaluated = {
+        completion: evaluated("cmi.completion_status"),
+        success: evaluated("cmi.success_status"),
+      };
       delete copy.arrays["cmi.comments_from_lms"];
       return copy;
     }
@@ -227,6 +232,12 @@
         var answer = typeof o.navValid === "function" ? o.navValid(kind, q[2] || q[3] || null) : "unknown";
         return answer === true ? "true" : answer === false ? "false" : "unknown";
       }
+      // Statuses the LMS evaluates (RTE 4.2.4.1 and 4.2.21.1): with a completion threshold, the
+      // progress measure decides completion; with a scaled passing score, the scaled score
+      // decides success, whatever the SCO set.
+      if (name === "cmi.completion_status" || name === "cmi.success_status") {
+        return evaluated(name);
+      }
       var s = SCALARS[name];
       if (s) {
         if (s[0] === "w") { err(405); return ""; }
@@ -259,6 +270,25 @@
       }
       err(401);
       return "";
+    }
+
+    function evaluated(name) {
+      if (name === "cmi.completion_status") {
+        var threshold = given["cmi.completion_threshold"];
+        if (threshold !== undefined) {
+          var progress = values["cmi.progress_measure"];
+          if (progress === undefined) { return "unknown"; }
+          return +progress >= +threshold ? "completed" : "incomplete";
+        }
+        return values[name] !== undefined ? values[name] : "unknown";
+      }
+      var passing = given["cmi.scaled_passing_score"];
+      if (passing !== undefined) {
+        var scaled = values["cmi.score.scaled"];
+        if (scaled === undefined) { return "unknown"; }
+        return +scaled >= +passing ? "passed" : "failed";
+      }
+      return values[name] !== undefined ? values[name] : "unknown";
     }
 
     function defined(n) {

@@ -212,7 +212,11 @@ pub(crate) async fn page(State(state): State<LaunchState>, Path(token): Path<Str
             "masteryScore": item.mastery_score,
             "maxTimeAllowed": item.max_time_allowed,
             "timeLimitAction": item.time_limit_action,
-            "completionThreshold": item.completion_threshold.map(|c| c.min_progress_measure),
+            // cmi.completion_threshold exists only when completion is decided by measure.
+            "completionThreshold": item
+                .completion_threshold
+                .filter(|c| c.completed_by_measure)
+                .map(|c| c.min_progress_measure),
             // adlnav:hideLMSUI, as the player's control names.
             "hide": item.hide_lms_ui.iter().filter_map(|h| match h.as_str() {
                 "previous" => Some("previous"),
