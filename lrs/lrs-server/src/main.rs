@@ -157,8 +157,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 max_body_bytes,
                 default_version: xapi_default_version,
                 max_package_bytes,
-                content_base_url: content_url
-                    .unwrap_or_else(|| format!("http://localhost:{}", content_listen.port())),
+                // Set once the content listener is bound (its port may be chosen by the OS).
+                content_base_url: content_url.unwrap_or_default(),
             };
             serve(listen, content_listen, config, !no_demo_course, &db).await
         }
@@ -186,7 +186,7 @@ fn parse_version(s: &str) -> Result<XapiVersion, String> {
 async fn serve(
     listen: SocketAddr,
     content_listen: SocketAddr,
-    config: lrs_http::HttpConfig,
+    mut config: lrs_http::HttpConfig,
     demo_course: bool,
     db: &DbArgs,
 ) -> anyhow::Result<()> {
@@ -218,6 +218,11 @@ async fn serve(
     let content_addr = content_listener
         .local_addr()
         .context("reading the content listen address")?;
+    if config.content_base_url.is_empty() {
+        // `localhost`, not the bound IP: browsers then treat content and Lara (127.0.0.1) as
+        // different sites.
+        config.content_base_url = format!("http://localhost:{}", content_addr.port());
+    }
     say(&format!(
         "Package content served on http://{content_addr}/content/"
     ));
