@@ -105,25 +105,8 @@ pub fn parse(
     exists: &dyn Fn(&str) -> bool,
     report: &mut Report,
 ) -> Option<Cmi5Course> {
-    let doc = match crate::xml::parse(text_in) {
-        Ok(d) => d,
-        Err(e) => {
-            report.error(MANIFEST, "", format!("not well-formed XML: {e}"));
-            return None;
-        }
-    };
+    let doc = crate::xml::document(text_in, MANIFEST, "courseStructure", report)?;
     let root = doc.root_element();
-    if root.tag_name().name() != "courseStructure" {
-        report.error(
-            MANIFEST,
-            path(root),
-            format!(
-                "the root element is <{}>, not <courseStructure>",
-                root.tag_name().name()
-            ),
-        );
-        return None;
-    }
     let Some(course) = child(root, "course") else {
         report.error(MANIFEST, "courseStructure", "no <course> element");
         return None;
@@ -241,21 +224,8 @@ fn structure(
         let url = child_text(n, "url").unwrap_or_default();
         if url.is_empty() {
             report.error(MANIFEST, format!("{at}/url"), "an AU without a launch URL");
-        } else if !url.contains("://") {
-            let file = url.split(['?', '#']).next().unwrap_or_default();
-            if crate::archive::check_path(file).is_err() {
-                report.error(
-                    MANIFEST,
-                    format!("{at}/url"),
-                    format!("{url:?} points outside the package"),
-                );
-            } else if !exists(file) {
-                report.error(
-                    MANIFEST,
-                    format!("{at}/url"),
-                    format!("{file:?} is not in the package"),
-                );
-            }
+        } else if !crate::refs::is_external(&url) {
+            crate::refs::check_file(MANIFEST, &url, exists, report, &format!("{at}/url"), true);
         }
         let move_on = match attr(n, &["moveOn"]).as_deref() {
             None | Some("NotApplicable") => MoveOn::NotApplicable,

@@ -11,6 +11,7 @@
 
 pub mod archive;
 pub mod cmi5;
+mod refs;
 pub mod report;
 pub mod scorm;
 pub mod tincan;

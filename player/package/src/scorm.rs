@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use roxmltree::Node;
 
+use crate::refs::{check_file, file_of, is_external};
 use crate::report::Report;
 use crate::xml::{attr, boolean, child, child_text, children, path, source, text};
 
@@ -145,25 +146,8 @@ pub fn parse(
     exists: &dyn Fn(&str) -> bool,
     report: &mut Report,
 ) -> Option<ScormManifest> {
-    let doc = match crate::xml::parse(text) {
-        Ok(d) => d,
-        Err(e) => {
-            report.error(MANIFEST, "", format!("not well-formed XML: {e}"));
-            return None;
-        }
-    };
+    let doc = crate::xml::document(text, MANIFEST, "manifest", report)?;
     let root = doc.root_element();
-    if root.tag_name().name() != "manifest" {
-        report.error(
-            MANIFEST,
-            path(root),
-            format!(
-                "the root element is <{}>, not <manifest>",
-                root.tag_name().name()
-            ),
-        );
-        return None;
-    }
     let version = detect_version(root, report);
     let identifier = attr(root, &["identifier"]).unwrap_or_default();
     if identifier.is_empty() {
@@ -333,43 +317,6 @@ fn join_base(base: &str, more: &str) -> String {
     format!("{base}{more}")
 }
 
-/// A relative URL without query and fragment, percent-decoded, `./` segments removed.
-fn file_of(href: &str) -> String {
-    let end = href.find(['?', '#']).unwrap_or(href.len());
-    let plain = href.get(..end).unwrap_or(href);
-    let decoded = percent_decode(plain);
-    decoded
-        .split('/')
-        .filter(|s| !s.is_empty() && *s != ".")
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%'
-            && let Some(hex) = s.get(i + 1..i + 3)
-            && let Ok(v) = u8::from_str_radix(hex, 16)
-        {
-            out.push(v);
-            i += 3;
-        } else {
-            out.push(b);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
-}
-
-/// Whether an href points outside the package (an absolute URL is allowed for assets hosted
-/// elsewhere; the launch then leaves the content origin's sandbox, which is the vendor's choice).
-fn is_external(href: &str) -> bool {
-    href.contains("://") || href.starts_with("//")
-}
-
 fn resource(
     r: Node<'_, '_>,
     base: &str,
@@ -421,7 +368,7 @@ fn resource(
     if let Some(h) = &href
         && !is_external(h)
     {
-        check_file(h, exists, report, &format!("{at}/@href"), true);
+        check_file(MANIFEST, h, exists, report, &format!("{at}/@href"), true);
     }
     let mut files = Vec::new();
     for f in children(r, "file") {
@@ -430,7 +377,14 @@ fn resource(
                 continue;
             }
             let full = join_base(&base, &h);
-            check_file(&full, exists, report, &format!("{}/@href", path(f)), false);
+            check_file(
+                MANIFEST,
+                &full,
+                exists,
+                report,
+                &format!("{}/@href", path(f)),
+                false,
+            );
             files.push(file_of(&full));
         }
     }
@@ -445,31 +399,6 @@ fn resource(
         files,
         dependencies,
     })
-}
-
-/// A missing launch file stops the import; a missing listed file is a warning (authoring
-/// tools leave stale file lists behind, and the runtime will answer 404 for them).
-fn check_file(
-    href: &str,
-    exists: &dyn Fn(&str) -> bool,
-    report: &mut Report,
-    at: &str,
-    launch: bool,
-) {
-    let file = file_of(href);
-    if crate::archive::check_path(&file).is_err() {
-        report.error(MANIFEST, at, format!("{href:?} points outside the package"));
-    } else if !exists(&file) {
-        if launch {
-            report.error(MANIFEST, at, format!("{file:?} is not in the package"));
-        } else {
-            report.warning(
-                MANIFEST,
-                at,
-                format!("{file:?} is listed but not in the package"),
-            );
-        }
-    }
 }
 
 fn organization(
@@ -604,17 +533,5 @@ fn item(
         hide_lms_ui,
         data_maps,
         sequencing: child(i, "sequencing").map(|n| source(doc, n)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_of_strips_query_fragment_and_decodes() {
-        assert_eq!(file_of("a/b.html?x=1#top"), "a/b.html");
-        assert_eq!(file_of("./a/my%20page.html"), "a/my page.html");
-        assert_eq!(file_of("a//b.html"), "a/b.html");
     }
 }

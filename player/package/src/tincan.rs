@@ -37,25 +37,8 @@ pub fn parse(
     exists: &dyn Fn(&str) -> bool,
     report: &mut Report,
 ) -> Option<TinCanManifest> {
-    let doc = match crate::xml::parse(text_in) {
-        Ok(d) => d,
-        Err(e) => {
-            report.error(MANIFEST, "", format!("not well-formed XML: {e}"));
-            return None;
-        }
-    };
+    let doc = crate::xml::document(text_in, MANIFEST, "tincan", report)?;
     let root = doc.root_element();
-    if root.tag_name().name() != "tincan" {
-        report.error(
-            MANIFEST,
-            path(root),
-            format!(
-                "the root element is <{}>, not <tincan>",
-                root.tag_name().name()
-            ),
-        );
-        return None;
-    }
     let mut activities = Vec::new();
     for a in child(root, "activities")
         .into_iter()
@@ -76,23 +59,8 @@ pub fn parse(
                 .collect::<LangString>()
         };
         let launch = child(a, "launch").and_then(text);
-        if let Some(l) = &launch
-            && !l.contains("://")
-        {
-            let file = l.split(['?', '#']).next().unwrap_or_default();
-            if crate::archive::check_path(file).is_err() {
-                report.error(
-                    MANIFEST,
-                    format!("{at}/launch"),
-                    format!("{l:?} points outside the package"),
-                );
-            } else if !exists(file) {
-                report.error(
-                    MANIFEST,
-                    format!("{at}/launch"),
-                    format!("{file:?} is not in the package"),
-                );
-            }
+        if let Some(l) = launch.as_deref().filter(|l| !crate::refs::is_external(l)) {
+            crate::refs::check_file(MANIFEST, l, exists, report, &format!("{at}/launch"), true);
         }
         activities.push(TinCanActivity {
             id,

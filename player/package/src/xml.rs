@@ -8,12 +8,42 @@
 use roxmltree::{Document, Node, ParsingOptions};
 
 /// Parses manifest text. The error text names the line and column.
-pub(crate) fn parse(text: &str) -> Result<Document<'_>, String> {
+fn parse(text: &str) -> Result<Document<'_>, String> {
     let options = ParsingOptions {
         allow_dtd: false,
         ..ParsingOptions::default()
     };
     Document::parse_with_options(text, options).map_err(|e| e.to_string())
+}
+
+/// Parses a manifest and checks its root element's name; a problem goes to `report` (under
+/// `file`) and gives `None`.
+pub(crate) fn document<'i>(
+    text: &'i str,
+    file: &str,
+    root: &str,
+    report: &mut crate::report::Report,
+) -> Option<Document<'i>> {
+    let doc = match parse(text) {
+        Ok(d) => d,
+        Err(e) => {
+            report.error(file, "", format!("not well-formed XML: {e}"));
+            return None;
+        }
+    };
+    let found = doc.root_element();
+    if found.tag_name().name() != root {
+        report.error(
+            file,
+            path(found),
+            format!(
+                "the root element is <{}>, not <{root}>",
+                found.tag_name().name()
+            ),
+        );
+        return None;
+    }
+    Some(doc)
 }
 
 /// Element children of `node` with local name `name`.
