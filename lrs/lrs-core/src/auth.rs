@@ -201,7 +201,7 @@ pub fn hash_secret(secret: &str) -> String {
 /// `chars` random ASCII letters and digits (about 5.95 bits each). Letters and digits only:
 /// a key beginning with `-` was read as an option by the `lara credentials revoke KEY` command
 /// line, and such tokens need no quoting in URLs, shells or configuration files.
-fn random_token(chars: usize) -> String {
+pub fn random_token(chars: usize) -> String {
     rand::rng()
         .sample_iter(rand::distr::Alphanumeric)
         .take(chars)

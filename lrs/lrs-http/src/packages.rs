@@ -20,24 +20,20 @@ use crate::error::{ApiError, ApiResult};
 use crate::statements::json_response;
 use crate::{App, method_not_allowed};
 
-/// A version as a JSON object, for adding fields.
-fn describe_map(v: &PackageVersion) -> serde_json::Map<String, Value> {
-    match describe(v) {
-        Value::Object(map) => map,
-        _ => serde_json::Map::new(),
-    }
-}
-
-fn describe(v: &PackageVersion) -> Value {
-    json!({
-        "packageId": v.package_id,
-        "versionId": v.version_id,
-        "identifier": v.identifier,
-        "version": v.version,
-        "standard": v.standard,
-        "title": v.title,
-        "created": xapi_model::time::format_timestamp(v.created),
-    })
+/// A version as a JSON object (more fields are added for some answers).
+fn describe(v: &PackageVersion) -> serde_json::Map<String, Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("packageId".into(), json!(v.package_id));
+    m.insert("versionId".into(), json!(v.version_id));
+    m.insert("identifier".into(), json!(v.identifier));
+    m.insert("version".into(), json!(v.version));
+    m.insert("standard".into(), json!(v.standard));
+    m.insert("title".into(), json!(v.title));
+    m.insert(
+        "created".into(),
+        json!(xapi_model::time::format_timestamp(v.created)),
+    );
+    m
 }
 
 fn report_json(report: &Report) -> Value {
@@ -56,7 +52,7 @@ pub(crate) async fn handle(app: &App, req: Request, rest: &str) -> ApiResult<Res
         (Method::POST, "") => import(app, req).await,
         (Method::GET, "") => {
             let list = app.packages.list_packages().await.map_err(store_error)?;
-            let body: Vec<Value> = list.iter().map(describe).collect();
+            let body: Vec<Value> = list.iter().map(|v| Value::Object(describe(v))).collect();
             Ok(json_response(Value::Array(body).to_string()))
         }
         (Method::GET, id) => {
@@ -75,7 +71,7 @@ pub(crate) async fn handle(app: &App, req: Request, rest: &str) -> ApiResult<Res
                     format!("no package version {version_id}"),
                 ));
             };
-            let mut body = describe_map(&v);
+            let mut body = describe(&v);
             body.insert(
                 "manifest".into(),
                 serde_json::from_str(&v.manifest).unwrap_or(Value::Null),
@@ -179,7 +175,7 @@ async fn import(app: &App, req: Request) -> ApiResult<Response> {
 }
 
 fn created(imported: &Imported) -> Response {
-    let mut body = describe_map(&imported.version);
+    let mut body = describe(&imported.version);
     body.insert("files".into(), json!(imported.files));
     body.insert("bytes".into(), json!(imported.bytes));
     body.insert("newBytes".into(), json!(imported.new_bytes));

@@ -315,12 +315,12 @@ pub(crate) async fn save_state(
         return plain(StatusCode::NOT_FOUND, "no such item");
     };
     // An item's own state, or a shared data bucket that one of the SCOs writes.
-    let known = scos(m).iter().any(|i| i.identifier == item)
-        || scos(m).iter().any(|i| {
-            i.data_maps
+    let known = scos(m).iter().any(|i| {
+        i.identifier == item
+            || i.data_maps
                 .iter()
                 .any(|d| d.write_shared_data && shared_key(&d.target_id) == item)
-        });
+    });
     if !known {
         return plain(StatusCode::NOT_FOUND, "no such item in this package");
     }

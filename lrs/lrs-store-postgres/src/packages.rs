@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use deadpool_postgres::GenericClient;
 use lrs_core::StoreError;
 use player_core::{NewVersion, PackageStore, PackageVersion, VersionFile};
 use tokio_postgres::Row;
@@ -25,6 +26,24 @@ fn decode(r: &Row) -> Result<PackageVersion, StoreError> {
         report: r.try_get(7).map_err(pg)?,
         created: r.try_get::<_, DateTime<Utc>>(8).map_err(pg)?,
     })
+}
+
+/// One version with its package, on a client or inside a transaction.
+async fn version_by_id(
+    client: &impl GenericClient,
+    version_id: Uuid,
+) -> Result<Option<PackageVersion>, StoreError> {
+    let row = client
+        .query_opt(
+            &format!(
+                "SELECT {VERSION_COLUMNS} FROM package_versions v JOIN packages p ON p.id = v.package_id \
+                 WHERE v.id = $1"
+            ),
+            &[&version_id],
+        )
+        .await
+        .map_err(pg)?;
+    row.as_ref().map(decode).transpose()
 }
 
 fn size_of(size: u64) -> Result<i64, StoreError> {
@@ -212,34 +231,16 @@ impl PackageStore for PgStore {
         )
         .await
         .map_err(pg)?;
-        let row = tx
-            .query_one(
-                &format!(
-                    "SELECT {VERSION_COLUMNS} FROM package_versions v JOIN packages p ON p.id = v.package_id \
-                     WHERE v.id = $1"
-                ),
-                &[&version_id],
-            )
-            .await
-            .map_err(pg)?;
-        let stored = decode(&row)?;
+        let stored = version_by_id(&tx, version_id)
+            .await?
+            .ok_or_else(|| StoreError::Backend(format!("version {version_id} vanished")))?;
         tx.commit().await.map_err(pg)?;
         Ok(stored)
     }
 
     async fn get_version(&self, version_id: Uuid) -> Result<Option<PackageVersion>, StoreError> {
         let client = self.client().await?;
-        let row = client
-            .query_opt(
-                &format!(
-                    "SELECT {VERSION_COLUMNS} FROM package_versions v JOIN packages p ON p.id = v.package_id \
-                     WHERE v.id = $1"
-                ),
-                &[&version_id],
-            )
-            .await
-            .map_err(pg)?;
-        row.as_ref().map(decode).transpose()
+        version_by_id(&client, version_id).await
     }
 
     async fn list_packages(&self) -> Result<Vec<PackageVersion>, StoreError> {

@@ -7,9 +7,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use lrs_core::StoreError;
-use rand::Rng;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use thiserror::Error;
 use uuid::Uuid;
 
@@ -43,17 +41,14 @@ pub struct Launch {
     pub created: bool,
 }
 
-/// The stored form of a token.
+/// The stored form of a token: hashed like a credential secret.
 pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    lrs_core::auth::hash_secret(token)
 }
 
+/// A launch token: as long and as random as a credential secret.
 fn new_token() -> String {
-    rand::rng()
-        .sample_iter(rand::distr::Alphanumeric)
-        .take(43)
-        .map(char::from)
-        .collect()
+    lrs_core::auth::random_token(43)
 }
 
 /// Finds or creates the learner's registration for `package_id` (the given `registration` id,
