@@ -330,35 +330,14 @@ impl StatementStore for PgStore {
         let newly_voiding: Vec<Uuid> = fresh.iter().filter_map(|p| p.stmt.voids).collect();
 
         // Activity definitions, folded in batch order onto the stored ones.
-        let mut defs: BTreeMap<String, Value> = BTreeMap::new();
-        for r in &stored_defs {
-            let id: String = r.try_get(0).map_err(pg)?;
-            let text: String = r.try_get(1).map_err(pg)?;
-            let def = serde_json::from_str(&text)
-                .map_err(|e| corrupt(format!("definition of {id}: {e}")))?;
-            defs.insert(id, def);
-        }
-        let mut touched: BTreeSet<String> = BTreeSet::new();
-        for p in &fresh {
-            for (id, incoming) in &p.stmt.activities {
-                let merged = match defs.get(id) {
-                    Some(old) => merge_definition(old, incoming),
-                    None => incoming.clone(),
-                };
-                defs.insert(id.clone(), merged);
-                touched.insert(id.clone());
-            }
-        }
-        let mut def_ids: Vec<&str> = Vec::with_capacity(touched.len());
-        let mut def_texts: Vec<String> = Vec::with_capacity(touched.len());
-        for id in &touched {
-            if let Some(d) = defs.get(id) {
-                def_ids.push(id);
-                def_texts.push(
-                    serde_json::to_string(d).map_err(|e| StoreError::Backend(e.to_string()))?,
-                );
-            }
-        }
+        let mut defs = stored_definitions(&stored_defs)?;
+        let touched = fold_definitions(
+            &mut defs,
+            fresh
+                .iter()
+                .flat_map(|p| p.stmt.activities.iter().map(|(id, d)| (id, d))),
+        );
+        let (def_ids, def_texts) = definition_rows(&defs, &touched)?;
 
         // StatementRef inheritance is needed when a new statement refers to another or is
         // referred to by a stored one; otherwise its own postings are complete.
@@ -697,40 +676,17 @@ impl StatementStore for PgStore {
             )
             .await
             .map_err(pg)?;
-        let mut merged: BTreeMap<String, Value> = BTreeMap::new();
-        for r in &stored {
-            let id: String = r.try_get(0).map_err(pg)?;
-            let text: String = r.try_get(1).map_err(pg)?;
-            let def: Value = serde_json::from_str(&text)
-                .map_err(|e| corrupt(format!("definition of {id}: {e}")))?;
-            merged.insert(id, def);
-        }
-        let mut changed: BTreeMap<String, Value> = BTreeMap::new();
-        for (id, incoming) in &definitions {
-            let next = match merged.get(id) {
-                Some(old) => merge_definition(old, incoming),
-                None => incoming.clone(),
-            };
-            if merged.get(id) != Some(&next) {
-                changed.insert(id.clone(), next.clone());
-            }
-            merged.insert(id.clone(), next);
-        }
-        if !changed.is_empty() {
-            let ids: Vec<&str> = changed.keys().map(String::as_str).collect();
-            let texts = changed
-                .values()
-                .map(|d| serde_json::to_string(d).map_err(|e| StoreError::Backend(e.to_string())))
-                .collect::<Result<Vec<String>, _>>()?;
-            let params: [Param; 2] = [(&ids, Type::TEXT_ARRAY), (&texts, Type::TEXT_ARRAY)];
-            tx.query_typed(
-                "INSERT INTO activities (id, definition) SELECT * FROM unnest($1::text[], $2::text[]) \
-                 ON CONFLICT (id) DO UPDATE SET definition = excluded.definition",
-                &params,
-            )
-            .await
-            .map_err(pg)?;
-        }
+        let mut defs = stored_definitions(&stored)?;
+        let touched = fold_definitions(&mut defs, definitions.iter().map(|(id, d)| (id, d)));
+        let (ids, texts) = definition_rows(&defs, &touched)?;
+        let params: [Param; 2] = [(&ids, Type::TEXT_ARRAY), (&texts, Type::TEXT_ARRAY)];
+        tx.query_typed(
+            "INSERT INTO activities (id, definition) SELECT * FROM unnest($1::text[], $2::text[]) \
+             ON CONFLICT (id) DO UPDATE SET definition = excluded.definition",
+            &params,
+        )
+        .await
+        .map_err(pg)?;
         tx.commit().await.map_err(pg)
     }
 
@@ -747,4 +703,50 @@ impl StatementStore for PgStore {
             .map(Some)
             .map_err(|e| corrupt(format!("definition of {activity_id}: {e}")))
     }
+}
+
+/// Stored definitions from `SELECT id, definition` rows.
+fn stored_definitions(rows: &[tokio_postgres::Row]) -> Result<BTreeMap<String, Value>, StoreError> {
+    let mut defs = BTreeMap::new();
+    for r in rows {
+        let id: String = r.try_get(0).map_err(pg)?;
+        let text: String = r.try_get(1).map_err(pg)?;
+        let def =
+            serde_json::from_str(&text).map_err(|e| corrupt(format!("definition of {id}: {e}")))?;
+        defs.insert(id, def);
+    }
+    Ok(defs)
+}
+
+/// Merges incoming definitions, in order, onto `defs`; returns the ids touched.
+fn fold_definitions<'a>(
+    defs: &mut BTreeMap<String, Value>,
+    incoming: impl Iterator<Item = (&'a String, &'a Value)>,
+) -> BTreeSet<String> {
+    let mut touched = BTreeSet::new();
+    for (id, def) in incoming {
+        let merged = match defs.get(id) {
+            Some(old) => merge_definition(old, def),
+            None => def.clone(),
+        };
+        defs.insert(id.clone(), merged);
+        touched.insert(id.clone());
+    }
+    touched
+}
+
+/// The touched definitions as parallel id and JSON text arrays for an upsert.
+fn definition_rows<'a>(
+    defs: &'a BTreeMap<String, Value>,
+    touched: &'a BTreeSet<String>,
+) -> Result<(Vec<&'a str>, Vec<String>), StoreError> {
+    let mut ids = Vec::with_capacity(touched.len());
+    let mut texts = Vec::with_capacity(touched.len());
+    for id in touched {
+        if let Some(d) = defs.get(id) {
+            ids.push(id.as_str());
+            texts.push(serde_json::to_string(d).map_err(|e| StoreError::Backend(e.to_string()))?);
+        }
+    }
+    Ok((ids, texts))
 }
