@@ -117,10 +117,11 @@ impl TestLrs {
         let content_addr = content_listener.local_addr().unwrap();
         let config = lrs_http::HttpConfig {
             content_base_url: format!("http://{content_addr}"),
+            public_url: format!("http://{addr}"),
             ..lrs_http::HttpConfig::default()
         };
-        let app = lara_server::app_with(backend.clone(), config);
-        let content = lara_server::content_app(backend);
+        let app = lara_server::app_with(backend.clone(), config.clone());
+        let content = lara_server::content_app(backend, config);
         let (stop_content, content_stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             let _ = lara_server::run(listener, app, async move {

@@ -14,6 +14,7 @@ use std::process::Command;
 
 use conformance_tests::{TestLrs, basic};
 use lrs_core::auth::Scope;
+use reqwest::Method;
 use serde_json::Value;
 
 fn browser_tests_dir() -> PathBuf {
@@ -99,7 +100,8 @@ fn demo_zip() -> Vec<u8> {
 }
 
 /// Imports a package and returns a launch URL for a test learner.
-async fn launch_url(lrs: &TestLrs, package: Vec<u8>) -> String {
+/// Imports a package and registers the test learner: (launch URL, registration id).
+async fn launch_url(lrs: &TestLrs, package: Vec<u8>) -> (String, String) {
     let (key, secret) = lrs.credential(vec![Scope::Admin]).await;
     let admin = basic(&key, &secret);
     let r = lrs
@@ -126,7 +128,10 @@ async fn launch_url(lrs: &TestLrs, package: Vec<u8>) -> String {
         .json()
         .await
         .unwrap();
-    launch["launchUrl"].as_str().unwrap().to_owned()
+    (
+        launch["launchUrl"].as_str().unwrap().to_owned(),
+        launch["registration"].as_str().unwrap().to_owned(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -230,6 +235,85 @@ async fn a_scorm_1_2_course_launches_saves_and_resumes() {
         .unwrap();
     assert_eq!(result["ok"], true, "{result}");
 
+    // The sessions are in the LRS as the xAPI SCORM profile describes them, with the
+    // registration's learner and Lara's player as authority.
+    let registration = launch["registration"].as_str().unwrap();
+    let statements = registration_statements(&lrs, registration).await;
+    let mut verbs: Vec<&str> = statements.iter().map(|s| verb(s)).collect();
+    // Closing the browser at the end of the script suspends the resumed session; that
+    // request may or may not have landed yet.
+    if verbs.len() == 10 {
+        assert_eq!(verbs.pop(), Some("suspended"));
+    }
+    assert_eq!(
+        verbs,
+        [
+            "initialized",
+            "responded",
+            "responded",
+            "responded",
+            "scored",
+            "completed",
+            "passed",
+            "suspended",
+            "resumed"
+        ],
+        "{statements:#?}"
+    );
+    for s in &statements {
+        assert_eq!(s["actor"]["mbox"], "mailto:learner@example.com");
+        assert_eq!(s["authority"]["account"]["name"], "lara-player");
+        assert_eq!(
+            s["context"]["contextActivities"]["category"][0]["id"],
+            "https://w3id.org/xapi/scorm"
+        );
+    }
+    let suspended = &statements[7];
+    assert_eq!(suspended["result"]["success"], true);
+    assert_eq!(suspended["result"]["score"]["scaled"], 1.0);
+    assert!(
+        suspended["result"]["duration"]
+            .as_str()
+            .unwrap()
+            .starts_with("PT")
+    );
+    // The resumed session is the same attempt as the first.
+    let attempt = |s: &Value| s["context"]["contextActivities"]["grouping"][1]["id"].clone();
+    assert_eq!(attempt(&statements[0]), attempt(&statements[8]));
+    // The attempt's suspend data is a state document an analyst can read.
+    let sco = statements[0]["object"]["id"].as_str().unwrap();
+    let attempt_iri = attempt(&statements[0]);
+    let r = lrs
+        .req(Method::GET, "/activities/state")
+        .query(&[
+            ("activityId", attempt_iri.as_str().unwrap()),
+            ("agent", r#"{"mbox":"mailto:learner@example.com"}"#),
+            ("registration", registration),
+            (
+                "stateId",
+                "https://w3id.org/xapi/scorm/types/adl-suspend-data",
+            ),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "q1=b;q2=a;q3=c");
+    let r = lrs
+        .req(Method::GET, "/activities/state")
+        .query(&[
+            ("activityId", sco),
+            ("agent", r#"{"mbox":"mailto:learner@example.com"}"#),
+            ("registration", registration),
+            ("stateId", "https://w3id.org/xapi/scorm/activity-state"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let attempts: Value = r.json().await.unwrap();
+    assert_eq!(attempts["attempts"], serde_json::json!([attempt_iri]));
+
     // The same learner and package: the same registration, a new launch URL.
     let r = lrs
         .client
@@ -253,6 +337,32 @@ async fn a_scorm_1_2_course_launches_saves_and_resumes() {
     assert_eq!(r.status(), 404);
 }
 
+/// The statements of a registration, oldest first.
+async fn registration_statements(lrs: &TestLrs, registration: &str) -> Vec<Value> {
+    let r = lrs
+        .req(Method::GET, "/statements")
+        .query(&[
+            ("registration", registration),
+            ("ascending", "true"),
+            ("limit", "500"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    body["statements"].as_array().unwrap().clone()
+}
+
+fn verb(s: &Value) -> &str {
+    s["verb"]["id"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+}
+
 /// The SCORM 2004 test course: SCOs that end with `adl.nav.request = continue` lead to the
 /// next one, hideLMSUI hides a control, the table of contents and the player's buttons
 /// navigate, and shared data written by one SCO is read by another, also after a new launch.
@@ -264,9 +374,41 @@ async fn a_scorm_2004_course_navigates_and_shares_data() {
     let lrs = TestLrs::start(conformance_tests::Backend::Sqlite)
         .await
         .unwrap();
-    let url = launch_url(&lrs, package_zip("scorm2004-onboarding")).await;
+    let (url, registration) = launch_url(&lrs, package_zip("scorm2004-onboarding")).await;
     let result = tokio::task::spawn_blocking(move || node("launch2004.mjs", &[&url]))
         .await
         .unwrap();
     assert_eq!(result["ok"], true, "{result}");
+
+    // Each SCO's sessions are statements of the one course, and the quiz's answers are there.
+    let statements = registration_statements(&lrs, &registration).await;
+    let course = &statements[0]["context"]["contextActivities"]["grouping"][0]["id"];
+    assert!(course.as_str().unwrap().contains("/scorm/"), "{course}");
+    let mut opened: Vec<&str> = statements
+        .iter()
+        .filter(|s| verb(s) == "initialized")
+        .map(|s| s["object"]["id"].as_str().unwrap())
+        .collect();
+    opened.sort();
+    opened.dedup();
+    assert_eq!(opened.len(), 3, "{opened:?}");
+    let responded: Vec<&Value> = statements
+        .iter()
+        .filter(|s| verb(s) == "responded")
+        .collect();
+    assert_eq!(responded.len(), 2, "{statements:#?}");
+    for r in &responded {
+        assert_eq!(r["object"]["definition"]["interactionType"], "choice");
+        assert!(r["result"]["response"].is_string());
+    }
+    let verbs: Vec<&str> = statements.iter().map(|s| verb(s)).collect();
+    for v in ["scored", "completed", "passed", "terminated"] {
+        assert!(verbs.contains(&v), "no {v} in {verbs:?}");
+    }
+    for s in &statements {
+        assert_eq!(
+            &s["context"]["contextActivities"]["grouping"][0]["id"],
+            course
+        );
+    }
 }

@@ -21,10 +21,10 @@ await run("scorm 1.2 launch and resume", async (page, { browser, watch }) => {
   for (const [q, v] of [["q1", "b"], ["q2", "a"], ["q3", "c"]]) {
     await frame.check(`input[name="${q}"][value="${v}"]`);
   }
-  const saved = page.waitForResponse((r) => r.url().includes("/state/") && r.request().method() === "PUT");
+  const saved = page.waitForResponse((r) => r.url().includes("/events/") && r.request().method() === "POST");
   await frame.click("button[type=submit]");
   const response = await saved;
-  check(response.status() === 204, `saving state answered ${response.status()}`);
+  check(response.status() === 204, `reporting the commit answered ${response.status()}`);
   check((await page.evaluate(() => window.API.LMSGetValue("cmi.core.lesson_status"))) === "passed", "not passed");
 
   // Leaving the page ends the session: the SCO's LMSFinish (exit=suspend) is saved with a

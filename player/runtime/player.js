@@ -9,13 +9,42 @@
   var toc = document.getElementById("toc");
   document.getElementById("course").textContent = cfg.title;
 
-  function save(item, state) {
-    return fetch("state/" + encodeURIComponent(item.id), {
+  // Saves a shared data bucket (adl.data) of the registration.
+  function saveShared(id, store) {
+    return fetch("state/" + encodeURIComponent("adl.data:" + id), {
       method: "PUT",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(state),
+      body: JSON.stringify({ store: store }),
       keepalive: true,
     });
+  }
+
+  // A random (version 4) UUID; crypto.randomUUID needs a secure context, this does not.
+  function uuid() {
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  // Reports a SCO session's event (initialize, commit, terminate) with the data model. Lara
+  // keeps the model to resume from and records the session as xAPI statements. Events carry
+  // the session's id and their number, so Lara applies them in order whatever the network does.
+  function reporter(item) {
+    var session = uuid();
+    var seq = 0;
+    return function (event, state, sessionTime) {
+      seq += 1;
+      var body = { session: session, seq: seq, event: event, state: state };
+      if (sessionTime) { body.sessionTime = sessionTime; }
+      return fetch("events/" + encodeURIComponent(item.id), {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+        keepalive: true,
+      });
+    };
   }
 
   function suspended(state) {
@@ -126,6 +155,7 @@
     updateControls();
     var item = cfg.items[index];
     var start = startingPoint(item);
+    var report = reporter(item);
     var options = {
       learnerId: cfg.learner.id,
       learnerName: cfg.learner.name,
@@ -149,14 +179,15 @@
           setTimeout(function () { navigate(request); }, 0);
         }
       },
-      commit: function (state) {
+      initialize: function (state) { report("initialize", state); },
+      commit: function (state, kind, sessionTime) {
         item.state = state;
-        save(item, state);
+        report(kind === "terminate" ? "terminate" : "commit", state, sessionTime);
         // Shared data buckets this SCO may write go to every SCO of the registration.
         ((state.arrays && state.arrays["adl.data"]) || []).forEach(function (d) {
           if (d._write && cfg.sharedData[d.id] !== d.store) {
             cfg.sharedData[d.id] = d.store;
-            save({ id: "adl.data:" + d.id }, { store: d.store });
+            saveShared(d.id, d.store);
           }
         });
       },

@@ -270,9 +270,11 @@
       return pad(h, 4) + ":" + pad(m, 2) + ":" + pad(sec.toFixed(2), 5);
     }
 
-    function persist() {
+    // Hands the data model to the player: on LMSCommit ("commit") and LMSFinish ("terminate",
+    // with the session's time).
+    function persist(kind, sessionTime) {
       if (typeof o.commit === "function") {
-        try { o.commit(snapshot()); } catch (e) { lastError = 101; return "false"; }
+        try { o.commit(snapshot(), kind, sessionTime); } catch (e) { lastError = 101; return "false"; }
       }
       lastError = 0;
       return "true";
@@ -284,6 +286,9 @@
         if (phase !== "new") { lastError = 101; return "false"; }
         phase = "running";
         lastError = 0;
+        if (typeof o.initialize === "function") {
+          try { o.initialize(snapshot()); } catch (e) { /* the player's report is best effort */ }
+        }
         return "true";
       },
       LMSFinish: function (arg) {
@@ -295,7 +300,7 @@
           fixed["cmi.core.total_time"] = fromSeconds(toSeconds(fixed["cmi.core.total_time"]) + toSeconds(session));
           delete values["cmi.core.session_time"];
         }
-        var result = persist();
+        var result = persist("terminate", session || undefined);
         phase = "finished";
         if (typeof o.finish === "function") { o.finish(snapshot()); }
         return result;
@@ -305,7 +310,7 @@
       LMSCommit: function (arg) {
         if (arg !== "" && arg !== undefined) { lastError = 201; return "false"; }
         if (phase !== "running") { lastError = 301; return "false"; }
-        return persist();
+        return persist("commit");
       },
       LMSGetLastError: function () { return String(lastError); },
       // For the player (not part of the SCORM API): whether the SCO's session is open.

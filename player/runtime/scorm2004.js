@@ -384,9 +384,11 @@
       return "PT" + h + "H" + mi + "M" + s + "S";
     }
 
-    function save() {
+    // Hands the data model to the player: on Commit ("commit") and Terminate ("terminate",
+    // with the session's time).
+    function save(kind, sessionTime) {
       if (typeof o.commit === "function") {
-        try { o.commit(snapshot()); } catch (e) { err(391, String(e)); return "false"; }
+        try { o.commit(snapshot(), kind, sessionTime); } catch (e) { err(391, String(e)); return "false"; }
       }
       err(0);
       return "true";
@@ -399,6 +401,9 @@
         if (phase === "done") { err(104); return "false"; }
         phase = "running";
         err(0);
+        if (typeof o.initialize === "function") {
+          try { o.initialize(snapshot()); } catch (e) { /* the player's report is best effort */ }
+        }
         return "true";
       },
       Terminate: function (arg) {
@@ -406,11 +411,12 @@
         if (phase === "new") { err(112); return "false"; }
         if (phase === "done") { err(113); return "false"; }
         // The session's time joins the total when the session ends.
-        if (values["cmi.session_time"]) {
-          given["cmi.total_time"] = fromSeconds(toSeconds(given["cmi.total_time"]) + toSeconds(values["cmi.session_time"]));
+        var session = values["cmi.session_time"];
+        if (session) {
+          given["cmi.total_time"] = fromSeconds(toSeconds(given["cmi.total_time"]) + toSeconds(session));
           delete values["cmi.session_time"];
         }
-        var result = save();
+        var result = save("terminate", session || undefined);
         if (result !== "true") { return result; }
         phase = "done";
         if (typeof o.terminate === "function") { o.terminate(snapshot()); }
@@ -422,7 +428,7 @@
         if (arg !== "" && arg !== undefined) { err(201); return "false"; }
         if (phase === "new") { err(142); return "false"; }
         if (phase === "done") { err(143); return "false"; }
-        return save();
+        return save("commit");
       },
       GetLastError: function () { return String(lastError); },
       // For the player (not part of the SCORM API): whether the SCO's session is open.

@@ -37,8 +37,10 @@ struct ContentState {
 /// The router of the content origin: package files, and the player page of a launch with its
 /// state endpoint.
 pub fn content_router(
+    lrs: lrs_core::Lrs,
     packages: Arc<dyn PackageStore>,
     launches: Arc<dyn player_core::LaunchStore>,
+    config: crate::HttpConfig,
 ) -> Router {
     let player = Router::new()
         .route("/launch/{token}/", axum::routing::get(crate::player::page))
@@ -46,9 +48,16 @@ pub fn content_router(
             "/launch/{token}/state/{item}",
             axum::routing::put(crate::player::save_state),
         )
+        .route(
+            "/launch/{token}/events/{item}",
+            axum::routing::post(crate::player::sco_event),
+        )
         .with_state(crate::player::LaunchState {
+            lrs,
             packages: packages.clone(),
             launches,
+            config: Arc::new(config),
+            locks: Arc::default(),
         });
     Router::new()
         .route("/content/{version}/{*path}", axum::routing::get(serve))

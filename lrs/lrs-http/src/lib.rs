@@ -63,6 +63,24 @@ pub struct HttpConfig {
     /// The content origin as browsers reach it (launch URLs point there), e.g.
     /// `https://content.lara.example`.
     pub content_base_url: String,
+    /// Lara's own origin as browsers reach it (content gets its xAPI endpoint from it), e.g.
+    /// `https://lara.example`.
+    pub public_url: String,
+    /// The base of the activity IRIs minted for SCORM packages (which have none of their own):
+    /// `<base>/scorm/<package id>/<item>`. Empty: the public URL. Changing it changes the IRIs
+    /// of statements recorded afterwards.
+    pub activity_iri_base: String,
+}
+
+impl HttpConfig {
+    /// The base of minted activity IRIs (see [`HttpConfig::activity_iri_base`]).
+    pub fn activity_base(&self) -> &str {
+        if self.activity_iri_base.is_empty() {
+            &self.public_url
+        } else {
+            &self.activity_iri_base
+        }
+    }
 }
 
 impl Default for HttpConfig {
@@ -72,6 +90,8 @@ impl Default for HttpConfig {
             default_version: xapi_model::XapiVersion::V2_0_0,
             max_package_bytes: 4 << 30,
             content_base_url: "http://localhost:8081".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            activity_iri_base: String::new(),
         }
     }
 }

@@ -14,6 +14,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use lara_package::Manifest;
 use lara_package::scorm::{Item, ScormManifest, ScormVersion};
+use player_core::scorm_xapi::{self, CourseIris, RuntimeEvent, ScoContext};
 use player_core::{LaunchError, LaunchStore, PackageStore, Registration};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -82,8 +83,11 @@ pub(crate) async fn start(app: &App, body: &[u8]) -> ApiResult<Response> {
 /// The content origin's launch state.
 #[derive(Clone)]
 pub(crate) struct LaunchState {
+    pub lrs: lrs_core::Lrs,
     pub packages: Arc<dyn PackageStore>,
     pub launches: Arc<dyn LaunchStore>,
+    pub config: Arc<crate::HttpConfig>,
+    pub locks: Arc<player_core::sco_session::SessionLocks>,
 }
 
 fn plain(status: StatusCode, message: &str) -> Response {
@@ -189,12 +193,14 @@ pub(crate) async fn page(State(state): State<LaunchState>, Path(token): Path<Str
             url.push(if url.contains('?') { '&' } else { '?' });
             url.push_str(p);
         }
-        let saved = match state
-            .launches
-            .load_state(registration.id, &item.identifier)
-            .await
+        let saved = match player_core::sco_session::sco_record(
+            state.launches.as_ref(),
+            registration.id,
+            &item.identifier,
+        )
+        .await
         {
-            Ok(s) => s.and_then(|s| serde_json::from_str::<Value>(&s).ok()),
+            Ok(record) => record.and_then(|r| r.state),
             Err(e) => {
                 tracing::error!(error = %e, "loading run-time state");
                 return plain(
@@ -301,7 +307,7 @@ pub(crate) async fn page(State(state): State<LaunchState>, Path(token): Path<Str
     r
 }
 
-/// `PUT /launch/{token}/state/{item}`: saves one SCO's run-time state.
+/// `PUT /launch/{token}/state/adl.data:{target}`: saves a SCORM 2004 shared data bucket.
 pub(crate) async fn save_state(
     State(state): State<LaunchState>,
     Path((token, item)): Path<(String, String)>,
@@ -314,12 +320,11 @@ pub(crate) async fn save_state(
     let Manifest::Scorm(m) = &manifest else {
         return plain(StatusCode::NOT_FOUND, "no such item");
     };
-    // An item's own state, or a shared data bucket that one of the SCOs writes.
+    // A shared data bucket that one of the SCOs may write.
     let known = scos(m).iter().any(|i| {
-        i.identifier == item
-            || i.data_maps
-                .iter()
-                .any(|d| d.write_shared_data && shared_key(&d.target_id) == item)
+        i.data_maps
+            .iter()
+            .any(|d| d.write_shared_data && shared_key(&d.target_id) == item)
     });
     if !known {
         return plain(StatusCode::NOT_FOUND, "no such item in this package");
@@ -359,6 +364,112 @@ pub(crate) async fn save_state(
             plain(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the state could not be saved",
+            )
+        }
+    }
+}
+
+/// What a SCO's statements need from its manifest and registration.
+fn sco_context(
+    config: &crate::HttpConfig,
+    registration: &Registration,
+    m: &ScormManifest,
+    item: &Item,
+) -> ScoContext {
+    let scorm12 = matches!(m.version, ScormVersion::Scorm12);
+    let mut profile = serde_json::Map::new();
+    if let Some(c) = item.completion_threshold.filter(|c| c.completed_by_measure) {
+        profile.insert("completion_threshold".into(), json!(c.min_progress_measure));
+    }
+    if let Some(d) = item.data_from_lms.as_deref().filter(|d| !d.is_empty()) {
+        profile.insert("launch_data".into(), json!(d));
+    }
+    if let Some(t) = item
+        .max_time_allowed
+        .as_deref()
+        .and_then(scorm_xapi::duration_seconds)
+    {
+        profile.insert("max_time_allowed".into(), json!(t));
+    }
+    if let Some(score) = item.mastery_score.filter(|s| (0.0..=100.0).contains(s)) {
+        profile.insert("scaled_passing_score".into(), json!(score / 100.0));
+    }
+    if let Some(a) = item.time_limit_action.as_deref().filter(|a| !a.is_empty()) {
+        profile.insert("time_limit_action".into(), json!(a));
+    }
+    ScoContext {
+        actor: serde_json::from_str(&registration.actor).unwrap_or(Value::Null),
+        registration: registration.id,
+        iris: CourseIris::new(config.activity_base(), registration.package_id),
+        course_title: m.title.clone(),
+        item: item.identifier.clone(),
+        item_title: item.title.clone(),
+        scorm12,
+        activity_profile: profile,
+    }
+}
+
+/// `POST /launch/{token}/events/{item}`: a SCO's session event (initialize, commit,
+/// terminate) with its data model. Lara keeps the data model to resume from and records the
+/// session in the LRS as the xAPI SCORM profile describes, with the registration's learner.
+pub(crate) async fn sco_event(
+    State(state): State<LaunchState>,
+    Path((token, item)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Response {
+    let (registration, manifest) = match opened(&state, &token).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Manifest::Scorm(m) = &manifest else {
+        return plain(StatusCode::NOT_FOUND, "no such item");
+    };
+    let items = scos(m);
+    let Some(sco) = items.iter().find(|i| i.identifier == item) else {
+        return plain(StatusCode::NOT_FOUND, "no such item in this package");
+    };
+    if body.len() > MAX_STATE_BYTES {
+        return plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the run-time state is too large",
+        );
+    }
+    let event: RuntimeEvent = match serde_json::from_slice(&body) {
+        Ok(e) => e,
+        Err(e) => {
+            return plain(
+                StatusCode::BAD_REQUEST,
+                &format!("the event is not valid: {e}"),
+            );
+        }
+    };
+    if !event.state.is_object() {
+        return plain(
+            StatusCode::BAD_REQUEST,
+            "the event's state is not a JSON object",
+        );
+    }
+    let ctx = sco_context(&state.config, &registration, m, sco);
+    match player_core::sco_session::record_sco_event(
+        &state.lrs,
+        state.launches.as_ref(),
+        &state.locks,
+        &ctx,
+        &event,
+        chrono::Utc::now(),
+    )
+    .await
+    {
+        Ok(_) => {
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = StatusCode::NO_CONTENT;
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "recording a SCO event");
+            plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the event could not be recorded",
             )
         }
     }

@@ -50,11 +50,12 @@ pub fn app_with(backend: Arc<dyn db::Backend>, config: lrs_http::HttpConfig) -> 
     lrs_http::router(Lrs::new(store), packages, launches, config)
 }
 
-/// The content origin's application: package files only (see `lrs_http::content`).
-pub fn content_app(backend: Arc<dyn db::Backend>) -> axum::Router {
+/// The content origin's application: package files and the player (see `lrs_http::content`).
+pub fn content_app(backend: Arc<dyn db::Backend>, config: lrs_http::HttpConfig) -> axum::Router {
+    let store: Arc<dyn Store> = backend.clone();
     let packages: Arc<dyn player_core::PackageStore> = backend.clone();
     let launches: Arc<dyn player_core::LaunchStore> = backend;
-    lrs_http::content_router(packages, launches)
+    lrs_http::content_router(Lrs::new(store), packages, launches, config)
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 

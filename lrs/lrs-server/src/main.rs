@@ -52,6 +52,14 @@ enum Command {
         /// http://localhost:PORT with the content listener's port.
         #[arg(long, env = "LARA_CONTENT_URL")]
         content_url: Option<String>,
+        /// Lara's own origin as browsers reach it (cmi5 and xAPI content is given its LRS
+        /// endpoint under it). Default: http://ADDR with the listen address.
+        #[arg(long, env = "LARA_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Base of the activity IRIs Lara mints for SCORM packages, which have none:
+        /// BASE/scorm/PACKAGE-ID/ITEM. Choose it once; default: the public URL.
+        #[arg(long, env = "LARA_ACTIVITY_IRI_BASE")]
+        activity_iri_base: Option<String>,
         /// xAPI version announced on responses to requests that name none (1.0.3 or 2.0.0).
         #[arg(long, env = "LARA_XAPI_DEFAULT_VERSION", default_value = "2.0.0", value_parser = parse_version)]
         xapi_default_version: XapiVersion,
@@ -147,6 +155,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             content_listen,
             content_url,
+            public_url,
+            activity_iri_base,
             xapi_default_version,
             max_body_bytes,
             max_package_bytes,
@@ -159,6 +169,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 max_package_bytes,
                 // Set once the content listener is bound (its port may be chosen by the OS).
                 content_base_url: content_url.unwrap_or_default(),
+                public_url: public_url.unwrap_or_default(),
+                activity_iri_base: activity_iri_base.unwrap_or_default(),
             };
             serve(listen, content_listen, config, !no_demo_course, &db).await
         }
@@ -223,6 +235,9 @@ async fn serve(
         // different sites.
         config.content_base_url = format!("http://localhost:{}", content_addr.port());
     }
+    if config.public_url.is_empty() {
+        config.public_url = format!("http://{addr}");
+    }
     say(&format!(
         "Package content served on http://{content_addr}/content/"
     ));
@@ -240,12 +255,12 @@ async fn serve(
     tokio::try_join!(
         lara_server::run(
             listener,
-            lara_server::app_with(backend.clone(), config),
+            lara_server::app_with(backend.clone(), config.clone()),
             until_stopped(stopped.clone()),
         ),
         lara_server::run(
             content_listener,
-            lara_server::content_app(backend),
+            lara_server::content_app(backend, config),
             until_stopped(stopped),
         ),
     )?;

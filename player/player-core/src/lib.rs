@@ -5,10 +5,14 @@
 //!   a new version of the package.
 //! - [`activities`]: the course structure as xAPI activity definitions for the LRS.
 //! - [`launch`]: registrations and launch tokens.
+//! - [`scorm_xapi`]: SCORM run-time events as statements and documents (xAPI SCORM profile),
+//!   and [`sco_session`], which records them.
 
 pub mod activities;
 pub mod import;
 pub mod launch;
+pub mod sco_session;
+pub mod scorm_xapi;
 pub mod store;
 
 pub use activities::{activity_definitions, publish_activities};
