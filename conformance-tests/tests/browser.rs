@@ -239,7 +239,7 @@ async fn a_scorm_1_2_course_launches_saves_and_resumes() {
     // registration's learner and Lara's player as authority.
     let registration = launch["registration"].as_str().unwrap();
     let statements = registration_statements(&lrs, registration).await;
-    let mut verbs: Vec<&str> = statements.iter().map(|s| verb(s)).collect();
+    let mut verbs: Vec<&str> = statements.iter().map(verb).collect();
     // Closing the browser at the end of the script suspends the resumed session; that
     // request may or may not have landed yet.
     if verbs.len() == 10 {
@@ -401,7 +401,7 @@ async fn a_scorm_2004_course_navigates_and_shares_data() {
         assert_eq!(r["object"]["definition"]["interactionType"], "choice");
         assert!(r["result"]["response"].is_string());
     }
-    let verbs: Vec<&str> = statements.iter().map(|s| verb(s)).collect();
+    let verbs: Vec<&str> = statements.iter().map(verb).collect();
     for v in ["scored", "completed", "passed", "terminated"] {
         assert!(verbs.contains(&v), "no {v} in {verbs:?}");
     }
