@@ -331,7 +331,6 @@ async fn the_content_origin_serves_package_files_only(lrs: &TestLrs) {
             uuid::Uuid::new_v4()
         ),
         format!("{}/content/not-a-uuid/index.html", lrs.content_base),
-        format!("{}/xapi/statements", lrs.content_base),
         format!("{}/api/packages", lrs.content_base),
     ] {
         let r = lrs
@@ -342,5 +341,18 @@ async fn the_content_origin_serves_package_files_only(lrs: &TestLrs) {
             .await
             .unwrap();
         assert_eq!(r.status(), 404, "{path}");
+    }
+    // The content origin's xAPI endpoint is for launched content: other credentials, even an
+    // administrator's, are refused there.
+    for auth in [admin.clone(), lrs.auth_header()] {
+        let r = lrs
+            .client
+            .get(format!("{}/xapi/statements", lrs.content_base))
+            .header("Authorization", &auth)
+            .header("X-Experience-API-Version", "1.0.3")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
     }
 }

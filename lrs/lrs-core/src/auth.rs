@@ -102,6 +102,25 @@ pub struct Credential {
     pub authority: Value,
     pub created: DateTime<Utc>,
     pub revoked: Option<DateTime<Utc>>,
+    /// Set for a credential issued to content for one launch: it speaks only for that learner.
+    pub binding: Option<Binding>,
+    /// When the credential stops working (launch credentials last as long as their session).
+    pub expires: Option<DateTime<Utc>>,
+}
+
+/// What a launch credential is bound to: one learner in one registration, for one launch
+/// session. With it, content may write that learner's statements and documents and read what
+/// concerns that learner, and nothing else (see `Lrs`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Binding {
+    /// The learner as an xAPI Agent.
+    pub agent: Value,
+    /// Its IFI key (`xapi_model::ifi::ifi_key`).
+    pub agent_key: String,
+    pub registration: Uuid,
+    /// The launch session the credential was issued for (the player's id for it).
+    pub session: Uuid,
 }
 
 /// A freshly created credential with its secret, which is never stored.
@@ -135,9 +154,35 @@ impl Credential {
                 authority,
                 created: now,
                 revoked: None,
+                binding: None,
+                expires: None,
             },
             secret,
         }
+    }
+
+    /// Creates a credential for content in one launch, bound to its learner until `expires`.
+    /// It may write statements and read those about its learner, and use that learner's
+    /// state and profile documents.
+    pub fn generate_bound(
+        name: &str,
+        binding: Binding,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> NewCredential {
+        let mut new = Credential::generate(
+            name,
+            vec![
+                Scope::StatementsWrite,
+                Scope::StatementsRead,
+                Scope::State,
+                Scope::Profile,
+            ],
+            now,
+        );
+        new.credential.binding = Some(binding);
+        new.credential.expires = Some(expires);
+        new
     }
 
     pub fn verify_secret(&self, secret: &str) -> bool {
@@ -145,8 +190,9 @@ impl Credential {
         given.as_bytes().ct_eq(self.secret_hash.as_bytes()).into()
     }
 
-    pub fn is_active(&self) -> bool {
-        self.revoked.is_none()
+    /// Neither revoked nor expired at `now`.
+    pub fn is_active(&self, now: DateTime<Utc>) -> bool {
+        self.revoked.is_none() && self.expires.is_none_or(|e| now < e)
     }
 
     pub fn has(&self, scope: Scope) -> bool {

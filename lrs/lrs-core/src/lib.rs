@@ -25,6 +25,7 @@
 
 pub mod activities;
 pub mod auth;
+pub mod binding;
 pub mod documents;
 pub mod error;
 pub mod ingest;

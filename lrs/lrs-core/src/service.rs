@@ -10,6 +10,7 @@ use uuid::Uuid;
 use xapi_model::{XapiVersion, format, ifi};
 
 use crate::auth::{Access, Credential, NewCredential, Scope};
+use crate::binding::{self, LaunchRules};
 use crate::documents::{self, BlindWrite, Preconditions};
 use crate::error::LrsError;
 use crate::ingest::{self, IncomingAttachment, WriteContext};
@@ -50,11 +51,32 @@ pub struct SingleStatement {
 #[derive(Clone)]
 pub struct Lrs {
     store: Arc<dyn Store>,
+    rules: Option<Arc<dyn LaunchRules>>,
 }
 
 impl Lrs {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+        Self { store, rules: None }
+    }
+
+    /// Adds the rules of the component that issues launch credentials (see [`LaunchRules`]).
+    pub fn with_launch_rules(mut self, rules: Arc<dyn LaunchRules>) -> Self {
+        self.rules = Some(rules);
+        self
+    }
+
+    /// Refuses document access a launch credential does not have (see [`crate::binding`]).
+    pub fn check_documents(
+        &self,
+        cred: &Credential,
+        scope: &DocumentScope,
+        state_id: Option<&str>,
+        write: bool,
+    ) -> Result<(), LrsError> {
+        match &cred.binding {
+            Some(b) => binding::check_documents(b, self.rules.as_deref(), scope, state_id, write),
+            None => Ok(()),
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -67,7 +89,7 @@ impl Lrs {
         let cred = self.store.credential_by_key(key).await?;
         match cred {
             Some(c) if c.verify_secret(secret) => {
-                if c.is_active() {
+                if c.is_active(chrono::Utc::now()) {
                     Ok(c)
                 } else {
                     Err(LrsError::Unauthorized(AuthError::Revoked.to_string()))
@@ -143,6 +165,23 @@ impl Lrs {
         };
         let (prepared, data) = ingest::prepare_batch(statements, attachments, &ctx)?;
         let ids: Vec<Uuid> = prepared.iter().map(|p| p.id).collect();
+        // A launch credential's statements: its learner's only, then the issuer's rules, with
+        // the session held until they are stored.
+        let mut bound = None;
+        if let Some(b) = &cred.binding {
+            let written: Vec<Value> = prepared.iter().map(|p| p.json.clone()).collect();
+            let refs: Vec<&Value> = written.iter().collect();
+            binding::check_statements(b, &refs)?;
+            let guard = match &self.rules {
+                Some(rules) => {
+                    let guard = rules.session_lock(b).await;
+                    rules.check(b, &refs).await?;
+                    Some(guard)
+                }
+                None => None,
+            };
+            bound = Some((b, written, guard));
+        }
         let outcomes = self
             .store
             .insert_statements(prepared, data)
@@ -153,6 +192,10 @@ impl Lrs {
                 )),
                 other => other.into(),
             })?;
+        if let (Some((b, written, _guard)), Some(rules)) = (&bound, &self.rules) {
+            let refs: Vec<&Value> = written.iter().collect();
+            rules.stored(b, &refs).await?;
+        }
         tracing::debug!(
             inserted = outcomes
                 .iter()
@@ -205,6 +248,13 @@ impl Lrs {
         mut q: StatementQuery,
         languages: &[String],
     ) -> Result<StatementPage, LrsError> {
+        if let Some(b) = &cred.binding {
+            // Content reads only what concerns its learner.
+            q.filter.keys.push(IndexKey {
+                kind: IndexKind::Agent,
+                value: b.agent_key.clone(),
+            });
+        }
         if cred.reads_only_own() {
             // A credential whose agent has no IFI (never made by Lara) can own nothing.
             let Some(k) = ifi::ifi_key(&cred.authority) else {
@@ -256,12 +306,18 @@ impl Lrs {
     }
 
     fn may_read(&self, cred: &Credential, s: &StoredStatement) -> Result<bool, LrsError> {
-        if !cred.reads_only_own() {
+        if !cred.reads_only_own() && cred.binding.is_none() {
             return Ok(true);
         }
         let v: Value =
             serde_json::from_str(&s.json).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
-        Ok(v.get("authority").and_then(ifi::ifi_key) == ifi::ifi_key(&cred.authority))
+        if let Some(b) = &cred.binding
+            && !binding::concerns_learner(b, &v)
+        {
+            return Ok(false);
+        }
+        Ok(!cred.reads_only_own()
+            || v.get("authority").and_then(ifi::ifi_key) == ifi::ifi_key(&cred.authority))
     }
 
     /// The stored JSON text in the requested format; `exact` is the text itself, unparsed.

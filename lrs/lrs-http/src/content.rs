@@ -53,16 +53,32 @@ pub fn content_router(
             axum::routing::post(crate::player::sco_event),
         )
         .with_state(crate::player::LaunchState {
+            lrs: lrs.clone(),
+            packages: packages.clone(),
+            launches: launches.clone(),
+            config: Arc::new(config.clone()),
+            locks: Arc::default(),
+        });
+    // The xAPI endpoint of launched content: same origin as the content (so its CSP and no
+    // CORS suffice), and only launch credentials, each bound to its learner, are accepted.
+    let xapi = Router::new()
+        .route("/xapi", axum::routing::any(crate::dispatch))
+        .route("/xapi/", axum::routing::any(crate::dispatch))
+        .route("/xapi/{*rest}", axum::routing::any(crate::dispatch))
+        .with_state(crate::App {
             lrs,
             packages: packages.clone(),
             launches,
-            config: Arc::new(config),
-            locks: Arc::default(),
+            config: Arc::new(crate::HttpConfig {
+                launch_credentials_only: true,
+                ..config
+            }),
         });
     Router::new()
         .route("/content/{version}/{*path}", axum::routing::get(serve))
         .with_state(ContentState { packages })
         .merge(player)
+        .merge(xapi)
         .fallback(not_found)
 }
 

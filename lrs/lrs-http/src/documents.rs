@@ -158,6 +158,13 @@ pub(crate) async fn handle(
         ));
     }
     let pre = request::preconditions(req.headers());
+    let writes = !matches!(method, Method::GET | Method::HEAD);
+    app.lrs.check_documents(
+        &ctx.credential,
+        &t.scope,
+        t.id.as_deref().filter(|_| resource == Resource::State),
+        writes,
+    )?;
     match method {
         Method::GET | Method::HEAD => {
             app.lrs.require(&ctx.credential, read)?;

@@ -70,6 +70,9 @@ pub struct HttpConfig {
     /// `<base>/scorm/<package id>/<item>`. Empty: the public URL. Changing it changes the IRIs
     /// of statements recorded afterwards.
     pub activity_iri_base: String,
+    /// Accept only launch credentials on `/xapi` (the content origin's xAPI endpoint, which
+    /// launched content uses; everyone else uses Lara's own).
+    pub launch_credentials_only: bool,
 }
 
 impl HttpConfig {
@@ -92,6 +95,7 @@ impl Default for HttpConfig {
             content_base_url: "http://localhost:8081".into(),
             public_url: "http://127.0.0.1:8080".into(),
             activity_iri_base: String::new(),
+            launch_credentials_only: false,
         }
     }
 }
@@ -161,7 +165,7 @@ pub fn router(
         .layer(TraceLayer::new_for_http())
 }
 
-async fn dispatch(State(app): State<App>, req: Request) -> Response {
+pub(crate) async fn dispatch(State(app): State<App>, req: Request) -> Response {
     let resp = match route(&app, req).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
@@ -196,6 +200,12 @@ async fn route(app: &App, req: Request) -> Result<Response, ApiError> {
     }
     let headers = req.headers().clone();
     let ctx = request::Context::from_headers(app, &headers).await?;
+    if app.config.launch_credentials_only && ctx.credential.binding.is_none() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "this xAPI endpoint serves launched content only; use Lara's own /xapi",
+        ));
+    }
     let mut resp = match resource {
         "/statements" => {
             // Clients poll with this header to know whether a statement they just wrote can be

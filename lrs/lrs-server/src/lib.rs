@@ -80,7 +80,7 @@ pub async fn bootstrap_admin(store: &Arc<dyn Store>) -> anyhow::Result<Option<Ne
         .context("reading credentials")?;
     if existing
         .iter()
-        .any(|c| c.is_active() && c.has(Scope::Admin))
+        .any(|c| c.is_active(chrono::Utc::now()) && c.has(Scope::Admin))
     {
         return Ok(None);
     }

@@ -171,6 +171,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 content_base_url: content_url.unwrap_or_default(),
                 public_url: public_url.unwrap_or_default(),
                 activity_iri_base: activity_iri_base.unwrap_or_default(),
+                launch_credentials_only: false,
             };
             serve(listen, content_listen, config, !no_demo_course, &db).await
         }

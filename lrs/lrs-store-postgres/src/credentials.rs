@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 use crate::{PgStore, corrupt, pg};
 
-const COLUMNS: &str = "id, key, secret_hash, name, scopes, authority, created, revoked";
+const COLUMNS: &str =
+    "id, key, secret_hash, name, scopes, authority, created, revoked, binding, expires";
 
 fn from_row(row: &Row) -> Result<Credential, StoreError> {
     let scopes: Vec<String> = row.try_get("scopes").map_err(pg)?;
@@ -32,6 +33,15 @@ fn from_row(row: &Row) -> Result<Credential, StoreError> {
         revoked: row
             .try_get::<_, Option<DateTime<Utc>>>("revoked")
             .map_err(pg)?,
+        binding: row
+            .try_get::<_, Option<Value>>("binding")
+            .map_err(pg)?
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|e| corrupt(format!("credential binding: {e}")))?,
+        expires: row
+            .try_get::<_, Option<DateTime<Utc>>>("expires")
+            .map_err(pg)?,
     })
 }
 
@@ -39,12 +49,31 @@ fn from_row(row: &Row) -> Result<Credential, StoreError> {
 impl CredentialStore for PgStore {
     async fn create_credential(&self, c: &Credential) -> Result<(), StoreError> {
         let scopes: Vec<&str> = c.scopes.iter().map(|s| s.as_str()).collect();
+        let binding = c
+            .binding
+            .as_ref()
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
         let client = self.client().await?;
         client
             .execute(
-                "INSERT INTO credentials (id, key, secret_hash, name, scopes, authority, created, revoked) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                &[&c.id, &c.key, &c.secret_hash, &c.name, &scopes, &c.authority, &c.created, &c.revoked],
+                &format!(
+                    "INSERT INTO credentials ({COLUMNS}) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                ),
+                &[
+                    &c.id,
+                    &c.key,
+                    &c.secret_hash,
+                    &c.name,
+                    &scopes,
+                    &c.authority,
+                    &c.created,
+                    &c.revoked,
+                    &binding,
+                    &c.expires,
+                ],
             )
             .await
             .map_err(pg)?;
@@ -67,7 +96,9 @@ impl CredentialStore for PgStore {
         let client = self.client().await?;
         let rows = client
             .query(
-                &format!("SELECT {COLUMNS} FROM credentials ORDER BY created, key"),
+                &format!(
+                    "SELECT {COLUMNS} FROM credentials WHERE binding IS NULL ORDER BY created, key"
+                ),
                 &[],
             )
             .await

@@ -427,4 +427,122 @@ impl player_core::LaunchStore for PgStore {
             .map_err(pg)?;
         row.map(|r| r.try_get(0).map_err(pg)).transpose()
     }
+
+    async fn add_au_session(&self, session: player_core::AuSession) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                &format!(
+                    "INSERT INTO au_sessions ({AU_SESSION_COLUMNS}) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                ),
+                &[
+                    &session.id,
+                    &session.registration_id,
+                    &session.au,
+                    &session.fetch_hash,
+                    &session.fetched,
+                    &session.state,
+                    &session.created,
+                    &session.expires,
+                ],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(())
+    }
+
+    async fn claim_fetch(
+        &self,
+        fetch_hash: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<player_core::FetchClaim, StoreError> {
+        let client = self.client().await?;
+        // One statement decides: only the first use of an unexpired URL updates a row.
+        let claimed = client
+            .query_opt(
+                &format!(
+                    "UPDATE au_sessions SET fetched = $2 \
+                     WHERE fetch_hash = $1 AND fetched IS NULL AND expires > $2 \
+                     RETURNING {AU_SESSION_COLUMNS}"
+                ),
+                &[&fetch_hash, &now],
+            )
+            .await
+            .map_err(pg)?;
+        if let Some(row) = claimed {
+            return Ok(player_core::FetchClaim::Claimed(decode_au_session(&row)?));
+        }
+        let known = client
+            .query_opt(
+                "SELECT 1 FROM au_sessions WHERE fetch_hash = $1",
+                &[&fetch_hash],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(if known.is_some() {
+            player_core::FetchClaim::Spent
+        } else {
+            player_core::FetchClaim::Unknown
+        })
+    }
+
+    async fn au_session(&self, id: Uuid) -> Result<Option<player_core::AuSession>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                &format!("SELECT {AU_SESSION_COLUMNS} FROM au_sessions WHERE id = $1"),
+                &[&id],
+            )
+            .await
+            .map_err(pg)?;
+        row.as_ref().map(decode_au_session).transpose()
+    }
+
+    async fn au_sessions(
+        &self,
+        registration_id: Uuid,
+        au: &str,
+    ) -> Result<Vec<player_core::AuSession>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {AU_SESSION_COLUMNS} FROM au_sessions \
+                     WHERE registration_id = $1 AND au = $2 ORDER BY created, id"
+                ),
+                &[&registration_id, &au],
+            )
+            .await
+            .map_err(pg)?;
+        rows.iter().map(decode_au_session).collect()
+    }
+
+    async fn update_au_session(&self, id: Uuid, state: String) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "UPDATE au_sessions SET state = $2 WHERE id = $1",
+                &[&id, &state],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(())
+    }
+}
+
+const AU_SESSION_COLUMNS: &str =
+    "id, registration_id, au, fetch_hash, fetched, state, created, expires";
+
+fn decode_au_session(row: &tokio_postgres::Row) -> Result<player_core::AuSession, StoreError> {
+    Ok(player_core::AuSession {
+        id: row.try_get("id").map_err(pg)?,
+        registration_id: row.try_get("registration_id").map_err(pg)?,
+        au: row.try_get("au").map_err(pg)?,
+        fetch_hash: row.try_get("fetch_hash").map_err(pg)?,
+        fetched: row.try_get("fetched").map_err(pg)?,
+        state: row.try_get("state").map_err(pg)?,
+        created: row.try_get("created").map_err(pg)?,
+        expires: row.try_get("expires").map_err(pg)?,
+    })
 }

@@ -8,7 +8,8 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use crate::{SqliteStore, corrupt, db, from_micros, micros, uuid_from};
 
-const COLUMNS: &str = "id, key, secret_hash, name, scopes, authority, created_us, revoked_us";
+const COLUMNS: &str =
+    "id, key, secret_hash, name, scopes, authority, created_us, revoked_us, binding, expires_us";
 
 type RawCredential = (
     Vec<u8>,
@@ -18,6 +19,8 @@ type RawCredential = (
     String,
     String,
     i64,
+    Option<i64>,
+    Option<String>,
     Option<i64>,
 );
 
@@ -31,11 +34,13 @@ fn raw(r: &Row<'_>) -> rusqlite::Result<RawCredential> {
         r.get(5)?,
         r.get(6)?,
         r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
     ))
 }
 
 fn decode(
-    (id, key, secret_hash, name, scopes, authority, created, revoked): RawCredential,
+    (id, key, secret_hash, name, scopes, authority, created, revoked, binding, expires): RawCredential,
 ) -> Result<Credential, StoreError> {
     let scopes = scopes
         .split_ascii_whitespace()
@@ -54,6 +59,11 @@ fn decode(
         authority,
         created: from_micros(created)?,
         revoked: revoked.map(from_micros).transpose()?,
+        binding: binding
+            .map(|b| serde_json::from_str(&b))
+            .transpose()
+            .map_err(|e| corrupt(format!("credential {key}: {e}")))?,
+        expires: expires.map(from_micros).transpose()?,
         key,
     })
 }
@@ -70,10 +80,16 @@ impl CredentialStore for SqliteStore {
             .join(" ");
         let authority =
             serde_json::to_string(&c.authority).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let binding = c
+            .binding
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
         self.writer()
             .write(move |w| {
                 w.conn
-                    .prepare_cached(&format!("INSERT INTO credentials ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"))
+                    .prepare_cached(&format!("INSERT INTO credentials ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"))
                     .map_err(db)?
                     .execute(params![
                         c.id.as_bytes().as_slice(),
@@ -84,6 +100,8 @@ impl CredentialStore for SqliteStore {
                         authority,
                         micros(c.created),
                         c.revoked.map(micros),
+                        binding,
+                        c.expires.map(micros),
                     ])
                     .map_err(db)?;
                 Ok(())
@@ -109,7 +127,7 @@ impl CredentialStore for SqliteStore {
         self.read(|conn| {
             let mut stmt = conn
                 .prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM credentials ORDER BY created_us, key"
+                    "SELECT {COLUMNS} FROM credentials WHERE binding IS NULL ORDER BY created_us, key"
                 ))
                 .map_err(db)?;
             let rows = stmt

@@ -356,6 +356,48 @@ fn decode_registration(
     })
 }
 
+const AU_SESSION_COLUMNS: &str =
+    "id, registration_id, au, fetch_hash, fetched_us, state, created_us, expires_us";
+
+type AuSessionRow = (
+    Vec<u8>,
+    Vec<u8>,
+    String,
+    String,
+    Option<i64>,
+    String,
+    i64,
+    i64,
+);
+
+fn au_session_row(r: &Row<'_>) -> rusqlite::Result<AuSessionRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
+fn decode_au_session(
+    (id, registration, au, fetch_hash, fetched, state, created, expires): AuSessionRow,
+) -> Result<player_core::AuSession, StoreError> {
+    Ok(player_core::AuSession {
+        id: uuid_from(&id)?,
+        registration_id: uuid_from(&registration)?,
+        au,
+        fetch_hash,
+        fetched: fetched.map(from_micros).transpose()?,
+        state,
+        created: from_micros(created)?,
+        expires: from_micros(expires)?,
+    })
+}
+
 #[async_trait]
 impl player_core::LaunchStore for SqliteStore {
     async fn latest_registration(
@@ -518,5 +560,120 @@ impl player_core::LaunchStore for SqliteStore {
             .map_err(db)
         })
         .await
+    }
+
+    async fn add_au_session(&self, session: player_core::AuSession) -> Result<(), StoreError> {
+        self.writer()
+            .write(move |w| {
+                w.conn
+                    .prepare_cached(&format!(
+                        "INSERT INTO au_sessions ({AU_SESSION_COLUMNS}) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                    ))
+                    .map_err(db)?
+                    .execute(params![
+                        session.id.as_bytes().as_slice(),
+                        session.registration_id.as_bytes().as_slice(),
+                        session.au,
+                        session.fetch_hash,
+                        session.fetched.map(micros),
+                        session.state,
+                        micros(session.created),
+                        micros(session.expires),
+                    ])
+                    .map_err(db)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn claim_fetch(
+        &self,
+        fetch_hash: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<player_core::FetchClaim, StoreError> {
+        let fetch_hash = fetch_hash.to_owned();
+        self.writer()
+            .write(move |w| {
+                // One statement decides: only the first use of an unexpired URL updates a row.
+                let claimed = w
+                    .conn
+                    .prepare_cached(
+                        "UPDATE au_sessions SET fetched_us = ?2 \
+                         WHERE fetch_hash = ?1 AND fetched_us IS NULL AND expires_us > ?2",
+                    )
+                    .map_err(db)?
+                    .execute(params![fetch_hash, micros(now)])
+                    .map_err(db)?;
+                let row = w
+                    .conn
+                    .prepare_cached(&format!(
+                        "SELECT {AU_SESSION_COLUMNS} FROM au_sessions WHERE fetch_hash = ?1"
+                    ))
+                    .map_err(db)?
+                    .query_row([&fetch_hash], au_session_row)
+                    .optional()
+                    .map_err(db)?;
+                Ok(match (row, claimed) {
+                    (Some(r), 1) => player_core::FetchClaim::Claimed(decode_au_session(r)?),
+                    (Some(_), _) => player_core::FetchClaim::Spent,
+                    (None, _) => player_core::FetchClaim::Unknown,
+                })
+            })
+            .await
+    }
+
+    async fn au_session(&self, id: Uuid) -> Result<Option<player_core::AuSession>, StoreError> {
+        self.read(move |conn| {
+            let row = conn
+                .prepare_cached(&format!(
+                    "SELECT {AU_SESSION_COLUMNS} FROM au_sessions WHERE id = ?1"
+                ))
+                .map_err(db)?
+                .query_row([id.as_bytes().as_slice()], au_session_row)
+                .optional()
+                .map_err(db)?;
+            row.map(decode_au_session).transpose()
+        })
+        .await
+    }
+
+    async fn au_sessions(
+        &self,
+        registration_id: Uuid,
+        au: &str,
+    ) -> Result<Vec<player_core::AuSession>, StoreError> {
+        let au = au.to_owned();
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT {AU_SESSION_COLUMNS} FROM au_sessions \
+                     WHERE registration_id = ?1 AND au = ?2 ORDER BY created_us, rowid"
+                ))
+                .map_err(db)?;
+            let rows = stmt
+                .query_map(
+                    params![registration_id.as_bytes().as_slice(), au],
+                    au_session_row,
+                )
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            rows.into_iter().map(decode_au_session).collect()
+        })
+        .await
+    }
+
+    async fn update_au_session(&self, id: Uuid, state: String) -> Result<(), StoreError> {
+        self.writer()
+            .write(move |w| {
+                w.conn
+                    .prepare_cached("UPDATE au_sessions SET state = ?2 WHERE id = ?1")
+                    .map_err(db)?
+                    .execute(params![id.as_bytes().as_slice(), state])
+                    .map_err(db)?;
+                Ok(())
+            })
+            .await
     }
 }

@@ -132,6 +132,7 @@ macro_rules! package_parity_suite {
             a_version_needs_its_files_stored,
             import_stores_files_once_and_adds_versions,
             registrations_launches_and_state,
+            au_sessions_and_their_one_time_fetch,
         );
     };
     (@tests [$mode:ident] $open:expr; $($name:ident),* $(,)?) => {
@@ -1817,17 +1818,32 @@ pub async fn credentials_create_get_list_revoke(store: Arc<dyn Store>) {
     assert!(!store.revoke_credential("nope", t(3)).await.unwrap());
     let revoked = store.credential_by_key(&b.key).await.unwrap().unwrap();
     assert_eq!(revoked.revoked, Some(t(3)));
-    assert!(!revoked.is_active());
+    assert!(!revoked.is_active(chrono::Utc::now()));
     assert!(
         store
             .credential_by_key(&a.key)
             .await
             .unwrap()
             .unwrap()
-            .is_active()
+            .is_active(chrono::Utc::now())
     );
     // A duplicate key is refused.
     let mut dup = Credential::generate("dup", vec![Scope::All], t(4)).credential;
     dup.key = a.key.clone();
     assert!(store.create_credential(&dup).await.is_err());
+    // A launch credential keeps its binding and expiry, and is not listed with the others.
+    let binding = lrs_core::auth::Binding {
+        agent: serde_json::json!({"mbox": "mailto:l@example.com"}),
+        agent_key: "mbox:mailto:l@example.com".into(),
+        registration: uuid::Uuid::from_u128(5),
+        session: uuid::Uuid::from_u128(6),
+    };
+    let bound = Credential::generate_bound("launch", binding, t(5), t(6)).credential;
+    store.create_credential(&bound).await.unwrap();
+    assert_eq!(
+        store.credential_by_key(&bound.key).await.unwrap(),
+        Some(bound.clone())
+    );
+    assert!(bound.is_active(t(5)) && !bound.is_active(t(6)));
+    assert_eq!(store.list_credentials().await.unwrap().len(), 2);
 }

@@ -5,8 +5,8 @@ use std::io::{Cursor, Write};
 use std::sync::Arc;
 
 use player_core::{
-    CHUNK_BYTES, ImportFailure, ImportOptions, LaunchStore, NewVersion, PackageStore, Registration,
-    VersionFile, import_file,
+    AuSession, CHUNK_BYTES, FetchClaim, ImportFailure, ImportOptions, LaunchStore, NewVersion,
+    PackageStore, Registration, VersionFile, import_file,
 };
 
 /// What the player needs of a backend: packages, and registrations with their launches.
@@ -384,4 +384,84 @@ pub async fn registrations_launches_and_state(store: Arc<dyn PlayerStore>) {
         Some("{\"a\":2}")
     );
     assert_eq!(store.load_state(first.id, "sco-2").await.unwrap(), None);
+}
+
+pub async fn au_sessions_and_their_one_time_fetch(store: Arc<dyn PlayerStore>) {
+    let h = store_file(&*store, b"<html/>").await;
+    let v = store
+        .add_version(new_version(
+            "urn:cmi5",
+            vec![VersionFile {
+                path: "index.html".into(),
+                sha256: h,
+                size: 7,
+            }],
+        ))
+        .await
+        .unwrap();
+    let registration = Registration {
+        id: uuid::Uuid::new_v4(),
+        package_id: v.package_id,
+        version_id: v.version_id,
+        actor: r#"{"mbox":"mailto:learner@example.com"}"#.into(),
+        actor_key: "mbox:mailto:learner@example.com".into(),
+        created: crate::t(100),
+    };
+    store.add_registration(registration.clone()).await.unwrap();
+    let session = |n: u128, fetch: &str, created: i64| AuSession {
+        id: uuid::Uuid::from_u128(n),
+        registration_id: registration.id,
+        au: "urn:au:1".into(),
+        fetch_hash: fetch.into(),
+        fetched: None,
+        state: "{}".into(),
+        created: crate::t(created),
+        expires: crate::t(created + 1000),
+    };
+    let first = session(1, "fetch-1", 200);
+    let second = session(2, "fetch-2", 300);
+    store.add_au_session(second.clone()).await.unwrap();
+    store.add_au_session(first.clone()).await.unwrap();
+    assert!(store.add_au_session(first.clone()).await.is_err());
+    // The fetch URL works once, and not after its session expired.
+    let claimed = store.claim_fetch("fetch-1", crate::t(250)).await.unwrap();
+    let FetchClaim::Claimed(got) = claimed else {
+        panic!("{claimed:?}")
+    };
+    assert_eq!(got.id, first.id);
+    assert_eq!(got.fetched, Some(crate::t(250)));
+    assert_eq!(
+        store.claim_fetch("fetch-1", crate::t(251)).await.unwrap(),
+        FetchClaim::Spent
+    );
+    assert_eq!(
+        store.claim_fetch("fetch-2", crate::t(1300)).await.unwrap(),
+        FetchClaim::Spent
+    );
+    assert_eq!(
+        store.claim_fetch("nope", crate::t(1)).await.unwrap(),
+        FetchClaim::Unknown
+    );
+    store
+        .update_au_session(second.id, "{\"terminated\":true}".into())
+        .await
+        .unwrap();
+    let listed = store
+        .au_sessions(registration.id, "urn:au:1")
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.iter().map(|s| s.id).collect::<Vec<_>>(),
+        [first.id, second.id],
+        "oldest first"
+    );
+    assert_eq!(listed[1].state, "{\"terminated\":true}");
+    assert_eq!(store.au_session(first.id).await.unwrap(), Some(got));
+    assert!(
+        store
+            .au_sessions(registration.id, "urn:au:2")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

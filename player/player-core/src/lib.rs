@@ -19,5 +19,6 @@ pub use activities::{activity_definitions, publish_activities};
 pub use import::{ImportFailure, ImportOptions, Imported, import_file};
 pub use launch::{Launch, LaunchError, start_launch};
 pub use store::{
-    CHUNK_BYTES, LaunchStore, NewVersion, PackageStore, PackageVersion, Registration, VersionFile,
+    AuSession, CHUNK_BYTES, FetchClaim, LaunchStore, NewVersion, PackageStore, PackageVersion,
+    Registration, VersionFile,
 };

@@ -48,6 +48,8 @@ fn player_credential(now: DateTime<Utc>) -> Credential {
         authority: player_authority(),
         created: now,
         revoked: None,
+        binding: None,
+        expires: None,
     }
 }
 

@@ -117,6 +117,33 @@ pub struct Registration {
     pub created: DateTime<Utc>,
 }
 
+/// One launch of a cmi5 AU or an xAPI package: a session with its one-time fetch URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuSession {
+    pub id: Uuid,
+    pub registration_id: Uuid,
+    /// The AU's id in the course structure (cmi5), or the launched activity (xAPI).
+    pub au: String,
+    /// SHA-256 of the secret part of the fetch URL.
+    pub fetch_hash: String,
+    /// When the fetch URL was used (it works once).
+    pub fetched: Option<DateTime<Utc>>,
+    /// The session's progress (JSON, see `au_launch::SessionState`).
+    pub state: String,
+    pub created: DateTime<Utc>,
+    pub expires: DateTime<Utc>,
+}
+
+/// What using a fetch URL found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchClaim {
+    /// First use: the session it belongs to.
+    Claimed(AuSession),
+    /// Used before, or the session has expired.
+    Spent,
+    Unknown,
+}
+
 /// Registrations, launches and run-time state.
 #[async_trait]
 pub trait LaunchStore: Send + Sync {
@@ -161,4 +188,26 @@ pub trait LaunchStore: Send + Sync {
         registration_id: Uuid,
         item: &str,
     ) -> Result<Option<String>, StoreError>;
+
+    /// Records a new AU session.
+    async fn add_au_session(&self, session: AuSession) -> Result<(), StoreError>;
+
+    /// Uses a fetch URL: marks it used at `now`, once, if its session has not expired.
+    async fn claim_fetch(
+        &self,
+        fetch_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<FetchClaim, StoreError>;
+
+    async fn au_session(&self, id: Uuid) -> Result<Option<AuSession>, StoreError>;
+
+    /// The sessions of one AU in a registration, oldest first.
+    async fn au_sessions(
+        &self,
+        registration_id: Uuid,
+        au: &str,
+    ) -> Result<Vec<AuSession>, StoreError>;
+
+    /// Replaces a session's progress.
+    async fn update_au_session(&self, id: Uuid, state: String) -> Result<(), StoreError>;
 }
