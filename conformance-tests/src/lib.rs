@@ -120,8 +120,7 @@ impl TestLrs {
             public_url: format!("http://{addr}"),
             ..lrs_http::HttpConfig::default()
         };
-        let app = lara_server::app_with(backend.clone(), config.clone());
-        let content = lara_server::content_app(backend, config);
+        let (app, content) = lara_server::apps(backend, config);
         let (stop_content, content_stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             let _ = lara_server::run(listener, app, async move {
@@ -268,4 +267,40 @@ macro_rules! on_both_backends {
         }
         )*
     };
+}
+
+/// A folder of `content-packages` as a zip.
+pub fn package_zip(folder: &str) -> Vec<u8> {
+    fn walk(
+        root: &std::path::Path,
+        dir: &std::path::Path,
+        w: &mut zip::ZipWriter<std::io::Cursor<Vec<u8>>>,
+    ) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(root, &path, w);
+            } else {
+                let name = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .to_owned();
+                w.start_file(name, zip::write::SimpleFileOptions::default())
+                    .unwrap();
+                std::io::Write::write_all(w, &std::fs::read(&path).unwrap()).unwrap();
+            }
+        }
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../content-packages")
+        .join(folder);
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    walk(&dir, &dir, &mut w);
+    w.finish().unwrap().into_inner()
 }

@@ -8,11 +8,10 @@
     clippy::panic
 )]
 
-use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use conformance_tests::{TestLrs, basic};
+use conformance_tests::{TestLrs, basic, package_zip};
 use lrs_core::auth::Scope;
 use reqwest::Method;
 use serde_json::Value;
@@ -61,38 +60,6 @@ fn node(script: &str, args: &[&str]) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap()
-}
-
-/// A folder of `content-packages` as a zip.
-fn package_zip(folder: &str) -> Vec<u8> {
-    fn walk(root: &Path, dir: &Path, w: &mut zip::ZipWriter<Cursor<Vec<u8>>>) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        entries.sort();
-        for path in entries {
-            if path.is_dir() {
-                walk(root, &path, w);
-            } else {
-                let name = path
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_str()
-                    .unwrap()
-                    .to_owned();
-                w.start_file(name, zip::write::SimpleFileOptions::default())
-                    .unwrap();
-                w.write_all(&std::fs::read(&path).unwrap()).unwrap();
-            }
-        }
-    }
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../content-packages")
-        .join(folder);
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    walk(&dir, &dir, &mut w);
-    w.finish().unwrap().into_inner()
 }
 
 fn demo_zip() -> Vec<u8> {

@@ -50,6 +50,18 @@ pub(crate) async fn handle(app: &App, req: Request) -> ApiResult<Response> {
         let body = request::body_bytes(app, req).await?;
         return crate::player::start(app, &body).await;
     }
+    if let Some(id) = path
+        .strip_prefix("/api/registrations/")
+        .and_then(|r| r.strip_suffix("/waive"))
+    {
+        if req.method() != Method::POST {
+            return Err(method_not_allowed());
+        }
+        let id = uuid::Uuid::parse_str(id)
+            .map_err(|_| ApiError::bad_request("registration", "must be a UUID"))?;
+        let body = request::body_bytes(app, req).await?;
+        return crate::player::waive(app, id, &body).await;
+    }
     let rest = path.strip_prefix("/api/credentials");
     match (req.method().clone(), rest) {
         (Method::GET, Some("")) => {

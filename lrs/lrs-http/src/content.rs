@@ -40,6 +40,7 @@ pub fn content_router(
     lrs: lrs_core::Lrs,
     packages: Arc<dyn PackageStore>,
     launches: Arc<dyn player_core::LaunchStore>,
+    launcher: Arc<player_core::au_launch::AuLauncher>,
     config: crate::HttpConfig,
 ) -> Router {
     let player = Router::new()
@@ -52,12 +53,21 @@ pub fn content_router(
             "/launch/{token}/events/{item}",
             axum::routing::post(crate::player::sco_event),
         )
+        .route(
+            "/launch/{token}/units/{index}",
+            axum::routing::post(crate::player::start_unit),
+        )
+        .route(
+            "/cmi5/fetch/{secret}",
+            axum::routing::post(crate::player::fetch),
+        )
         .with_state(crate::player::LaunchState {
             lrs: lrs.clone(),
             packages: packages.clone(),
             launches: launches.clone(),
+            launcher: launcher.clone(),
             config: Arc::new(config.clone()),
-            locks: Arc::default(),
+            locks: launcher.locks.clone(),
         });
     // The xAPI endpoint of launched content: same origin as the content (so its CSP and no
     // CORS suffice), and only launch credentials, each bound to its learner, are accepted.
@@ -69,6 +79,7 @@ pub fn content_router(
             lrs,
             packages: packages.clone(),
             launches,
+            launcher,
             config: Arc::new(crate::HttpConfig {
                 launch_credentials_only: true,
                 ..config

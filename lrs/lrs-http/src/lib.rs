@@ -105,6 +105,7 @@ pub(crate) struct App {
     pub lrs: Lrs,
     pub packages: Arc<dyn player_core::PackageStore>,
     pub launches: Arc<dyn player_core::LaunchStore>,
+    pub launcher: Arc<player_core::au_launch::AuLauncher>,
     pub config: Arc<HttpConfig>,
 }
 
@@ -117,12 +118,14 @@ pub fn router(
     lrs: Lrs,
     packages: Arc<dyn player_core::PackageStore>,
     launches: Arc<dyn player_core::LaunchStore>,
+    launcher: Arc<player_core::au_launch::AuLauncher>,
     config: HttpConfig,
 ) -> Router {
     let app = App {
         lrs,
         packages,
         launches,
+        launcher,
         config: Arc::new(config),
     };
     let cors = CorsLayer::new()

@@ -28,6 +28,7 @@ const PAGE: &str = include_str!("../../../player/runtime/player.html");
 const PLAYER_JS: &str = include_str!("../../../player/runtime/player.js");
 const SCORM12_JS: &str = include_str!("../../../player/runtime/scorm12.js");
 const SCORM2004_JS: &str = include_str!("../../../player/runtime/scorm2004.js");
+const AU_PLAYER_JS: &str = include_str!("../../../player/runtime/au-player.js");
 
 /// Largest run-time state accepted for one item (the data model with 64,000 characters of
 /// suspend data and many interactions fits well within it).
@@ -71,6 +72,18 @@ pub(crate) async fn start(app: &App, body: &[u8]) -> ApiResult<Response> {
         ),
         "expires": xapi_model::time::format_timestamp(launch.expires),
     });
+    if launch.created {
+        // cmi5 evaluates moveOn when a registration is made: AUs that need nothing
+        // (NotApplicable) may satisfy blocks and the course at once.
+        app.launcher
+            .evaluate(
+                &launch.registration,
+                uuid::Uuid::new_v4(),
+                chrono::Utc::now(),
+            )
+            .await
+            .map_err(au_error)?;
+    }
     let mut resp = json_response(body.to_string());
     *resp.status_mut() = if launch.created {
         StatusCode::CREATED
@@ -80,12 +93,61 @@ pub(crate) async fn start(app: &App, body: &[u8]) -> ApiResult<Response> {
     Ok(resp)
 }
 
+fn au_error(e: player_core::au_launch::AuError) -> ApiError {
+    use player_core::au_launch::AuError;
+    match e {
+        AuError::AlreadyWaived(_) => ApiError::new(StatusCode::CONFLICT, e.to_string()),
+        AuError::UnknownAu(_) | AuError::NotCmi5 => ApiError::bad_request("au", e.to_string()),
+        AuError::UnknownUnit(_) => ApiError::new(StatusCode::NOT_FOUND, e.to_string()),
+        AuError::ActorWithoutAccount => ApiError::new(StatusCode::CONFLICT, e.to_string()),
+        AuError::Lrs(l) => ApiError::from(l),
+        AuError::Store(s) => ApiError::from(lrs_core::LrsError::from(s)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Waive {
+    /// The AU's id in the course structure.
+    au: String,
+    reason: String,
+}
+
+/// `POST /api/registrations/{id}/waive`: marks a cmi5 AU as met by other means (cmi5 9.3.7),
+/// which may satisfy its block and the course.
+pub(crate) async fn waive(app: &App, registration: uuid::Uuid, body: &[u8]) -> ApiResult<Response> {
+    let input: Waive = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request("body", format!("is not a waiver: {e}")))?;
+    if input.reason.trim().is_empty() {
+        return Err(ApiError::bad_request("reason", "must not be empty"));
+    }
+    let registration = app
+        .launches
+        .get_registration(registration)
+        .await
+        .map_err(|e| ApiError::from(lrs_core::LrsError::from(e)))?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no such registration"))?;
+    app.launcher
+        .waive(
+            &registration,
+            &input.au,
+            input.reason.trim(),
+            chrono::Utc::now(),
+        )
+        .await
+        .map_err(au_error)?;
+    let mut r = Response::new(Body::empty());
+    *r.status_mut() = StatusCode::NO_CONTENT;
+    Ok(r)
+}
+
 /// The content origin's launch state.
 #[derive(Clone)]
 pub(crate) struct LaunchState {
     pub lrs: lrs_core::Lrs,
     pub packages: Arc<dyn PackageStore>,
     pub launches: Arc<dyn LaunchStore>,
+    pub launcher: Arc<player_core::au_launch::AuLauncher>,
     pub config: Arc<crate::HttpConfig>,
     pub locks: Arc<player_core::sco_session::SessionLocks>,
 }
@@ -169,10 +231,7 @@ pub(crate) async fn page(State(state): State<LaunchState>, Path(token): Path<Str
         Err(r) => return r,
     };
     let Manifest::Scorm(m) = &manifest else {
-        return plain(
-            StatusCode::NOT_IMPLEMENTED,
-            "launching cmi5 and xAPI packages is not available yet; SCORM packages launch",
-        );
+        return unit_page(&registration, &manifest);
     };
     let actor: Value = serde_json::from_str(&registration.actor).unwrap_or(Value::Null);
     let mut items = Vec::new();
@@ -278,17 +337,47 @@ pub(crate) async fn page(State(state): State<LaunchState>, Path(token): Path<Str
         "items": items,
         "sharedData": shared,
     });
-    // Inside <script>, "<" is written as an escape so no value can close the element.
-    let config = config.to_string().replace('<', "\\u003c");
     let runtime = if scorm_version == "1.2" {
         SCORM12_JS
     } else {
         SCORM2004_JS
     };
+    player_html(&config, runtime, PLAYER_JS)
+}
+
+/// The player page for cmi5 and xAPI packages: their units, each launched on demand.
+fn unit_page(registration: &Registration, manifest: &Manifest) -> Response {
+    let (kind, title) = match manifest {
+        Manifest::Cmi5(c) => ("cmi5", c.title.values().next().cloned()),
+        Manifest::Xapi(t) => (
+            "xapi",
+            t.launchable().and_then(|a| a.name.values().next().cloned()),
+        ),
+        Manifest::Scorm(m) => ("scorm", Some(m.title.clone())),
+    };
+    let units: Vec<Value> = player_core::au_launch::units(manifest)
+        .iter()
+        .enumerate()
+        .map(
+            |(index, u)| json!({ "index": index, "title": u.title(), "ownWindow": u.own_window() }),
+        )
+        .collect();
+    let config = json!({
+        "kind": kind,
+        "title": title.unwrap_or_default(),
+        "registration": registration.id,
+        "units": units,
+    });
+    player_html(&config, "", AU_PLAYER_JS)
+}
+
+fn player_html(config: &Value, runtime: &str, player: &str) -> Response {
+    // Inside <script>, "<" is written as an escape so no value can close the element.
+    let config = config.to_string().replace('<', "\\u003c");
     let html = PAGE
         .replace("/*LARA_CONFIG*/", &config)
         .replace("/*LARA_RUNTIME*/", runtime)
-        .replace("/*LARA_PLAYER*/", PLAYER_JS);
+        .replace("/*LARA_PLAYER*/", player);
     let mut r = Response::new(Body::from(html));
     let h = r.headers_mut();
     h.insert(
@@ -473,4 +562,59 @@ pub(crate) async fn sco_event(
             )
         }
     }
+}
+
+/// `POST /launch/{token}/units/{index}`: launches a unit of a cmi5 or xAPI package (a new
+/// session) and answers with its launch URL.
+pub(crate) async fn start_unit(
+    State(state): State<LaunchState>,
+    Path((token, index)): Path<(String, usize)>,
+) -> Response {
+    let (registration, _) = match opened(&state, &token).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    use player_core::au_launch::AuError;
+    match state
+        .launcher
+        .start(&registration, index, chrono::Utc::now())
+        .await
+    {
+        Ok(started) => json_response(
+            json!({
+                "url": started.url,
+                "ownWindow": started.own_window,
+                "session": started.session,
+            })
+            .to_string(),
+        ),
+        Err(e @ AuError::UnknownUnit(_)) => plain(StatusCode::NOT_FOUND, &e.to_string()),
+        Err(e @ AuError::ActorWithoutAccount) => plain(StatusCode::CONFLICT, &e.to_string()),
+        Err(e) => {
+            tracing::error!(error = %e, "launching a unit");
+            plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the unit could not be launched",
+            )
+        }
+    }
+}
+
+/// `POST /cmi5/fetch/{secret}`: the fetch URL of a cmi5 launch. It answers 200 with JSON
+/// whatever happens, as cmi5 8.2 says: the auth token once, then error code 1.
+pub(crate) async fn fetch(
+    State(state): State<LaunchState>,
+    Path(secret): Path<String>,
+) -> Response {
+    let answer = match state.launcher.fetch(&secret, chrono::Utc::now()).await {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::error!(error = %e, "answering a cmi5 fetch");
+            player_core::au_launch::FetchAnswer::Error(3, "the LMS could not answer".into())
+        }
+    };
+    let mut r = json_response(answer.to_json().to_string());
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
 }

@@ -37,26 +37,41 @@ pub const DEFAULT_CONTENT_LISTEN: &str = "127.0.0.1:8081";
 /// The default database: an embedded SQLite file under `./lara-data/`.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://lara-data/lara.db";
 
-/// Builds the full HTTP application for a database with default settings.
+/// Builds Lara's application (not the content origin's) for a database with default settings.
 pub fn app(backend: Arc<dyn db::Backend>) -> axum::Router {
-    app_with(backend, lrs_http::HttpConfig::default())
+    apps(backend, lrs_http::HttpConfig::default()).0
 }
 
-/// Builds the full HTTP application for a database.
-pub fn app_with(backend: Arc<dyn db::Backend>, config: lrs_http::HttpConfig) -> axum::Router {
+/// Builds the two applications of one Lara process over one database: Lara's own origin
+/// (xAPI, administration) and the content origin (package files, the player, and the xAPI
+/// endpoint of launched content). They share the launcher of cmi5 and xAPI content, whose
+/// rules hold for launch credentials on both.
+pub fn apps(
+    backend: Arc<dyn db::Backend>,
+    config: lrs_http::HttpConfig,
+) -> (axum::Router, axum::Router) {
     let store: Arc<dyn Store> = backend.clone();
     let packages: Arc<dyn player_core::PackageStore> = backend.clone();
     let launches: Arc<dyn player_core::LaunchStore> = backend;
-    lrs_http::router(Lrs::new(store), packages, launches, config)
-}
-
-/// The content origin's application: package files and the player (see `lrs_http::content`).
-pub fn content_app(backend: Arc<dyn db::Backend>, config: lrs_http::HttpConfig) -> axum::Router {
-    let store: Arc<dyn Store> = backend.clone();
-    let packages: Arc<dyn player_core::PackageStore> = backend.clone();
-    let launches: Arc<dyn player_core::LaunchStore> = backend;
-    lrs_http::content_router(Lrs::new(store), packages, launches, config)
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+    let launcher = Arc::new(player_core::au_launch::AuLauncher {
+        lrs: Lrs::new(store.clone()),
+        launches: launches.clone(),
+        packages: packages.clone(),
+        content_base: config.content_base_url.clone(),
+        activity_base: config.activity_base().to_owned(),
+        locks: Arc::default(),
+    });
+    let lrs = Lrs::new(store).with_launch_rules(launcher.clone());
+    let main = lrs_http::router(
+        lrs.clone(),
+        packages.clone(),
+        launches.clone(),
+        launcher.clone(),
+        config.clone(),
+    );
+    let content = lrs_http::content_router(lrs, packages, launches, launcher, config)
+        .layer(tower_http::trace::TraceLayer::new_for_http());
+    (main, content)
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes in-flight requests.

@@ -253,17 +253,10 @@ async fn serve(
     let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
+    let (app, content_app) = lara_server::apps(backend, config);
     tokio::try_join!(
-        lara_server::run(
-            listener,
-            lara_server::app_with(backend.clone(), config.clone()),
-            until_stopped(stopped.clone()),
-        ),
-        lara_server::run(
-            content_listener,
-            lara_server::content_app(backend, config),
-            until_stopped(stopped),
-        ),
+        lara_server::run(listener, app, until_stopped(stopped.clone())),
+        lara_server::run(content_listener, content_app, until_stopped(stopped),),
     )?;
     Ok(())
 }

@@ -19,7 +19,7 @@ const CMI5_BLOCK: &str = "https://w3id.org/xapi/cmi5/activitytype/block";
 
 /// A language map for xAPI: a langstring without a language becomes `und` (undetermined), the
 /// BCP 47 tag for it, since xAPI language maps need a tag on every entry.
-fn language_map(strings: &LangString) -> Option<Value> {
+pub(crate) fn language_map(strings: &LangString) -> Option<Value> {
     let map: Map<String, Value> = strings
         .iter()
         .map(|(lang, text)| {
@@ -34,7 +34,7 @@ fn language_map(strings: &LangString) -> Option<Value> {
     (!map.is_empty()).then_some(Value::Object(map))
 }
 
-fn definition(name: &LangString, description: &LangString, kind: Option<&str>) -> Value {
+pub(crate) fn definition(name: &LangString, description: &LangString, kind: Option<&str>) -> Value {
     let mut d = Map::new();
     if let Some(n) = language_map(name) {
         d.insert("name".into(), n);

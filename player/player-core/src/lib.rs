@@ -5,10 +5,12 @@
 //!   a new version of the package.
 //! - [`activities`]: the course structure as xAPI activity definitions for the LRS.
 //! - [`launch`]: registrations and launch tokens.
+//! - [`au_launch`]: launching cmi5 AUs and xAPI packages, and cmi5's rules and satisfaction.
 //! - [`scorm_xapi`]: SCORM run-time events as statements and documents (xAPI SCORM profile),
 //!   and [`sco_session`], which records them.
 
 pub mod activities;
+pub mod au_launch;
 pub mod import;
 pub mod launch;
 pub mod sco_session;

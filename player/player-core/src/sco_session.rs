@@ -63,7 +63,8 @@ pub struct SessionLocks {
 type ItemLock = Arc<tokio::sync::Mutex<()>>;
 
 impl SessionLocks {
-    fn lock_for(&self, registration: Uuid, item: &str) -> ItemLock {
+    /// The lock of one key (an item, a session...) of a registration.
+    pub(crate) fn lock(&self, registration: Uuid, item: &str) -> ItemLock {
         let mut map = match self.locks.lock() {
             Ok(m) => m,
             Err(poisoned) => poisoned.into_inner(),
@@ -88,7 +89,7 @@ pub async fn record_sco_event(
     event: &RuntimeEvent,
     now: DateTime<Utc>,
 ) -> Result<bool, RecordError> {
-    let lock = locks.lock_for(ctx.registration, &ctx.item);
+    let lock = locks.lock(ctx.registration, &ctx.item);
     let _guard = lock.lock().await;
     let previous = launches
         .load_state(ctx.registration, &ctx.item)
