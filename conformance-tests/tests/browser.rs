@@ -379,3 +379,110 @@ async fn a_scorm_2004_course_navigates_and_shares_data() {
         );
     }
 }
+
+/// Imports a package and registers a learner given as `actor`: (launch URL, registration).
+async fn register(lrs: &TestLrs, package: Vec<u8>, actor: Value) -> (String, String) {
+    let (key, secret) = lrs.credential(vec![Scope::Admin]).await;
+    let admin = basic(&key, &secret);
+    let imported: Value = lrs
+        .client
+        .post(lrs.base.replace("/xapi", "/api/packages"))
+        .header("Authorization", &admin)
+        .body(package)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let launch: Value = lrs
+        .client
+        .post(lrs.base.replace("/xapi", "/api/registrations"))
+        .header("Authorization", &admin)
+        .json(&serde_json::json!({"actor": actor, "packageId": imported["packageId"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        launch["launchUrl"].as_str().unwrap().to_owned(),
+        launch["registration"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// The cmi5 test course in Chromium: both AUs fetch their token, read LMS.LaunchData and
+/// report; relaunching the unfinished test abandons its first session; the lesson satisfies
+/// its block and the passed and completed test the course.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cmi5_course_launches_relaunches_and_is_satisfied() {
+    if !browser_available() {
+        return;
+    }
+    let lrs = TestLrs::start(conformance_tests::Backend::Sqlite)
+        .await
+        .unwrap();
+    let learner = serde_json::json!({"objectType": "Agent", "name": "Ola",
+        "account": {"homePage": "https://hr.example", "name": "e-1001"}});
+    let (url, registration) = register(&lrs, package_zip("cmi5-medication"), learner).await;
+    let result = tokio::task::spawn_blocking(move || node("launch-cmi5.mjs", &[&url]))
+        .await
+        .unwrap();
+    assert_eq!(result["ok"], true, "{result}");
+    let statements = registration_statements(&lrs, &registration).await;
+    let count = |v: &str| statements.iter().filter(|s| verb(s) == v).count();
+    // Lesson, test, lesson again, test again.
+    assert_eq!(count("launched"), 4, "{statements:#?}");
+    assert_eq!(count("abandoned"), 1);
+    assert_eq!(count("completed"), 2);
+    assert_eq!(count("passed"), 1);
+    assert_eq!(count("terminated"), 2);
+    assert_eq!(count("satisfied"), 2);
+    for s in &statements {
+        assert_eq!(s["actor"]["account"]["name"], "e-1001");
+        assert_eq!(s["context"]["registration"], registration.as_str());
+    }
+    // The course is satisfied last.
+    let last_satisfied = statements
+        .iter()
+        .rev()
+        .find(|s| verb(s) == "satisfied")
+        .unwrap();
+    assert_eq!(
+        last_satisfied["object"]["definition"]["type"],
+        "https://w3id.org/xapi/cmi5/activitytype/course"
+    );
+}
+
+/// The xAPI test package in Chromium: launched with endpoint, auth, actor, registration and
+/// activity_id, its statements are recorded for the registration's learner.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_xapi_package_launches_and_records() {
+    if !browser_available() {
+        return;
+    }
+    let lrs = TestLrs::start(conformance_tests::Backend::Sqlite)
+        .await
+        .unwrap();
+    let learner = serde_json::json!({"name": "Kari", "mbox": "mailto:kari@example.com"});
+    let (url, registration) = register(&lrs, package_zip("xapi-lifting"), learner).await;
+    let result = tokio::task::spawn_blocking(move || node("launch-xapi.mjs", &[&url]))
+        .await
+        .unwrap();
+    assert_eq!(result["ok"], true, "{result}");
+    assert_eq!(
+        result["params"],
+        serde_json::json!(["activity_id", "actor", "auth", "endpoint", "registration"])
+    );
+    let statements = registration_statements(&lrs, &registration).await;
+    let verbs: Vec<&str> = statements.iter().map(verb).collect();
+    assert_eq!(verbs, ["attempted", "completed"]);
+    for s in &statements {
+        assert_eq!(s["actor"]["mbox"], "mailto:kari@example.com");
+        assert_eq!(
+            s["object"]["id"],
+            "https://lara.example.org/test-courses/lifting"
+        );
+    }
+}
