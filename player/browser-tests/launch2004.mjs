@@ -39,6 +39,9 @@ await run("scorm 2004 multi-SCO launch", async (page, { browser, watch }) => {
   frame = await sco(page, () => document.getElementById("note") && document.getElementById("note").textContent.length > 0);
   const note = await frame.textContent("#note");
   check(note === "Ask Maria about the lift", `shared data read by the summary: ${note}`);
+  // The quiz's primary objective wrote the global objective the summary's objective reads.
+  const safety = await frame.textContent("#safety");
+  check(safety === "Safety objective: passed", `global objective read by the summary: ${safety}`);
   check(await page.isHidden("#previous"), "hideLMSUI previous is not applied");
 
   // The player's own buttons: back to the quiz with choice, then Exit ends the course.

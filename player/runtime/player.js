@@ -31,6 +31,10 @@
   // Reports a SCO session's event (initialize, commit, terminate) with the data model. Lara
   // keeps the model to resume from and records the session as xAPI statements. Events carry
   // the session's id and their number, so Lara applies them in order whatever the network does.
+  // Reports not yet answered: a SCO that reads global objectives waits for them, so it sees
+  // what the SCO before it wrote.
+  var inflight = [];
+
   function reporter(item) {
     var session = uuid();
     var seq = 0;
@@ -38,13 +42,26 @@
       seq += 1;
       var body = { session: session, seq: seq, event: event, state: state };
       if (sessionTime) { body.sessionTime = sessionTime; }
-      return fetch("events/" + encodeURIComponent(item.id), {
+      var sent = fetch("events/" + encodeURIComponent(item.id), {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify(body),
         keepalive: true,
-      });
+      }).catch(function () { return null; });
+      inflight.push(sent);
+      sent.then(function () { inflight.splice(inflight.indexOf(sent), 1); });
+      return sent;
     };
+  }
+
+  // A SCORM 2004 SCO whose objectives read global objectives gets their current values.
+  function prepare(item) {
+    if (!item.readsGlobals) { return Promise.resolve(); }
+    return Promise.all(inflight.slice())
+      .then(function () { return fetch("objectives/" + encodeURIComponent(item.id)); })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (list) { if (list) { item.objectives = list; } })
+      .catch(function () { /* the objectives from the page stand */ });
   }
 
   function suspended(state) {
@@ -154,6 +171,11 @@
     current = index;
     updateControls();
     var item = cfg.items[index];
+    frame.src = "about:blank";
+    prepare(item).then(function () { if (current === index) { load(index, item); } });
+  }
+
+  function load(index, item) {
     var start = startingPoint(item);
     var report = reporter(item);
     var options = {
@@ -168,6 +190,8 @@
       maxTimeAllowed: item.maxTimeAllowed,
       timeLimitAction: item.timeLimitAction,
       completionThreshold: item.completionThreshold,
+      scaledPassingScore: item.scaledPassingScore,
+      objectives: item.objectives,
       sharedData: (item.dataMaps || []).map(function (d) {
         return { id: d.id, store: cfg.sharedData[d.id] || "", read: d.read, write: d.write };
       }),

@@ -153,6 +153,11 @@
     // A navigation request belongs to the session that made it.
     delete values["adl.nav.request"];
     var arrays = saved.arrays || {};
+    // A new attempt starts with the objectives the LMS knows from the sequencing definition
+    // (their ids, and what global objectives they read); a resumed one has its own.
+    if (!saved.arrays) {
+      arrays["cmi.objectives"] = (o.objectives || []).map(function (r) { return Object.assign({}, r); });
+    }
     ["cmi.comments_from_learner", "cmi.objectives", "cmi.interactions"].forEach(function (k) {
       arrays[k] = arrays[k] || [];
     });
@@ -265,7 +270,14 @@
         } else {
           got = record[a.field];
         }
-        if (got === undefined) { err(403); return ""; }
+        if (got === undefined) {
+          // An objective's statuses are "unknown" until set (RTE 4.2.17).
+          if (a.array === "cmi.objectives" && (a.field === "success_status" || a.field === "completion_status")) {
+            return "unknown";
+          }
+          err(403);
+          return "";
+        }
         return got;
       }
       err(401);

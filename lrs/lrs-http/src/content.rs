@@ -54,6 +54,10 @@ pub fn content_router(
             axum::routing::post(crate::player::sco_event),
         )
         .route(
+            "/launch/{token}/objectives/{item}",
+            axum::routing::get(crate::player::objectives),
+        )
+        .route(
             "/launch/{token}/units/{index}",
             axum::routing::post(crate::player::start_unit),
         )

@@ -268,8 +268,26 @@ pub(crate) async fn page(State(state): State<LaunchState>, Path(token): Path<Str
                 );
             }
         };
+        let globals = match read_globals(&state, &registration, m, item).await {
+            Ok(g) => g,
+            Err(e) => {
+                tracing::error!(error = %e, "reading global objectives");
+                return plain(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the launch could not be opened",
+                );
+            }
+        };
+        let scorm2004 = matches!(m.version, ScormVersion::Scorm2004 { .. });
         items.push(json!({
             "id": item.identifier,
+            "scaledPassingScore": scaled_passing_score(item).filter(|_| scorm2004),
+            "readsGlobals": scorm2004 && reads_globals(item),
+            "objectives": if scorm2004 {
+                scorm_xapi::initial_objectives(&item.objectives, &globals)
+            } else {
+                Vec::new()
+            },
             "title": item.title,
             "url": url,
             "state": saved,
@@ -495,7 +513,67 @@ fn sco_context(
         item_title: item.title.clone(),
         scorm12,
         activity_profile: profile,
+        objectives: if scorm12 {
+            Vec::new()
+        } else {
+            item.objectives.clone()
+        },
+        objectives_global_to_system: objectives_global_to_system(m),
     }
+}
+
+/// Whether an item's objectives read global objectives (which other SCOs may change while the
+/// player page is open).
+fn reads_globals(item: &Item) -> bool {
+    item.objectives
+        .iter()
+        .flat_map(|o| &o.maps)
+        .any(|m| m.read_satisfied_status || m.read_normalized_measure)
+}
+
+fn objectives_global_to_system(m: &ScormManifest) -> bool {
+    m.organization()
+        .is_none_or(|o| o.objectives_global_to_system)
+}
+
+/// `cmi.scaled_passing_score`: the primary objective's `minNormalizedMeasure` when it is
+/// satisfied by measure (SCORM 2004 RTE 4.2.18).
+fn scaled_passing_score(item: &Item) -> Option<f64> {
+    item.objectives
+        .iter()
+        .find(|o| o.primary && o.satisfied_by_measure)
+        .map(|o| o.min_normalized_measure)
+}
+
+/// The global objectives an item's objectives read, as the learner (or this registration)
+/// has them.
+async fn read_globals(
+    state: &LaunchState,
+    registration: &Registration,
+    m: &ScormManifest,
+    item: &Item,
+) -> Result<std::collections::BTreeMap<String, Value>, lrs_core::LrsError> {
+    let iris = CourseIris::new(state.config.activity_base(), registration.package_id);
+    let mut out = std::collections::BTreeMap::new();
+    for map in item.objectives.iter().flat_map(|o| &o.maps) {
+        if !(map.read_satisfied_status || map.read_normalized_measure)
+            || out.contains_key(&map.target)
+        {
+            continue;
+        }
+        let key = lrs_core::store::DocumentKey::State {
+            activity_id: iris.global_objective(&map.target),
+            agent: registration.actor_key.clone(),
+            registration: (!objectives_global_to_system(m)).then_some(registration.id),
+            state_id: scorm_xapi::GLOBAL_OBJECTIVE_ID.into(),
+        };
+        if let Some(doc) = state.lrs.get_document(&key).await?
+            && let Ok(v) = serde_json::from_slice::<Value>(&doc.content)
+        {
+            out.insert(map.target.clone(), v);
+        }
+    }
+    Ok(out)
 }
 
 /// `POST /launch/{token}/events/{item}`: a SCO's session event (initialize, commit,
@@ -617,4 +695,40 @@ pub(crate) async fn fetch(
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
+}
+
+/// `GET /launch/{token}/objectives/{item}`: a SCORM 2004 SCO's initial `cmi.objectives` with
+/// the current values of the global objectives they read.
+pub(crate) async fn objectives(
+    State(state): State<LaunchState>,
+    Path((token, item)): Path<(String, String)>,
+) -> Response {
+    let (registration, manifest) = match opened(&state, &token).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Manifest::Scorm(m) = &manifest else {
+        return plain(StatusCode::NOT_FOUND, "no such item");
+    };
+    let items = scos(m);
+    let Some(sco) = items.iter().find(|i| i.identifier == item) else {
+        return plain(StatusCode::NOT_FOUND, "no such item in this package");
+    };
+    match read_globals(&state, &registration, m, sco).await {
+        Ok(globals) => {
+            let mut r = json_response(
+                Value::Array(scorm_xapi::initial_objectives(&sco.objectives, &globals)).to_string(),
+            );
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "reading global objectives");
+            plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the objectives could not be read",
+            )
+        }
+    }
 }

@@ -100,6 +100,35 @@ pub struct Item {
     pub data_maps: Vec<DataMap>,
     /// SCORM 2004 sequencing, verbatim.
     pub sequencing: Option<String>,
+    /// The objectives of the item's sequencing (its own, or those of the
+    /// `sequencingCollection` entry it refers to), primary objective first: what the run-time
+    /// needs for `cmi.objectives` and `cmi.scaled_passing_score`.
+    #[serde(default)]
+    pub objectives: Vec<SequencingObjective>,
+}
+
+/// An `imsss:primaryObjective` or `imsss:objective`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SequencingObjective {
+    /// `objectiveID` (optional on the primary objective).
+    pub id: Option<String>,
+    pub primary: bool,
+    pub satisfied_by_measure: bool,
+    /// `imsss:minNormalizedMeasure` (default 1.0).
+    pub min_normalized_measure: f64,
+    /// `imsss:mapInfo`: the global objectives it reads and writes.
+    pub maps: Vec<ObjectiveMap>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectiveMap {
+    pub target: String,
+    pub read_satisfied_status: bool,
+    pub read_normalized_measure: bool,
+    pub write_satisfied_status: bool,
+    pub write_normalized_measure: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -533,5 +562,56 @@ fn item(
         hide_lms_ui,
         data_maps,
         sequencing: child(i, "sequencing").map(|n| source(doc, n)),
+        objectives: child(i, "sequencing")
+            .map(|n| sequencing_objectives(doc, n))
+            .unwrap_or_default(),
     }
+}
+
+/// The objectives of a sequencing element: its own `imsss:objectives`, or those of the
+/// `sequencingCollection` entry its `IDRef` names.
+fn sequencing_objectives(
+    doc: &roxmltree::Document<'_>,
+    sequencing: Node<'_, '_>,
+) -> Vec<SequencingObjective> {
+    let objectives = child(sequencing, "objectives").or_else(|| {
+        let idref = attr(sequencing, &["IDRef"])?;
+        let collection = child(doc.root_element(), "sequencingCollection")?;
+        children(collection, "sequencing")
+            .find(|s| attr(*s, &["ID"]).as_deref() == Some(idref.as_str()))
+            .and_then(|s| child(s, "objectives"))
+    });
+    let Some(objectives) = objectives else {
+        return Vec::new();
+    };
+    let flag = |n: Node<'_, '_>, name: &str, default: bool| {
+        attr(n, &[name])
+            .and_then(|v| boolean(&v))
+            .unwrap_or(default)
+    };
+    let read = |n: Node<'_, '_>, primary: bool| SequencingObjective {
+        id: attr(n, &["objectiveID"]).filter(|id| !id.trim().is_empty()),
+        primary,
+        satisfied_by_measure: flag(n, "satisfiedByMeasure", false),
+        min_normalized_measure: child_text(n, "minNormalizedMeasure")
+            .and_then(|t| t.trim().parse::<f64>().ok())
+            .filter(|m| (-1.0..=1.0).contains(m))
+            .unwrap_or(1.0),
+        maps: children(n, "mapInfo")
+            .filter_map(|m| {
+                Some(ObjectiveMap {
+                    target: attr(m, &["targetObjectiveID"])?,
+                    read_satisfied_status: flag(m, "readSatisfiedStatus", true),
+                    read_normalized_measure: flag(m, "readNormalizedMeasure", true),
+                    write_satisfied_status: flag(m, "writeSatisfiedStatus", false),
+                    write_normalized_measure: flag(m, "writeNormalizedMeasure", false),
+                })
+            })
+            .collect(),
+    };
+    child(objectives, "primaryObjective")
+        .map(|p| read(p, true))
+        .into_iter()
+        .chain(children(objectives, "objective").map(|o| read(o, false)))
+        .collect()
 }

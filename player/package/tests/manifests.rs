@@ -127,7 +127,20 @@ fn scorm_2004_4th_edition() {
             .unwrap()
             .contains("IDRef=\"common\"")
     );
+    // The objectives come from the collection entry the SCO refers to.
+    let objectives = &sco1.objectives;
+    assert_eq!(objectives.len(), 2, "{objectives:?}");
+    assert!(objectives[0].primary && objectives[0].satisfied_by_measure);
+    assert_eq!(objectives[0].id.as_deref(), Some("hygiene-mastered"));
+    assert_eq!(objectives[0].min_normalized_measure, 0.75);
+    let map = &objectives[0].maps[0];
+    assert_eq!(map.target, "urn:example:objectives:hygiene");
+    assert!(map.write_satisfied_status && map.read_satisfied_status);
+    assert!(!map.write_normalized_measure);
+    assert_eq!(objectives[1].id.as_deref(), Some("hands-washed"));
+    assert!(!objectives[1].primary && !objectives[1].satisfied_by_measure);
     let sco2 = &module.children[1];
+    assert!(sco2.objectives.is_empty());
     assert!(!sco2.visible);
     assert_eq!(
         sco2.time_limit_action.as_deref(),

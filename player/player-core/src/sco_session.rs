@@ -14,8 +14,8 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use crate::scorm_xapi::{
-    ACTIVITY_PROFILE_ID, AGENT_PROFILE_ID, DocumentWrite, RuntimeEvent, STATEMENT_VERSION,
-    ScoContext, ScoRecord, apply_event,
+    ACTIVITY_PROFILE_ID, AGENT_PROFILE_ID, DocumentWrite, GLOBAL_OBJECTIVE_ID, RuntimeEvent,
+    STATEMENT_VERSION, ScoContext, ScoRecord, apply_event,
 };
 use crate::store::LaunchStore;
 
@@ -144,6 +144,19 @@ pub async fn record_sco_event(
                 let key = DocumentKey::ActivityProfile {
                     activity_id,
                     profile_id: ACTIVITY_PROFILE_ID.into(),
+                };
+                merge_json(lrs, &key, &merge).await?;
+            }
+            DocumentWrite::GlobalObjective {
+                activity_id,
+                registration,
+                merge,
+            } => {
+                let key = DocumentKey::State {
+                    activity_id,
+                    agent: agent.clone(),
+                    registration: registration.then_some(ctx.registration),
+                    state_id: GLOBAL_OBJECTIVE_ID.into(),
                 };
                 merge_json(lrs, &key, &merge).await?;
             }

@@ -39,6 +39,8 @@ pub const SUSPEND_DATA_ID: &str = "https://w3id.org/xapi/scorm/types/adl-suspend
 pub const ACTIVITY_PROFILE_ID: &str = "https://w3id.org/xapi/scorm/activity-profile";
 /// Agent profile of the learner (id, name).
 pub const AGENT_PROFILE_ID: &str = "https://w3id.org/xapi/scorm/agent-profile";
+/// Lara's state document of a SCORM 2004 global objective: `{"satisfied", "measure"}`.
+pub const GLOBAL_OBJECTIVE_ID: &str = "urn:lara:state:scorm-global-objective";
 
 const VERBS: &str = "http://adlnet.gov/expapi/verbs/";
 const TYPE_COURSE: &str = "http://adlnet.gov/expapi/activities/course";
@@ -65,13 +67,21 @@ pub(crate) fn segment(id: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CourseIris {
     pub course: String,
+    base: String,
 }
 
 impl CourseIris {
     pub fn new(base: &str, package_id: Uuid) -> Self {
+        let base = base.trim_end_matches('/').to_owned();
         Self {
-            course: format!("{}/scorm/{package_id}", base.trim_end_matches('/')),
+            course: format!("{base}/scorm/{package_id}"),
+            base,
         }
+    }
+
+    /// A SCORM 2004 global objective (shared by every course that maps it).
+    pub fn global_objective(&self, target: &str) -> String {
+        format!("{}/scorm/objectives/{}", self.base, segment(target))
     }
 
     pub fn sco(&self, item: &str) -> String {
@@ -105,6 +115,11 @@ pub struct ScoContext {
     /// The SCO's activity profile (launch data, thresholds, time limits), written once per
     /// session.
     pub activity_profile: Map<String, Value>,
+    /// SCORM 2004: the SCO's sequencing objectives, whose write maps update global objectives.
+    pub objectives: Vec<lara_package::scorm::SequencingObjective>,
+    /// SCORM 2004 `objectivesGlobalToSystem`: global objectives are the learner's across all
+    /// registrations (else each registration has its own).
+    pub objectives_global_to_system: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -153,6 +168,9 @@ pub struct Reported {
     /// SHA-256 (hex) of the last suspend data written.
     #[serde(default)]
     pub suspend_data: Option<String>,
+    /// Global objective → what was last written to it.
+    #[serde(default)]
+    pub globals: BTreeMap<String, String>,
 }
 
 /// How many finished sessions a record remembers, so that a late request of one is ignored.
@@ -220,6 +238,13 @@ pub enum DocumentWrite {
     ActivityProfile { activity_id: String, merge: Value },
     /// Merge JSON properties into the learner's agent profile.
     AgentProfile { merge: Value },
+    /// Merge `satisfied`/`measure` into a global objective's state (the learner's, and the
+    /// registration's when `registration`).
+    GlobalObjective {
+        activity_id: String,
+        registration: bool,
+        merge: Value,
+    },
 }
 
 /// What an event produces.
@@ -324,6 +349,7 @@ pub fn apply_event(
             &model,
             &mut record.reported,
         ));
+        documents.extend(global_objective_writes(ctx, &model, &mut record.reported));
     }
     if event.event == EventKind::Terminate {
         let verb = if model.exit() == Some("suspend") {
@@ -1045,6 +1071,102 @@ fn attempt_documents(
             content_type: "text/plain; charset=utf-8".into(),
             content: suspend.as_bytes().to_vec(),
         });
+    }
+    out
+}
+
+/// What the SCO's objectives write to global objectives (SCORM 2004 `mapInfo` with
+/// `writeSatisfiedStatus` / `writeNormalizedMeasure`), when it changed. The primary objective
+/// is the SCO's own status and scaled score; the others are `cmi.objectives` records.
+fn global_objective_writes(
+    ctx: &ScoContext,
+    m: &Model<'_>,
+    reported: &mut Reported,
+) -> Vec<DocumentWrite> {
+    let mut out = Vec::new();
+    if ctx.scorm12 {
+        return out;
+    }
+    let record_of = |id: Option<&str>| {
+        let id = id?;
+        m.array("cmi.objectives")
+            .iter()
+            .find(|r| field(r, "id") == Some(id))
+    };
+    for o in &ctx.objectives {
+        let (success, measure) = match record_of(o.id.as_deref()) {
+            Some(record) if !o.primary => (
+                field(record, "success_status").filter(|s| matches!(*s, "passed" | "failed")),
+                number(field(record, "score.scaled")),
+            ),
+            None if !o.primary => continue,
+            _ => (m.success(), number(m.value("cmi.score.scaled"))),
+        };
+        for map in &o.maps {
+            let mut merge = Map::new();
+            if map.write_satisfied_status
+                && let Some(s) = success
+            {
+                merge.insert("satisfied".into(), Value::Bool(s == "passed"));
+            }
+            if map.write_normalized_measure
+                && let Some(v) = measure.filter(|v| (-1.0..=1.0).contains(v))
+            {
+                merge.insert("measure".into(), json_number(v));
+            }
+            if merge.is_empty() {
+                continue;
+            }
+            let fingerprint = Value::Object(merge.clone()).to_string();
+            if reported.globals.get(&map.target) == Some(&fingerprint) {
+                continue;
+            }
+            reported.globals.insert(map.target.clone(), fingerprint);
+            out.push(DocumentWrite::GlobalObjective {
+                activity_id: ctx.iris.global_objective(&map.target),
+                registration: !ctx.objectives_global_to_system,
+                merge: Value::Object(merge),
+            });
+        }
+    }
+    out
+}
+
+/// A SCO's `cmi.objectives` at the start of a new attempt: the ids of its sequencing
+/// objectives, with what their read maps find in global objectives (`globals`: target →
+/// the global objective's state document).
+pub fn initial_objectives(
+    objectives: &[lara_package::scorm::SequencingObjective],
+    globals: &BTreeMap<String, Value>,
+) -> Vec<Value> {
+    let mut out = Vec::new();
+    for o in objectives {
+        let Some(id) = &o.id else {
+            continue;
+        };
+        let mut record = Map::new();
+        record.insert("id".into(), json!(id));
+        record.insert("success_status".into(), json!("unknown"));
+        record.insert("completion_status".into(), json!("unknown"));
+        for map in &o.maps {
+            let Some(g) = globals.get(&map.target) else {
+                continue;
+            };
+            if map.read_satisfied_status
+                && let Some(s) = g.get("satisfied").and_then(Value::as_bool)
+            {
+                record.insert(
+                    "success_status".into(),
+                    json!(if s { "passed" } else { "failed" }),
+                );
+            }
+            if map.read_normalized_measure
+                && let Some(v) = g.get("measure").and_then(Value::as_f64)
+            {
+                record.insert("score.scaled".into(), json!(v.to_string()));
+            }
+        }
+        out.push(Value::Object(record));
     }
     out
 }

@@ -7,10 +7,13 @@
 //! The xAPI SCORM profile mapping, event by event.
 
 use chrono::{TimeZone, Utc};
+use std::collections::BTreeMap;
+
+use lara_package::scorm::{ObjectiveMap, SequencingObjective};
 use player_core::scorm_xapi::{
     ACTIVITY_STATE_ID, ATTEMPT_STATE_ID, CourseIris, DocumentWrite, EventKind, Outcome,
     PROFILE_ACTIVITY, RuntimeEvent, STATEMENT_VERSION, SUSPEND_DATA_ID, ScoContext, ScoRecord,
-    apply_event,
+    apply_event, initial_objectives,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -25,6 +28,8 @@ fn ctx(scorm12: bool) -> ScoContext {
         item_title: "Quiz".into(),
         scorm12,
         activity_profile: serde_json::Map::new(),
+        objectives: Vec::new(),
+        objectives_global_to_system: true,
     }
 }
 
@@ -481,4 +486,114 @@ fn records_saved_before_attempts_were_tracked_still_resume() {
     };
     let text = serde_json::to_string(&round).unwrap();
     assert_eq!(ScoRecord::from_stored(&text), Some(round));
+}
+
+fn objective(id: &str, primary: bool, target: &str, write: bool) -> SequencingObjective {
+    SequencingObjective {
+        id: Some(id.into()),
+        primary,
+        satisfied_by_measure: primary,
+        min_normalized_measure: 0.8,
+        maps: vec![ObjectiveMap {
+            target: target.into(),
+            read_satisfied_status: true,
+            read_normalized_measure: true,
+            write_satisfied_status: write,
+            write_normalized_measure: write && primary,
+        }],
+    }
+}
+
+fn global_writes(o: &Outcome) -> Vec<(String, bool, Value)> {
+    o.documents
+        .iter()
+        .filter_map(|d| match d {
+            DocumentWrite::GlobalObjective {
+                activity_id,
+                registration,
+                merge,
+            } => Some((activity_id.clone(), *registration, merge.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn global_objectives_are_written_through_write_maps_and_read_back() {
+    let mut c = ctx(false);
+    c.objectives = vec![
+        objective("mastery", true, "urn:g:course", true),
+        objective("obj-2", false, "urn:g:two", true),
+        objective("obj-3", false, "urn:g:three", false),
+    ];
+    let s = Uuid::new_v4();
+    let model = json!({
+        "values": {"cmi.score.scaled": "0.9"},
+        "arrays": {"cmi.objectives": [
+            {"id": "obj-2", "success_status": "failed", "score.scaled": "0.1"},
+            {"id": "obj-3", "success_status": "passed"},
+        ]},
+        "evaluated": {"success": "passed"},
+    });
+    let o = apply_event(
+        &c,
+        ScoRecord::default(),
+        &event(s, 1, EventKind::Commit, model.clone()),
+        now(),
+    );
+    assert_eq!(
+        global_writes(&o),
+        [
+            (
+                c.iris.global_objective("urn:g:course"),
+                false,
+                json!({"satisfied": true, "measure": 0.9})
+            ),
+            (
+                c.iris.global_objective("urn:g:two"),
+                false,
+                json!({"satisfied": false})
+            ),
+        ]
+    );
+    // Unchanged objectives are not written again.
+    let again = apply_event(&c, o.record, &event(s, 2, EventKind::Commit, model), now());
+    assert!(global_writes(&again).is_empty());
+    // Objectives global to one registration only.
+    c.objectives_global_to_system = false;
+    let o = apply_event(
+        &c,
+        ScoRecord::default(),
+        &event(
+            Uuid::new_v4(),
+            1,
+            EventKind::Commit,
+            json!({"values": {}, "evaluated": {"success": "failed"}}),
+        ),
+        now(),
+    );
+    assert_eq!(
+        global_writes(&o),
+        [(
+            c.iris.global_objective("urn:g:course"),
+            true,
+            json!({"satisfied": false})
+        )]
+    );
+
+    // A new attempt starts with the objective ids and what the read maps find.
+    let mut globals = BTreeMap::new();
+    globals.insert(
+        "urn:g:three".to_owned(),
+        json!({"satisfied": true, "measure": 0.5}),
+    );
+    let initial = initial_objectives(&c.objectives, &globals);
+    assert_eq!(
+        initial,
+        [
+            json!({"id": "mastery", "success_status": "unknown", "completion_status": "unknown"}),
+            json!({"id": "obj-2", "success_status": "unknown", "completion_status": "unknown"}),
+            json!({"id": "obj-3", "success_status": "passed", "completion_status": "unknown", "score.scaled": "0.5"}),
+        ]
+    );
 }
