@@ -7,6 +7,8 @@
 //! Values cycle with different periods, so keys have different selectivities: 8 verbs, a few
 //! thousand agents and activities, many registrations.
 
+pub mod package;
+
 use serde_json::{Value, json};
 use uuid::Uuid;
 

@@ -7,7 +7,9 @@
 //!   activities and registrations, printing the ingest rate per slice so that a drop with store
 //!   size shows;
 //! - `query`: filtered GETs (verb+activity, agent, registration; limit=100) over the seeded data;
-//! - `all`: post-single, post-batch and query in turn.
+//! - `all`: post-single, post-batch and query in turn;
+//! - `import`: a large package over `POST /api/packages` (Lara only; an admin credential);
+//! - `launch`: the player page's time to first byte (Lara only; an admin credential).
 //!
 //! Statements are generated deterministically from a number, so `query` can ask for values that
 //! `seed` stored without any shared state.
@@ -26,6 +28,8 @@ use anyhow::{Context, bail};
 use base64::Engine;
 use bench_data::{Shape, statement_id};
 use clap::{Parser, Subcommand};
+
+mod player;
 use serde_json::{Value, json};
 
 #[derive(Debug, Parser)]
@@ -97,6 +101,23 @@ enum Scenario {
     All {
         #[arg(long, default_value_t = 15)]
         seconds: u64,
+    },
+    Import {
+        /// The package zip; without it, a package of --size-mb incompressible MB is made.
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+        #[arg(long, default_value_t = 500)]
+        size_mb: u64,
+        /// The server's process id, to report its peak memory (Linux).
+        #[arg(long)]
+        server_pid: Option<u32>,
+    },
+    Launch {
+        /// The package to launch (its id from the import).
+        #[arg(long)]
+        package_id: String,
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
     },
 }
 
@@ -436,6 +457,15 @@ async fn main() -> anyhow::Result<()> {
             report_every,
         } => seed(t, total, start, batch, clients, report_every).await,
         Scenario::Query { clients, seconds } => query(t, clients, seconds).await,
+        Scenario::Import {
+            file,
+            size_mb,
+            server_pid,
+        } => player::import(&t, file, size_mb, server_pid).await,
+        Scenario::Launch {
+            package_id,
+            requests,
+        } => player::launch(&t, &package_id, requests).await,
         Scenario::All { seconds } => {
             post_single(t.clone(), 32, seconds).await?;
             post_batch(t.clone(), 100, 4, seconds).await?;

@@ -10,33 +10,14 @@
     clippy::panic
 )]
 
-use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
 
 use lrs_store_sqlite::SqliteStore;
 use player_core::{ImportOptions, PackageStore, import_file};
 
-/// Peak resident memory of this process so far, in MB (Linux).
 fn peak_rss_mb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map(|kb| kb / 1024)
-        .unwrap_or(0)
-}
-
-/// Fills `buf` with xorshift output: incompressible, like video.
-fn noise(buf: &mut [u8], mut state: u64) {
-    for chunk in buf.chunks_mut(8) {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let bytes = state.to_le_bytes();
-        chunk.copy_from_slice(&bytes[..chunk.len()]);
-    }
+    bench_data::package::peak_rss_mb("self").unwrap_or(0)
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -56,35 +37,13 @@ async fn main() {
 
     // 8 MiB files, written one at a time (stored: the data does not compress anyway).
     let t0 = Instant::now();
-    let file_mb = 8u64;
-    let files = size_mb.div_ceil(file_mb);
-    {
-        let mut w = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
-        let stored = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Stored)
-            .large_file(false);
-        w.start_file("tincan.xml", stored).unwrap();
-        w.write_all(
-            br#"<tincan><activities><activity id="https://example.org/big" type="http://adlnet.gov/expapi/activities/course"><name lang="en">Big</name><launch>index.html</launch></activity></activities></tincan>"#,
-        )
-        .unwrap();
-        w.start_file("index.html", stored).unwrap();
-        w.write_all(b"<html></html>").unwrap();
-        let mut buf = vec![0u8; (file_mb << 20) as usize];
-        for i in 0..files {
-            noise(&mut buf, 0x9e37_79b9_7f4a_7c15 ^ (i + 1));
-            w.start_file(format!("media/video{i:04}.bin"), stored)
-                .unwrap();
-            w.write_all(&buf).unwrap();
-        }
-        w.finish().unwrap();
-    }
+    let files = bench_data::package::write_large_package(&zip_path, size_mb).unwrap();
     let zip_bytes = std::fs::metadata(&zip_path).unwrap().len();
     println!(
         "built {} ({} MB, {} files) in {:.1} s; peak memory so far {} MB",
         zip_path.display(),
         zip_bytes >> 20,
-        files + 2,
+        files,
         t0.elapsed().as_secs_f64(),
         peak_rss_mb()
     );
