@@ -127,5 +127,29 @@ await run("scorm 1.2 runtime", async (page) => {
     return read.concat([total]);
   }, outcome.last);
   check(JSON.stringify(resumed) === JSON.stringify(["resume", 64000, "1", "incomplete", "0000:12:30.50", "0001:12:30.50"]), `resume read ${resumed}`);
+
+  // What the LMS decides at LMSFinish: an unset status becomes completed (browsed in browse
+  // mode); with credit, the mastery score judges a raw score, unless the SCO said incomplete.
+  const finished = await page.evaluate(() => {
+    function finish(options, calls) {
+      let last = null;
+      const api = window.LaraScorm12.create(Object.assign({ commit: (s) => { last = s; } }, options));
+      api.LMSInitialize("");
+      calls.forEach((c) => api.LMSSetValue(c[0], c[1]));
+      api.LMSFinish("");
+      return last.values["cmi.core.lesson_status"];
+    }
+    return [
+      finish({}, []),
+      finish({ mode: "browse", credit: "no-credit" }, []),
+      finish({ masteryScore: 80 }, [["cmi.core.score.raw", "85"]]),
+      finish({ masteryScore: 80 }, [["cmi.core.lesson_status", "completed"], ["cmi.core.score.raw", "60"]]),
+      finish({ masteryScore: 80 }, [["cmi.core.lesson_status", "incomplete"], ["cmi.core.score.raw", "95"]]),
+      finish({ masteryScore: 80, credit: "no-credit" }, [["cmi.core.lesson_status", "completed"], ["cmi.core.score.raw", "10"]]),
+      finish({}, [["cmi.core.lesson_status", "failed"], ["cmi.core.score.raw", "95"]]),
+    ];
+  });
+  check(JSON.stringify(finished) === JSON.stringify(["completed", "browsed", "passed", "failed", "incomplete", "completed", "failed"]),
+    `statuses after LMSFinish: ${finished}`);
   return { cases: outcome.cases };
 });

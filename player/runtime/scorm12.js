@@ -270,6 +270,24 @@
       return pad(h, 4) + ":" + pad(m, 2) + ":" + pad(sec.toFixed(2), 5);
     }
 
+    // The LMS's part in cmi.core.lesson_status when a session ends (SCORM 1.2 RTE 3.4.4 and
+    // the conformance requirements): a status the SCO never set becomes "completed" ("browsed"
+    // in browse mode); then, for credit, a mastery score and a raw score decide "passed" or
+    // "failed" unless the SCO said "incomplete".
+    function finishStatus() {
+      var status = values["cmi.core.lesson_status"];
+      if (status === "not attempted") {
+        status = fixed["cmi.core.lesson_mode"] === "browse" ? "browsed" : "completed";
+      }
+      var mastery = parseFloat(fixed["cmi.student_data.mastery_score"]);
+      var raw = parseFloat(values["cmi.core.score.raw"]);
+      if (fixed["cmi.core.credit"] === "credit" && status !== "incomplete" && status !== "browsed" &&
+          !isNaN(mastery) && !isNaN(raw)) {
+        status = raw >= mastery ? "passed" : "failed";
+      }
+      values["cmi.core.lesson_status"] = status;
+    }
+
     // Hands the data model to the player: on LMSCommit ("commit") and LMSFinish ("terminate",
     // with the session's time).
     function persist(kind, sessionTime) {
@@ -300,6 +318,7 @@
           fixed["cmi.core.total_time"] = fromSeconds(toSeconds(fixed["cmi.core.total_time"]) + toSeconds(session));
           delete values["cmi.core.session_time"];
         }
+        finishStatus();
         var result = persist("terminate", session || undefined);
         phase = "finished";
         if (typeof o.finish === "function") { o.finish(snapshot()); }
