@@ -246,6 +246,38 @@ async fn imported_activities_are_defined_in_the_lrs(lrs: &TestLrs) {
         activity["definition"]["type"],
         "http://adlnet.gov/expapi/activities/course"
     );
+
+    // A SCORM course has no IRIs: Lara's own for the course and each SCO are defined at import.
+    let r = post(
+        lrs,
+        &basic(&key, &secret),
+        zip(&[("imsmanifest.xml", MANIFEST), ("index.html", "")]),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let imported: Value = r.json().await.unwrap();
+    let course = format!(
+        "{}/scorm/{}",
+        lrs.base.trim_end_matches("/xapi"),
+        imported["packageId"].as_str().unwrap()
+    );
+    for (id, name, kind) in [
+        (course.clone(), "Hand hygiene", "course"),
+        (format!("{course}/i"), "Lesson", "lesson"),
+    ] {
+        let r = lrs
+            .req(reqwest::Method::GET, "/activities")
+            .query(&[("activityId", id.as_str())])
+            .send()
+            .await
+            .unwrap();
+        let activity: Value = r.json().await.unwrap();
+        assert_eq!(activity["definition"]["name"]["und"], name, "{id}");
+        assert_eq!(
+            activity["definition"]["type"],
+            format!("http://adlnet.gov/expapi/activities/{kind}")
+        );
+    }
 }
 
 async fn the_content_origin_serves_package_files_only(lrs: &TestLrs) {

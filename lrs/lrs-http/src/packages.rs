@@ -151,9 +151,14 @@ async fn import(app: &App, req: Request) -> ApiResult<Response> {
     drop(dir);
     match result {
         Ok(imported) => {
-            player_core::publish_activities(app.lrs.store().as_ref(), &imported.package.manifest)
-                .await
-                .map_err(store_error)?;
+            player_core::publish_activities(
+                app.lrs.store().as_ref(),
+                &imported.package.manifest,
+                imported.version.package_id,
+                app.config.activity_base(),
+            )
+            .await
+            .map_err(store_error)?;
             Ok(created(&imported))
         }
         Err(ImportFailure::Refused(ImportError::Invalid(report))) => {

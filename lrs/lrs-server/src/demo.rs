@@ -30,7 +30,10 @@ const FILES: &[(&str, &[u8])] = &[
 ];
 
 /// Imports the demo course through the normal import path (so it is checked like any upload).
-pub async fn import_demo_course(backend: &Arc<dyn Backend>) -> anyhow::Result<PackageVersion> {
+pub async fn import_demo_course(
+    backend: &Arc<dyn Backend>,
+    activity_base: &str,
+) -> anyhow::Result<PackageVersion> {
     let dir = tempfile::tempdir().context("creating a temporary directory")?;
     let path = dir.path().join("demo.zip");
     {
@@ -48,8 +51,13 @@ pub async fn import_demo_course(backend: &Arc<dyn Backend>) -> anyhow::Result<Pa
         .await
         .context("importing the demo course")?;
     let lrs: Arc<dyn lrs_core::store::Store> = backend.clone();
-    player_core::publish_activities(lrs.as_ref(), &imported.package.manifest)
-        .await
-        .context("writing the demo course's activity definitions")?;
+    player_core::publish_activities(
+        lrs.as_ref(),
+        &imported.package.manifest,
+        imported.version.package_id,
+        activity_base,
+    )
+    .await
+    .context("writing the demo course's activity definitions")?;
     Ok(imported.version)
 }

@@ -79,6 +79,12 @@ enum Command {
     Import {
         /// The package zip.
         file: std::path::PathBuf,
+        /// Lara's public URL, as `serve` has it (the default base of SCORM activity IRIs).
+        #[arg(long, env = "LARA_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        public_url: String,
+        /// Base of the activity IRIs Lara mints, as `serve` has it.
+        #[arg(long, env = "LARA_ACTIVITY_IRI_BASE")]
+        activity_iri_base: Option<String>,
         /// Print the result as JSON for scripts (no progress bar).
         #[arg(long)]
         json: bool,
@@ -184,10 +190,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Credentials { action } => credentials(action).await,
         Command::Import {
             file,
+            public_url,
+            activity_iri_base,
             json,
             package_id,
             db,
-        } => import(file, json, package_id, &db).await,
+        } => {
+            let base = activity_iri_base.unwrap_or(public_url);
+            import(file, json, package_id, &base, &db).await
+        }
     }
 }
 
@@ -206,19 +217,6 @@ async fn serve(
     let url = DatabaseUrl::parse(&db.database_url)?;
     let backend = url.open().await?;
     let store: std::sync::Arc<dyn lrs_core::store::Store> = backend.clone();
-    if let Some(admin) = lara_server::bootstrap_admin(&store).await? {
-        say("Created the administrator credential. The secret is shown only this once:");
-        say(&format!("  key:    {}", admin.credential.key));
-        say(&format!("  secret: {}", admin.secret));
-        say("  scopes: all, admin");
-        if demo_course {
-            let demo = lara_server::demo::import_demo_course(&backend).await?;
-            say(&format!(
-                "Imported the demo course {:?}: package version {}",
-                demo.title, demo.version_id
-            ));
-        }
-    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
@@ -238,6 +236,20 @@ async fn serve(
     }
     if config.public_url.is_empty() {
         config.public_url = format!("http://{addr}");
+    }
+    if let Some(admin) = lara_server::bootstrap_admin(&store).await? {
+        say("Created the administrator credential. The secret is shown only this once:");
+        say(&format!("  key:    {}", admin.credential.key));
+        say(&format!("  secret: {}", admin.secret));
+        say("  scopes: all, admin");
+        if demo_course {
+            let demo =
+                lara_server::demo::import_demo_course(&backend, config.activity_base()).await?;
+            say(&format!(
+                "Imported the demo course {:?}: package version {}",
+                demo.title, demo.version_id
+            ));
+        }
     }
     say(&format!(
         "Package content served on http://{content_addr}/content/"
@@ -292,6 +304,7 @@ async fn import(
     file: std::path::PathBuf,
     json: bool,
     package_id: Option<uuid::Uuid>,
+    activity_base: &str,
     db: &DbArgs,
 ) -> anyhow::Result<()> {
     if !file.is_file() {
@@ -345,9 +358,14 @@ async fn import(
             return Err(anyhow::Error::new(e).context(format!("importing {}", file.display())));
         }
     };
-    player_core::publish_activities(lrs.as_ref(), &imported.package.manifest)
-        .await
-        .context("writing the course structure's activity definitions")?;
+    player_core::publish_activities(
+        lrs.as_ref(),
+        &imported.package.manifest,
+        imported.version.package_id,
+        activity_base,
+    )
+    .await
+    .context("writing the course structure's activity definitions")?;
     let v = &imported.version;
     if json {
         let warnings: Vec<_> = imported

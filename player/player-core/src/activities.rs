@@ -8,10 +8,18 @@
 use std::collections::BTreeMap;
 
 use lara_package::Manifest;
+use lara_package::scorm::Item;
+use uuid::Uuid;
+
+use crate::au_launch::Cmi5Iris;
+use crate::scorm_xapi::CourseIris;
 use lara_package::cmi5::{Cmi5Node, LangString};
 use lrs_core::StoreError;
 use lrs_core::store::StatementStore;
 use serde_json::{Map, Value, json};
+
+const SCORM_COURSE: &str = "http://adlnet.gov/expapi/activities/course";
+const SCORM_LESSON: &str = "http://adlnet.gov/expapi/activities/lesson";
 
 /// cmi5 activity types (cmi5 spec, section 9.6.2).
 const CMI5_COURSE: &str = "https://w3id.org/xapi/cmi5/activitytype/course";
@@ -93,12 +101,89 @@ pub fn activity_definitions(manifest: &Manifest) -> Vec<(String, Value)> {
         .collect()
 }
 
-/// Writes the manifest's activity definitions to the LRS; returns how many.
+/// The definitions of the activity ids Lara makes for a package (the player's statements use
+/// them): a SCORM course and its SCOs (`scorm_xapi::CourseIris`), and a cmi5 course, its
+/// blocks and AUs (`au_launch::Cmi5Iris`, which cmi5 wants distinct from the publisher's).
+pub fn lms_activity_definitions(
+    manifest: &Manifest,
+    package_id: Uuid,
+    activity_base: &str,
+) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    match manifest {
+        Manifest::Scorm(m) => {
+            let iris = CourseIris::new(activity_base, package_id);
+            out.push((
+                iris.course.clone(),
+                json!({ "name": { "und": m.title }, "type": SCORM_COURSE }),
+            ));
+            fn walk(items: &[Item], iris: &CourseIris, out: &mut Vec<(String, Value)>) {
+                for i in items {
+                    if i.resource.is_some() {
+                        out.push((
+                            iris.sco(&i.identifier),
+                            json!({ "name": { "und": i.title }, "type": SCORM_LESSON }),
+                        ));
+                    }
+                    walk(&i.children, iris, out);
+                }
+            }
+            for org in &m.organizations {
+                walk(&org.items, &iris, &mut out);
+            }
+        }
+        Manifest::Cmi5(course) => {
+            let iris = Cmi5Iris::new(activity_base, package_id);
+            out.push((
+                iris.course.clone(),
+                definition(&course.title, &course.description, Some(CMI5_COURSE)),
+            ));
+            fn walk(nodes: &[Cmi5Node], iris: &Cmi5Iris, out: &mut Vec<(String, Value)>) {
+                for n in nodes {
+                    match n {
+                        Cmi5Node::Block(b) => {
+                            out.push((
+                                iris.block(&b.id),
+                                definition(&b.title, &b.description, Some(CMI5_BLOCK)),
+                            ));
+                            walk(&b.children, iris, out);
+                        }
+                        Cmi5Node::Au(au) => out.push((
+                            iris.au(&au.id),
+                            definition(&au.title, &au.description, au.activity_type.as_deref()),
+                        )),
+                    }
+                }
+            }
+            walk(&course.children, &iris, &mut out);
+        }
+        Manifest::Xapi(_) => {}
+    }
+    out.retain(|(_, d)| {
+        d.get("name").is_some_and(|n| {
+            n.as_object().is_some_and(|m| {
+                m.values()
+                    .all(|v| v.as_str().is_some_and(|s| !s.is_empty()))
+            })
+        })
+    });
+    out
+}
+
+/// Writes the manifest's activity definitions, and those of the ids Lara makes for the
+/// package, to the LRS; returns how many.
 pub async fn publish_activities(
     lrs: &dyn StatementStore,
     manifest: &Manifest,
+    package_id: Uuid,
+    activity_base: &str,
 ) -> Result<usize, StoreError> {
-    let definitions = activity_definitions(manifest);
+    let mut definitions = activity_definitions(manifest);
+    definitions.extend(lms_activity_definitions(
+        manifest,
+        package_id,
+        activity_base,
+    ));
     let n = definitions.len();
     lrs.merge_activity_definitions(definitions).await?;
     Ok(n)
