@@ -116,7 +116,9 @@ impl TestLrs {
         let content_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let content_addr = content_listener.local_addr().unwrap();
         let config = lrs_http::HttpConfig {
-            content_base_url: format!("http://{content_addr}"),
+            // `localhost`, as `lara serve` does by default: another host than Lara's 127.0.0.1,
+            // so browsers keep Lara's cookies from the content origin.
+            content_base_url: format!("http://localhost:{}", content_addr.port()),
             public_url: format!("http://{addr}"),
             ..lrs_http::HttpConfig::default()
         };
@@ -137,7 +139,7 @@ impl TestLrs {
         });
         TestLrs {
             base: format!("http://{addr}/xapi"),
-            content_base: format!("http://{content_addr}"),
+            content_base: format!("http://localhost:{}", content_addr.port()),
             key: cred.credential.key,
             secret: cred.secret,
             client: reqwest::Client::new(),

@@ -126,11 +126,13 @@ async fn package_content_cannot_reach_laras_origin() {
         imported["versionId"].as_str().unwrap()
     );
     let api = lrs.base.replace("/xapi", "/api/packages");
-    let result = tokio::task::spawn_blocking(move || node("sandbox.mjs", &[&page, &api]))
+    let admin = basic(&key, &secret);
+    let result = tokio::task::spawn_blocking(move || node("sandbox.mjs", &[&page, &api, &admin]))
         .await
         .unwrap();
     assert_eq!(result["ok"], true, "{result}");
     assert_eq!(result["fetch"], "blocked", "{result}");
+    assert_eq!(result["cookies"], 0, "{result}");
 }
 
 /// The SCORM 1.2 runtime's data model, access rules and error codes, in Chromium.

@@ -1,12 +1,34 @@
 // The content origin keeps package content in its sandbox.
-// Usage: node sandbox.mjs CONTENT_PAGE_URL LARA_API_URL
+// Usage: node sandbox.mjs CONTENT_PAGE_URL LARA_API_URL ADMIN_AUTHORIZATION
 import { run, check } from "./lib.mjs";
 
-const [pageUrl, apiUrl] = process.argv.slice(2);
+const [pageUrl, apiUrl, adminAuth] = process.argv.slice(2);
 
 await run("content sandbox", async (page, { violations }) => {
+  // An administrator is logged in to Lara in this browser: the session cookie works there...
+  await page.goto(new URL("/xapi/about", apiUrl).href);
+  const session = await page.evaluate(async (auth) => {
+    const opened = await fetch("/api/session", { method: "POST", headers: { Authorization: auth } });
+    const listed = await fetch("/api/packages");
+    return [opened.status, listed.status];
+  }, adminAuth);
+  check(JSON.stringify(session) === "[201,200]", `the administrator's session: ${session}`);
+
+  // ...and never reaches the content origin: no request there carries it.
+  const contentOrigin = new URL(pageUrl).origin;
+  const cookies = [];
+  page.on("request", async (r) => {
+    if (r.url().startsWith(contentOrigin)) {
+      const h = await r.allHeaders();
+      if (h.cookie) { cookies.push(h.cookie); }
+    }
+  });
   const response = await page.goto(pageUrl);
   check(response.status() === 200, `page answered ${response.status()}`);
+  check((await page.evaluate(() => document.cookie)) === "", "content can read a cookie");
+  // Not even under the cookie's path: the content origin is another host.
+  const own = await page.evaluate(async () => (await fetch("/api/packages", { credentials: "include" })).status);
+  check(own === 404, `the content origin answered /api with ${own}`);
 
   // The package's own script runs under the policy (script-src 'self')...
   await page.waitForFunction(() => document.getElementById("lms").textContent.length > 0);
@@ -43,5 +65,6 @@ await run("content sandbox", async (page, { violations }) => {
   }, apiUrl);
   check(framed === "opaque", `the API origin was readable in a frame: ${framed}`);
 
-  return { lms, result, fetch: outcome, violations: violations.length };
+  check(cookies.length === 0, `the session cookie reached the content origin: ${cookies}`);
+  return { lms, result, fetch: outcome, violations: violations.length, cookies: cookies.length };
 });

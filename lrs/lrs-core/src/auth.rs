@@ -130,6 +130,9 @@ pub struct NewCredential {
     pub secret: String,
 }
 
+/// The name prefix of browser-session credentials.
+const SESSION_PREFIX: &str = "session of ";
+
 /// Homepage of the accounts that identify credentials as xAPI authorities.
 pub const AUTHORITY_HOMEPAGE: &str = "urn:lara:credential";
 
@@ -159,6 +162,31 @@ impl Credential {
             },
             secret,
         }
+    }
+
+    /// Creates a browser session for the holder of `of`: a credential with the same scopes and
+    /// authority that expires at `expires` and names its parent, so that revoking the parent
+    /// ends it (see `Lrs::authenticate_session`).
+    pub fn generate_session(
+        of: &Credential,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> NewCredential {
+        let mut new = Credential::generate(
+            &format!("{SESSION_PREFIX}{}", of.key),
+            of.scopes.clone(),
+            now,
+        );
+        new.credential.authority = of.authority.clone();
+        new.credential.expires = Some(expires);
+        new
+    }
+
+    /// The key of the credential a session was opened with, if this is a session.
+    pub fn session_of(&self) -> Option<&str> {
+        self.name
+            .strip_prefix(SESSION_PREFIX)
+            .filter(|_| self.expires.is_some() && self.binding.is_none())
     }
 
     /// Creates a credential for content in one launch, bound to its learner until `expires`.

@@ -25,7 +25,7 @@ use crate::store::{
 pub enum AuthError {
     #[error("unknown credential or wrong secret")]
     BadCredentials,
-    #[error("the credential has been revoked")]
+    #[error("the credential has been revoked or has expired")]
     Revoked,
 }
 
@@ -89,16 +89,47 @@ impl Lrs {
         let cred = self.store.credential_by_key(key).await?;
         match cred {
             Some(c) if c.verify_secret(secret) => {
-                if c.is_active(chrono::Utc::now()) {
-                    Ok(c)
-                } else {
-                    Err(LrsError::Unauthorized(AuthError::Revoked.to_string()))
+                if !c.is_active(chrono::Utc::now()) {
+                    return Err(LrsError::Unauthorized(AuthError::Revoked.to_string()));
                 }
+                // A browser session lives only as long as the credential it was opened with.
+                if let Some(parent) = c.session_of() {
+                    let parent = self.store.credential_by_key(parent).await?;
+                    if !parent.is_some_and(|p| p.is_active(Utc::now())) {
+                        return Err(LrsError::Unauthorized(AuthError::Revoked.to_string()));
+                    }
+                }
+                Ok(c)
             }
             _ => Err(LrsError::Unauthorized(
                 AuthError::BadCredentials.to_string(),
             )),
         }
+    }
+
+    /// Opens a browser session for an active credential: a credential of its own with the
+    /// same scopes, which expires at `expires` (its secret is shown once, in the cookie).
+    pub async fn open_session(
+        &self,
+        of: &Credential,
+        expires: DateTime<Utc>,
+    ) -> Result<NewCredential, LrsError> {
+        let new = Credential::generate_session(of, Utc::now(), expires);
+        self.store.create_credential(&new.credential).await?;
+        Ok(new)
+    }
+
+    /// Authenticates a browser session (see [`Lrs::authenticate`]): a session credential only.
+    pub async fn authenticate_session(
+        &self,
+        key: &str,
+        secret: &str,
+    ) -> Result<Credential, LrsError> {
+        let session = self.authenticate(key, secret).await?;
+        if session.session_of().is_none() {
+            return Err(LrsError::Unauthorized("not a session".into()));
+        }
+        Ok(session)
     }
 
     pub fn require(&self, cred: &Credential, access: Access) -> Result<(), LrsError> {

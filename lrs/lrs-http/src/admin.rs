@@ -37,9 +37,12 @@ fn describe(c: &Credential) -> Value {
 
 pub(crate) async fn handle(app: &App, req: Request) -> ApiResult<Response> {
     let headers = req.headers().clone();
-    let caller = request::authenticate(app, &headers).await?;
+    let caller = request::authenticate_admin(app, &headers, req.method()).await?;
     app.lrs.require(&caller, Access::Admin)?;
     let path = req.uri().path().trim_end_matches('/').to_owned();
+    if path == "/api/session" {
+        return session(app, &caller, req.method()).await;
+    }
     if let Some(rest) = path.strip_prefix("/api/packages") {
         return crate::packages::handle(app, req, rest).await;
     }
@@ -125,5 +128,69 @@ pub(crate) async fn handle(app: &App, req: Request) -> ApiResult<Response> {
             StatusCode::NOT_FOUND,
             format!("no API at {path}"),
         )),
+    }
+}
+
+/// How long an administrator's browser session lasts.
+const SESSION_HOURS: i64 = 8;
+
+/// `POST /api/session` (HTTP Basic with an admin credential) opens a browser session: an
+/// `HttpOnly`, `SameSite=Strict` cookie for `/api` on Lara's own host (so it never reaches the
+/// content origin). `DELETE /api/session` (with the cookie) ends it.
+async fn session(app: &App, caller: &Credential, method: &Method) -> ApiResult<Response> {
+    let secure = if app.config.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    match *method {
+        Method::POST => {
+            if caller.session_of().is_some() {
+                return Err(ApiError::bad_request(
+                    "Authorization",
+                    "open a session with a credential, not with another session",
+                ));
+            }
+            let expires = chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS);
+            let new = app.lrs.open_session(caller, expires).await?;
+            let mut resp = json_response(
+                json!({ "expires": xapi_model::time::format_timestamp(expires) }).to_string(),
+            );
+            *resp.status_mut() = StatusCode::CREATED;
+            let cookie = format!(
+                "{}={}.{}; Path=/api; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+                request::SESSION_COOKIE,
+                new.credential.key,
+                new.secret,
+                SESSION_HOURS * 3600
+            );
+            if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
+                resp.headers_mut().insert(axum::http::header::SET_COOKIE, v);
+            }
+            Ok(resp)
+        }
+        Method::DELETE => {
+            if caller.session_of().is_none() {
+                return Err(ApiError::bad_request(
+                    "Cookie",
+                    "no session to end; this request came with a credential",
+                ));
+            }
+            app.lrs
+                .store()
+                .revoke_credential(&caller.key, chrono::Utc::now())
+                .await
+                .map_err(lrs_core::LrsError::from)?;
+            let mut resp = empty(StatusCode::NO_CONTENT);
+            let cookie = format!(
+                "{}=; Path=/api; HttpOnly; SameSite=Strict; Max-Age=0{secure}",
+                request::SESSION_COOKIE
+            );
+            if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
+                resp.headers_mut().insert(axum::http::header::SET_COOKIE, v);
+            }
+            Ok(resp)
+        }
+        _ => Err(method_not_allowed()),
     }
 }

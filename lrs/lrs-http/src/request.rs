@@ -30,6 +30,61 @@ impl Context {
     }
 }
 
+/// The name of the cookie of an administrator's browser session (`/api` only).
+pub(crate) const SESSION_COOKIE: &str = "lara_session";
+
+/// Authenticates a call to the administration API: HTTP Basic, or the session cookie of an
+/// administrator's browser. A cookie-authenticated call that changes something must come from
+/// Lara's own origin (its `Origin` header), so that no other page, not even one on the same
+/// site such as package content, can make the browser act for the administrator.
+pub(crate) async fn authenticate_admin(
+    app: &App,
+    headers: &HeaderMap,
+    method: &axum::http::Method,
+) -> ApiResult<Credential> {
+    if headers.contains_key(header::AUTHORIZATION) {
+        return authenticate(app, headers).await;
+    }
+    let Some((key, secret)) = session_cookie(headers) else {
+        return authenticate(app, headers).await;
+    };
+    let session = app.lrs.authenticate_session(&key, &secret).await?;
+    if !method.is_safe() {
+        let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+        if origin != Some(origin_of(&app.config.public_url).as_str()) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "a change made with the session cookie must come from Lara's own pages",
+            ));
+        }
+    }
+    Ok(session)
+}
+
+/// The session cookie's key and secret, if the request carries one.
+pub(crate) fn session_cookie(headers: &HeaderMap) -> Option<(String, String)> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .and_then(|(_, value)| value.split_once('.'))
+        .map(|(k, s)| (k.to_owned(), s.to_owned()))
+}
+
+/// `scheme://host[:port]` of a URL.
+pub(crate) fn origin_of(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    format!(
+        "{}://{}",
+        scheme.to_ascii_lowercase(),
+        host.to_ascii_lowercase()
+    )
+}
+
 pub(crate) fn version_of(headers: &HeaderMap) -> ApiResult<XapiVersion> {
     let raw = headers
         .get(VERSION_HEADER)

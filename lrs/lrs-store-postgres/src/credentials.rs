@@ -97,7 +97,7 @@ impl CredentialStore for PgStore {
         let rows = client
             .query(
                 &format!(
-                    "SELECT {COLUMNS} FROM credentials WHERE binding IS NULL ORDER BY created, key"
+                    "SELECT {COLUMNS} FROM credentials WHERE binding IS NULL AND expires IS NULL ORDER BY created, key"
                 ),
                 &[],
             )

@@ -127,7 +127,7 @@ impl CredentialStore for SqliteStore {
         self.read(|conn| {
             let mut stmt = conn
                 .prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM credentials WHERE binding IS NULL ORDER BY created_us, key"
+                    "SELECT {COLUMNS} FROM credentials WHERE binding IS NULL AND expires_us IS NULL ORDER BY created_us, key"
                 ))
                 .map_err(db)?;
             let rows = stmt
