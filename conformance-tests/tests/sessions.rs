@@ -62,6 +62,17 @@ async fn an_administrator_session_is_a_cookie_for_the_api_only(lrs: &TestLrs) {
     assert_eq!(post(None).await.unwrap().status(), 403);
     assert_eq!(post(Some(&lrs.content_base)).await.unwrap().status(), 403);
     assert_eq!(post(Some(&origin)).await.unwrap().status(), 201);
+    // A package upload from an administrator's page.
+    let r = lrs
+        .client
+        .post(api("/packages"))
+        .header("Cookie", &cookie)
+        .header("Origin", &origin)
+        .body(conformance_tests::package_zip("demo-scorm12"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
     // The cookie is no xAPI credential.
     let r = lrs
         .client
