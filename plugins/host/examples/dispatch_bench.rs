@@ -1,6 +1,6 @@
 //! Plugin dispatch benchmark (not a test): how fast the host hands statements to a plugin.
 //!
-//! `cargo run --release -p lara-plugin-host --example dispatch_bench -- PLUGIN.wasm`
+//! `cargo run --release -p lara-plugin-host --example dispatch_bench -- PLUGIN.wasm [POOLED]`
 //! (build the probe first: `cargo build --release --target wasm32-unknown-unknown -p
 //! lara-plugin-probe`). Reports compile and cached-load time, the cost of one call (a fresh
 //! instance each time) and `on-statements` throughput for batches of 100 and 1,000 statements
@@ -75,10 +75,18 @@ fn statement(i: usize) -> StoredStatement {
 fn main() {
     let path = std::env::args()
         .nth(1)
-        .expect("usage: dispatch_bench PLUGIN.wasm");
+        .expect("usage: dispatch_bench PLUGIN.wasm [POOLED_INSTANCES]");
+    let pooled_instances = std::env::args()
+        .nth(2)
+        .map_or(0, |n| n.parse().expect("a number of pooled instances"));
     let wasm = std::fs::read(&path).expect("reading the plugin");
     let cache = tempfile::tempdir().unwrap();
-    let host = PluginHost::new(cache.path(), Limits::default()).unwrap();
+    let limits = Limits {
+        pooled_instances,
+        ..Limits::default()
+    };
+    println!("pooled instances: {pooled_instances}");
+    let host = PluginHost::new(cache.path(), limits).unwrap();
     let services: Arc<dyn Services> = Arc::new(Nothing);
 
     let t = Instant::now();

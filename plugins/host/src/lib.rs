@@ -44,6 +44,8 @@ pub struct Limits {
     pub call_millis: u64,
     /// Linear memory a plugin instance may grow to.
     pub memory_bytes: usize,
+    /// Instances kept ready in wasmtime's pooling allocator (0: allocate each on demand).
+    pub pooled_instances: u32,
 }
 
 impl Default for Limits {
@@ -51,6 +53,7 @@ impl Default for Limits {
         Self {
             call_millis: 100,
             memory_bytes: 64 << 20,
+            pooled_instances: 0,
         }
     }
 }
@@ -220,6 +223,17 @@ impl PluginHost {
     pub fn new(cache_dir: &Path, limits: Limits) -> Result<Self, PluginError> {
         let mut config = Config::new();
         config.wasm_component_model(true).epoch_interruption(true);
+        if limits.pooled_instances > 0 {
+            let n = limits.pooled_instances;
+            let mut pool = wasmtime::PoolingAllocationConfig::default();
+            pool.total_component_instances(n)
+                .total_core_instances(n.saturating_mul(8))
+                .total_memories(n.saturating_mul(2))
+                .total_tables(n.saturating_mul(4))
+                .max_memories_per_component(2)
+                .max_memory_size(limits.memory_bytes);
+            config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
+        }
         let engine = Engine::new(&config).map_err(|e| PluginError::Invalid(e.to_string()))?;
         std::fs::create_dir_all(cache_dir).map_err(|e| PluginError::Cache(e.to_string()))?;
         // The ticker holds a weak handle: it stops once the engine is gone.
