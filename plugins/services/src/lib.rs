@@ -1,0 +1,255 @@
+//! The services Lara offers its plugins (`lara_plugin_host::Services`), over the LRS.
+//!
+//! - **Statements.** A plugin queries with the xAPI filters and emits statements that are
+//!   validated and stored like any other, with the plugin as their `authority`
+//!   (`{"account": {"homePage": "urn:lara:plugin", "name": <plugin>}}`).
+//! - **Documents.** A plugin's documents are kept in the LRS document store under an activity
+//!   id of its own (`urn:lara:plugin:<name>`), one profile document per id, with the store's
+//!   entity tags for `if-match`. Another plugin cannot name them: the host supplies the name.
+//! - **Directory.** Not there yet: `people` answers `failed` until the directory exists.
+//!
+//! Plugins call the host synchronously from their own thread, so each call blocks on the
+//! runtime [`tokio::runtime::Handle`] given here; call plugins from a blocking thread
+//! (`spawn_blocking`), never from an async task.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use lara_plugin_host::{Document, HostError, Person, Services, StatementFilter, StoredStatement};
+use lrs_core::auth::{Credential, Scope};
+use lrs_core::documents::{self, BlindWrite, Preconditions};
+use lrs_core::query::StatementRequest;
+use lrs_core::store::{DocumentKey, DocumentScope};
+use lrs_core::{Lrs, LrsError};
+use serde_json::{Value, json};
+use xapi_model::XapiVersion;
+
+/// Homepage of the accounts that name plugins as authorities.
+pub const PLUGIN_HOMEPAGE: &str = "urn:lara:plugin";
+
+/// Most statements one query returns to a plugin.
+const MAX_QUERY: u32 = 1000;
+
+/// The statement version plugins write and read.
+const VERSION: XapiVersion = XapiVersion::V2_0_0;
+
+pub struct LrsServices {
+    lrs: Lrs,
+    runtime: tokio::runtime::Handle,
+}
+
+impl LrsServices {
+    pub fn new(lrs: Lrs, runtime: tokio::runtime::Handle) -> Self {
+        Self { lrs, runtime }
+    }
+
+    /// The credential a plugin's statements are written and read with.
+    fn credential(plugin: &str) -> Credential {
+        Credential {
+            id: uuid::Uuid::nil(),
+            // Not a stored credential: issued keys are letters and digits only.
+            key: format!("plugin:{plugin}"),
+            secret_hash: String::new(),
+            name: format!("plugin {plugin}"),
+            scopes: vec![Scope::StatementsWrite, Scope::StatementsRead],
+            authority: json!({
+                "objectType": "Agent",
+                "name": plugin,
+                "account": { "homePage": PLUGIN_HOMEPAGE, "name": plugin },
+            }),
+            created: Utc::now(),
+            revoked: None,
+            binding: None,
+            expires: None,
+        }
+    }
+
+    fn document_key(plugin: &str, id: &str) -> DocumentKey {
+        DocumentKey::ActivityProfile {
+            activity_id: format!("urn:lara:plugin:{plugin}"),
+            profile_id: id.to_owned(),
+        }
+    }
+}
+
+fn host_error(e: LrsError) -> HostError {
+    match e {
+        LrsError::Invalid(_) => HostError::Invalid(e.to_string()),
+        LrsError::Conflict(m) | LrsError::PreconditionFailed(m) => HostError::Conflict(m),
+        LrsError::PreconditionRequired(m) => HostError::Conflict(m),
+        LrsError::Unauthorized(m) | LrsError::Forbidden(m) => HostError::NotPermitted(m),
+        LrsError::NotFound(m) => HostError::Invalid(m),
+        LrsError::Store(s) => HostError::Failed(s.to_string()),
+    }
+}
+
+/// The xAPI query parameters of a filter.
+fn params(filter: &StatementFilter) -> BTreeMap<String, String> {
+    let mut p = BTreeMap::new();
+    let mut put = |k: &str, v: &Option<String>| {
+        if let Some(v) = v {
+            p.insert(k.to_owned(), v.clone());
+        }
+    };
+    put("agent", &filter.agent);
+    put("verb", &filter.verb);
+    put("activity", &filter.activity);
+    put("registration", &filter.registration);
+    put("since", &filter.since);
+    put("until", &filter.until);
+    if filter.related_activities {
+        p.insert("related_activities".into(), "true".into());
+    }
+    if filter.related_agents {
+        p.insert("related_agents".into(), "true".into());
+    }
+    p.insert("limit".into(), filter.limit.clamp(1, MAX_QUERY).to_string());
+    p.insert("ascending".into(), filter.ascending.to_string());
+    p
+}
+
+impl Services for LrsServices {
+    fn query_statements(
+        &self,
+        plugin: &str,
+        filter: StatementFilter,
+    ) -> Result<Vec<StoredStatement>, HostError> {
+        let request = self
+            .lrs
+            .parse_statement_request(&params(&filter), VERSION)
+            .map_err(host_error)?;
+        let StatementRequest::Query(query) = request else {
+            return Err(HostError::Invalid("not a statement query".into()));
+        };
+        let page = self
+            .runtime
+            .block_on(
+                self.lrs
+                    .query_statements(&Self::credential(plugin), query, &[]),
+            )
+            .map_err(host_error)?;
+        Ok(page
+            .statements
+            .into_iter()
+            .map(|json| {
+                let v: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
+                let field = |k: &str| {
+                    v.get(k)
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                StoredStatement {
+                    id: field("id"),
+                    stored: field("stored"),
+                    json,
+                }
+            })
+            .collect())
+    }
+
+    fn emit_statements(
+        &self,
+        plugin: &str,
+        statements: Vec<String>,
+    ) -> Result<Vec<String>, HostError> {
+        let values = statements
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                serde_json::from_str::<Value>(s)
+                    .map_err(|e| HostError::Invalid(format!("statement[{i}]: not JSON: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let ids = self
+            .runtime
+            .block_on(self.lrs.store_statements(
+                &Self::credential(plugin),
+                VERSION,
+                values,
+                Vec::new(),
+                None,
+            ))
+            .map_err(host_error)?;
+        Ok(ids.iter().map(ToString::to_string).collect())
+    }
+
+    fn get_document(&self, plugin: &str, id: &str) -> Result<Option<Document>, HostError> {
+        let doc = self
+            .runtime
+            .block_on(self.lrs.get_document(&Self::document_key(plugin, id)))
+            .map_err(host_error)?;
+        Ok(doc.map(|d| Document {
+            id: id.to_owned(),
+            etag: d.etag,
+            content_type: d.content_type,
+            content: d.content,
+        }))
+    }
+
+    fn put_document(
+        &self,
+        plugin: &str,
+        id: &str,
+        content_type: &str,
+        content: Vec<u8>,
+        if_match: Option<String>,
+    ) -> Result<String, HostError> {
+        let key = Self::document_key(plugin, id);
+        let pre = Preconditions {
+            if_match: if_match.map(|t| vec![t]),
+            ..Preconditions::default()
+        };
+        let doc = documents::new_document(content_type, content, Utc::now());
+        let etag = doc.etag.clone();
+        self.runtime
+            .block_on(documents::put(
+                self.lrs.store().as_ref(),
+                &key,
+                doc,
+                &pre,
+                BlindWrite::Allow,
+            ))
+            .map_err(host_error)?;
+        Ok(etag)
+    }
+
+    fn delete_document(
+        &self,
+        plugin: &str,
+        id: &str,
+        if_match: Option<String>,
+    ) -> Result<(), HostError> {
+        let pre = Preconditions {
+            if_match: if_match.map(|t| vec![t]),
+            ..Preconditions::default()
+        };
+        self.runtime
+            .block_on(
+                self.lrs
+                    .delete_document(&Self::document_key(plugin, id), &pre),
+            )
+            .map_err(host_error)
+    }
+
+    fn list_documents(&self, plugin: &str, prefix: &str) -> Result<Vec<String>, HostError> {
+        let scope = DocumentScope::ActivityProfile {
+            activity_id: format!("urn:lara:plugin:{plugin}"),
+        };
+        let ids = self
+            .runtime
+            .block_on(self.lrs.list_documents(&scope, None))
+            .map_err(host_error)?;
+        Ok(ids.into_iter().filter(|i| i.starts_with(prefix)).collect())
+    }
+
+    fn people(&self, _plugin: &str, _org_unit: Option<String>) -> Result<Vec<Person>, HostError> {
+        Err(HostError::Failed(
+            "Lara has no directory yet; people cannot be listed".into(),
+        ))
+    }
+
+    fn now(&self) -> String {
+        xapi_model::time::format_timestamp(Utc::now())
+    }
+}
