@@ -1,4 +1,4 @@
-//! A plugin that exercises the host for Lara's tests. Its routes:
+//! A plugin that exercises the host for Lara's tests, written with `lara-plugin-sdk`. Its routes:
 //!
 //! - `GET /hello`: answers with its name and the host's clock;
 //! - `GET /count`: how many statements this instance was given (every call gets a fresh
@@ -6,77 +6,42 @@
 //! - `POST /emit`: asks the host to store the body as a statement (it declares no capability,
 //!   so the host must refuse);
 //! - `GET /loop`: loops forever; `GET /alloc`: allocates without end; `GET /trap`: panics.
-
 #![allow(clippy::panic)]
-// The bindings wit-bindgen generates take every WIT parameter as a Rust one.
-#![allow(clippy::too_many_arguments)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-wit_bindgen::generate!({
-    world: "plugin",
-    path: "../../wit",
-});
-
-use lara::plugin::host;
-use lara::plugin::types::{Header, Level, Route, StatementFilter};
+use lara_plugin_sdk::{
+    Description, Guest, HttpRequest, HttpResponse, Level, StoredStatement, host, text,
+};
 
 static SEEN: AtomicUsize = AtomicUsize::new(0);
 
 struct Probe;
 
-fn text(status: u16, body: String) -> HttpResponse {
-    HttpResponse {
-        status,
-        headers: vec![Header {
-            name: "content-type".into(),
-            value: "text/plain".into(),
-        }],
-        body: body.into_bytes(),
-    }
-}
-
 impl Guest for Probe {
     fn describe() -> Description {
         Description {
-            name: "probe".into(),
-            version: "0.1.0".into(),
-            routes: vec![Route {
-                method: "*".into(),
-                path: "/*".into(),
-            }],
-            subscriptions: vec![StatementFilter {
-                agent: None,
-                verb: None,
-                activity: None,
-                registration: None,
-                related_activities: false,
-                related_agents: false,
-                since: None,
-                until: None,
-                limit: 100,
-                ascending: true,
-            }],
-            capabilities: Vec::new(),
-            schedule_seconds: None,
+            routes: vec![lara_plugin_sdk::route("*", "/*")],
+            subscriptions: vec![lara_plugin_sdk::every_statement()],
+            ..lara_plugin_sdk::description("probe", "0.1.0")
         }
     }
 
     fn on_statements(batch: Vec<StoredStatement>) -> Result<(), String> {
         SEEN.fetch_add(batch.len(), Ordering::Relaxed);
-        host::log(Level::Info, &format!("received {} statements", batch.len()));
+        lara_plugin_sdk::log(Level::Info, &format!("received {} statements", batch.len()));
         Ok(())
     }
 
     fn handle_request(request: HttpRequest) -> HttpResponse {
         match request.path.as_str() {
-            "/hello" => text(200, format!("probe at {}", host::now())),
-            "/count" => text(200, SEEN.load(Ordering::Relaxed).to_string()),
+            "/hello" => text(200, &format!("probe at {}", host::now())),
+            "/count" => text(200, &SEEN.load(Ordering::Relaxed).to_string()),
             "/emit" => {
                 let statement = String::from_utf8_lossy(&request.body).into_owned();
                 match host::emit_statements(&[statement]) {
-                    Ok(ids) => text(200, ids.join(",")),
-                    Err(e) => text(403, format!("{e:?}")),
+                    Ok(ids) => text(200, &ids.join(",")),
+                    Err(e) => text(403, &format!("{e:?}")),
                 }
             }
             "/loop" => {
@@ -93,7 +58,7 @@ impl Guest for Probe {
                 }
             }
             "/trap" => panic!("the probe was asked to trap"),
-            _ => text(404, "no such route".into()),
+            _ => text(404, "no such route"),
         }
     }
 
@@ -102,4 +67,4 @@ impl Guest for Probe {
     }
 }
 
-export!(Probe);
+lara_plugin_sdk::export_plugin!(Probe);
