@@ -47,6 +47,26 @@ async fn the_admin_api_refuses_cross_origin_browsers(lrs: &TestLrs) {
             "{url}"
         );
     }
+    // A browser that remembers the Basic credentials cannot be made to change anything from
+    // another origin; scripts (no Origin) and Lara's own pages can.
+    let create = |origin: Option<String>| {
+        let mut r = lrs
+            .client
+            .post(api(lrs))
+            .header("Authorization", basic(&key, &secret))
+            .json(&serde_json::json!({"name": "cross-origin", "scopes": ["statements/read"]}));
+        if let Some(o) = origin {
+            r = r.header("Origin", o);
+        }
+        r.send()
+    };
+    let r = create(Some("https://elsewhere.example".into()))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let own = lrs.base.trim_end_matches("/xapi").to_owned();
+    assert_eq!(create(Some(own)).await.unwrap().status(), 201);
+    assert_eq!(create(None).await.unwrap().status(), 201);
     // The xAPI resources still serve browser clients from any origin.
     let r = lrs
         .client

@@ -34,14 +34,24 @@ impl Context {
 pub(crate) const SESSION_COOKIE: &str = "lara_session";
 
 /// Authenticates a call to the administration API: HTTP Basic, or the session cookie of an
-/// administrator's browser. A cookie-authenticated call that changes something must come from
-/// Lara's own origin (its `Origin` header), so that no other page, not even one on the same
-/// site such as package content, can make the browser act for the administrator.
+/// administrator's browser. A call that changes something and comes from a browser page (it
+/// carries `Origin`) must come from Lara's own origin, so that no other page, not even one on
+/// the same site such as package content, can make the browser act for the administrator with
+/// its session cookie or with Basic credentials it remembers. Cookie-authenticated changes must
+/// carry `Origin`; scripts that send Basic credentials do not send one.
 pub(crate) async fn authenticate_admin(
     app: &App,
     headers: &HeaderMap,
     method: &axum::http::Method,
 ) -> ApiResult<Credential> {
+    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+    let own = origin_of(&app.config.public_url);
+    if !method.is_safe() && origin.is_some_and(|o| o != own) {
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "a change to Lara's administration must come from Lara's own pages",
+        ));
+    }
     if headers.contains_key(header::AUTHORIZATION) {
         return authenticate(app, headers).await;
     }
@@ -49,14 +59,11 @@ pub(crate) async fn authenticate_admin(
         return authenticate(app, headers).await;
     };
     let session = app.lrs.authenticate_session(&key, &secret).await?;
-    if !method.is_safe() {
-        let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
-        if origin != Some(origin_of(&app.config.public_url).as_str()) {
-            return Err(ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
-                "a change made with the session cookie must come from Lara's own pages",
-            ));
-        }
+    if !method.is_safe() && origin != Some(own.as_str()) {
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "a change made with the session cookie must come from Lara's own pages",
+        ));
     }
     Ok(session)
 }
