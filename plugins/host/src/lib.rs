@@ -430,3 +430,40 @@ impl LoadedPlugin {
         self.call(|p, s| p.call_on_schedule(s, now))
     }
 }
+
+/// For tests and benchmarks: builds a plugin crate of this workspace as a component and
+/// returns its bytes. It runs `cargo build --release --target wasm32-unknown-unknown -p
+/// PACKAGE` in a target directory of its own (below `CARGO_TARGET_DIR`), so it works from inside
+/// a running `cargo test`.
+pub fn build_workspace_plugin(package: &str) -> Result<Vec<u8>, String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("plugin-tests");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .current_dir(&root)
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            package,
+        ])
+        .env("CARGO_TARGET_DIR", &target)
+        .status()
+        .map_err(|e| format!("running cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!(
+            "building {package} failed (is the wasm32-unknown-unknown target installed?)"
+        ));
+    }
+    let file = format!(
+        "wasm32-unknown-unknown/release/{}.wasm",
+        package.replace('-', "_")
+    );
+    std::fs::read(target.join(file)).map_err(|e| format!("reading {package}: {e}"))
+}

@@ -9,8 +9,6 @@
 //! the call with a clear error and leave the host working; undeclared capabilities are refused
 //! without reaching the host's services; compiled plugins are cached.
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -24,33 +22,7 @@ use lara_plugin_host::{
 fn probe() -> Vec<u8> {
     static WASM: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
     WASM.get_or_init(|| {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-        // A target directory of its own: the outer `cargo test` may still hold its own.
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root.join("target"))
-            .join("plugin-tests");
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let status = Command::new(cargo)
-            .current_dir(&root)
-            .args([
-                "build",
-                "--quiet",
-                "--release",
-                "--target",
-                "wasm32-unknown-unknown",
-                "-p",
-                "lara-plugin-probe",
-            ])
-            .env("CARGO_TARGET_DIR", &target)
-            .status()
-            .expect("running cargo");
-        assert!(
-            status.success(),
-            "building the probe plugin failed (is the wasm32-unknown-unknown target installed?)"
-        );
-        std::fs::read(target.join("wasm32-unknown-unknown/release/lara_plugin_probe.wasm"))
-            .expect("reading the probe plugin")
+        lara_plugin_host::build_workspace_plugin("lara-plugin-probe").expect("the probe plugin")
     })
     .clone()
 }
