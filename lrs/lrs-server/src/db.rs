@@ -7,14 +7,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
+use lara_plugin_registry::PluginStore;
 use lrs_core::store::Store;
 use player_core::{LaunchStore, PackageStore};
 
 /// Everything a database backend stores: the LRS ([`Store`]) and imported packages
 /// ([`PackageStore`]). Both backends implement both; callers needing one part upcast.
-pub trait Backend: Store + PackageStore + LaunchStore {}
+pub trait Backend: Store + PackageStore + LaunchStore + PluginStore {}
 
-impl<T: Store + PackageStore + LaunchStore + ?Sized> Backend for T {}
+impl<T: Store + PackageStore + LaunchStore + PluginStore + ?Sized> Backend for T {}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {

@@ -18,6 +18,7 @@
 mod credentials;
 mod documents;
 mod packages;
+mod plugins;
 mod statements;
 mod tls;
 

@@ -26,6 +26,7 @@ mod checkpoint;
 mod credentials;
 mod documents;
 mod packages;
+mod plugins;
 mod statements;
 mod writer;
 

@@ -133,6 +133,7 @@ macro_rules! package_parity_suite {
             import_stores_files_once_and_adds_versions,
             registrations_launches_and_state,
             au_sessions_and_their_one_time_fetch,
+            plugins_install_upgrade_and_move_their_cursor,
         );
     };
     (@tests [$mode:ident] $open:expr; $($name:ident),* $(,)?) => {

@@ -9,10 +9,11 @@ use player_core::{
     PackageStore, Registration, VersionFile, import_file,
 };
 
-/// What the player needs of a backend: packages, and registrations with their launches.
-pub trait PlayerStore: PackageStore + LaunchStore {}
+/// What the player and the plugins need of a backend: packages, registrations with their
+/// launches, and installed plugins.
+pub trait PlayerStore: PackageStore + LaunchStore + lara_plugin_registry::PluginStore {}
 
-impl<T: PackageStore + LaunchStore + ?Sized> PlayerStore for T {}
+impl<T: PackageStore + LaunchStore + lara_plugin_registry::PluginStore + ?Sized> PlayerStore for T {}
 use sha2::{Digest, Sha256};
 
 fn sha(data: &[u8]) -> String {
@@ -464,4 +465,108 @@ pub async fn au_sessions_and_their_one_time_fetch(store: Arc<dyn PlayerStore>) {
             .unwrap()
             .is_empty()
     );
+}
+
+pub async fn plugins_install_upgrade_and_move_their_cursor(store: Arc<dyn PlayerStore>) {
+    use lara_plugin_registry::InstalledPlugin;
+    let plugin = InstalledPlugin {
+        name: "certification".into(),
+        version: "0.1.0".into(),
+        wasm_sha256: "aa".into(),
+        wasm: vec![0, 97, 115, 109],
+        description: "{\"name\":\"certification\"}".into(),
+        granted: vec!["emit-statements".into(), "documents".into()],
+        enabled: true,
+        cursor: 0,
+        health: "{}".into(),
+        installed: crate::t(100),
+    };
+    assert!(store.install_plugin(plugin.clone()).await.unwrap());
+    assert!(
+        !store.install_plugin(plugin.clone()).await.unwrap(),
+        "a name is installed once"
+    );
+    assert_eq!(
+        store.plugin("certification").await.unwrap(),
+        Some(plugin.clone())
+    );
+    assert_eq!(store.plugin("nope").await.unwrap(), None);
+
+    // The cursor moves only from where it is.
+    assert!(
+        store
+            .advance_plugin_cursor("certification", 0, 40)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .advance_plugin_cursor("certification", 0, 50)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .advance_plugin_cursor("certification", 40, 50)
+            .await
+            .unwrap()
+    );
+
+    // An upgrade replaces the component and keeps grants, state and cursor.
+    assert!(
+        store
+            .upgrade_plugin("certification", "0.2.0", "bb", vec![1, 2], "{}")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .upgrade_plugin("nope", "1", "cc", vec![], "{}")
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .set_plugin_enabled("certification", false)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .set_plugin_grants("certification", vec!["documents".into()])
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .set_plugin_health("certification", "{\"failures\":1}")
+            .await
+            .unwrap()
+    );
+    let got = store.plugin("certification").await.unwrap().unwrap();
+    assert_eq!(
+        (
+            got.version.as_str(),
+            got.wasm_sha256.as_str(),
+            got.wasm.as_slice()
+        ),
+        ("0.2.0", "bb", &[1u8, 2][..])
+    );
+    assert_eq!(got.cursor, 50);
+    assert!(!got.enabled);
+    assert_eq!(got.granted, vec!["documents".to_owned()]);
+    assert_eq!(got.health, "{\"failures\":1}");
+
+    // Listings leave the components out.
+    let second = InstalledPlugin {
+        name: "attendance".into(),
+        ..plugin
+    };
+    assert!(store.install_plugin(second).await.unwrap());
+    let listed = store.list_plugins().await.unwrap();
+    assert_eq!(
+        listed.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        ["attendance", "certification"]
+    );
+    assert!(listed.iter().all(|p| p.wasm.is_empty()));
 }
