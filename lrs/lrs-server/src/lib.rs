@@ -6,6 +6,7 @@
 //! - [`run`]: serve a router on a listener until a shutdown future completes.
 //! - [`bootstrap_admin`]: the admin credential created and printed on first start.
 //! - [`demo`]: the demo course imported on first start.
+//! - [`plugins`]: installing and managing WASM plugins (`lara plugins`).
 #![cfg_attr(
     test,
     allow(
@@ -18,6 +19,7 @@
 
 pub mod db;
 pub mod demo;
+pub mod plugins;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -104,6 +104,67 @@ enum Command {
         #[command(subcommand)]
         action: CredentialsAction,
     },
+    /// Install and manage WASM plugins.
+    Plugins {
+        #[command(subcommand)]
+        action: PluginsAction,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct PluginCache {
+    /// Where compiled plugins are cached.
+    #[arg(
+        long,
+        env = "LARA_PLUGIN_CACHE",
+        default_value = "lara-data/plugin-cache"
+    )]
+    plugin_cache: std::path::PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+enum PluginsAction {
+    /// Install a plugin (a component built for wasm32-unknown-unknown).
+    Install {
+        file: std::path::PathBuf,
+        /// Capabilities to grant, comma separated: query-statements, emit-statements,
+        /// documents, directory. Only those the plugin declares are granted.
+        #[arg(long, value_delimiter = ',')]
+        grant: Vec<String>,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        cache: PluginCache,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Replace an installed plugin by a new version of it (grants, state and cursor stay).
+    Upgrade {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        cache: PluginCache,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List installed plugins.
+    List {
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    Enable {
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    Disable {
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -188,6 +249,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Credentials { action } => credentials(action).await,
+        Command::Plugins { action } => plugins(action).await,
         Command::Import {
             file,
             public_url,
@@ -405,6 +467,81 @@ async fn import(
             println!("  {w}");
         }
     }
+    Ok(())
+}
+
+async fn plugins(action: PluginsAction) -> anyhow::Result<()> {
+    use lara_server::plugins;
+    let read =
+        |f: &std::path::Path| std::fs::read(f).with_context(|| format!("reading {}", f.display()));
+    let show = |p: &lara_plugin_registry::InstalledPlugin, json: bool, what: &str| {
+        if json {
+            println!("{}", plugins::summary(p));
+        } else {
+            println!(
+                "{what} {} {} (granted: {})",
+                p.name,
+                p.version,
+                if p.granted.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    p.granted.join(", ")
+                }
+            );
+        }
+    };
+    match action {
+        PluginsAction::Install {
+            file,
+            grant,
+            json,
+            cache,
+            db,
+        } => {
+            let backend = DatabaseUrl::parse(&db.database_url)?.open().await?;
+            let p = plugins::install(&backend, read(&file)?, &grant, &cache.plugin_cache).await?;
+            show(&p, json, "installed");
+        }
+        PluginsAction::Upgrade {
+            file,
+            json,
+            cache,
+            db,
+        } => {
+            let backend = DatabaseUrl::parse(&db.database_url)?.open().await?;
+            let p = plugins::upgrade(&backend, read(&file)?, &cache.plugin_cache).await?;
+            show(&p, json, "upgraded");
+        }
+        PluginsAction::List { json, db } => {
+            let backend = DatabaseUrl::parse(&db.database_url)?.open().await?;
+            let list = backend.list_plugins().await?;
+            if json {
+                let out: Vec<_> = list.iter().map(plugins::summary).collect();
+                println!("{}", serde_json::Value::Array(out));
+            } else {
+                for p in &list {
+                    println!(
+                        "{} {} {} cursor {}",
+                        p.name,
+                        p.version,
+                        if p.enabled { "enabled" } else { "disabled" },
+                        p.cursor
+                    );
+                }
+            }
+        }
+        PluginsAction::Enable { name, db } => set_enabled(&name, true, &db).await?,
+        PluginsAction::Disable { name, db } => set_enabled(&name, false, &db).await?,
+    }
+    Ok(())
+}
+
+async fn set_enabled(name: &str, enabled: bool, db: &DbArgs) -> anyhow::Result<()> {
+    let backend = DatabaseUrl::parse(&db.database_url)?.open().await?;
+    if !backend.set_plugin_enabled(name, enabled).await? {
+        bail!("no plugin named {name:?} is installed");
+    }
+    println!("{name} {}", if enabled { "enabled" } else { "disabled" });
     Ok(())
 }
 

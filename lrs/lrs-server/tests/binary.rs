@@ -348,3 +348,79 @@ fn import_stores_a_package_and_refuses_a_broken_one_with_its_reason() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a file"));
 }
+
+/// `lara plugins`: install (with grants limited to what the plugin declares), list, disable,
+/// enable, upgrade, and refusals with their reasons.
+#[test]
+fn plugins_install_list_disable_and_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/lara.db", dir.path().display());
+    let wasm = lara_plugin_host::build_workspace_plugin("lara-plugin-probe").unwrap();
+    let file = dir.path().join("probe.wasm");
+    std::fs::write(&file, &wasm).unwrap();
+    let cache = dir.path().join("cache");
+    let lara = |args: &[&str]| {
+        Command::new(LARA)
+            .args(args)
+            .args(["--database-url", &db])
+            .env("LARA_PLUGIN_CACHE", &cache)
+            .output()
+            .unwrap()
+    };
+    let out = lara(&[
+        "plugins",
+        "install",
+        file.to_str().unwrap(),
+        "--grant",
+        "emit-statements",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let installed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(installed["name"], "probe");
+    assert_eq!(installed["version"], "0.1.0");
+    // The probe declares no capability, so nothing is granted.
+    assert_eq!(installed["granted"], serde_json::json!([]));
+    assert_eq!(installed["description"]["routes"][0]["path"], "/*");
+    // Once only; an unknown capability is refused by name.
+    let again = lara(&["plugins", "install", file.to_str().unwrap()]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("installed already"));
+    let bad = lara(&[
+        "plugins",
+        "install",
+        file.to_str().unwrap(),
+        "--grant",
+        "filesystem",
+    ]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("\"filesystem\" is not a capability"));
+    // Not a component.
+    let junk = dir.path().join("junk.wasm");
+    std::fs::write(&junk, b"junk").unwrap();
+    assert!(
+        !lara(&["plugins", "install", junk.to_str().unwrap()])
+            .status
+            .success()
+    );
+
+    assert!(lara(&["plugins", "disable", "probe"]).status.success());
+    assert!(!lara(&["plugins", "disable", "nope"]).status.success());
+    let listed: serde_json::Value =
+        serde_json::from_slice(&lara(&["plugins", "list", "--json"]).stdout).unwrap();
+    assert_eq!(listed[0]["name"], "probe");
+    assert_eq!(listed[0]["enabled"], false);
+    assert!(lara(&["plugins", "enable", "probe"]).status.success());
+    let out = lara(&["plugins", "upgrade", file.to_str().unwrap(), "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let upgraded: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(upgraded["enabled"], true);
+}
