@@ -69,36 +69,8 @@ fn demo_zip() -> Vec<u8> {
 /// Imports a package and returns a launch URL for a test learner.
 /// Imports a package and registers the test learner: (launch URL, registration id).
 async fn launch_url(lrs: &TestLrs, package: Vec<u8>) -> (String, String) {
-    let (key, secret) = lrs.credential(vec![Scope::Admin]).await;
-    let admin = basic(&key, &secret);
-    let r = lrs
-        .client
-        .post(lrs.base.replace("/xapi", "/api/packages"))
-        .header("Authorization", &admin)
-        .body(package)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let imported: Value = r.json().await.unwrap();
-    let launch: Value = lrs
-        .client
-        .post(lrs.base.replace("/xapi", "/api/registrations"))
-        .header("Authorization", &admin)
-        .json(&serde_json::json!({
-            "actor": {"name": "Test Learner", "mbox": "mailto:learner@example.com"},
-            "packageId": imported["packageId"],
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    (
-        launch["launchUrl"].as_str().unwrap().to_owned(),
-        launch["registration"].as_str().unwrap().to_owned(),
-    )
+    let learner = serde_json::json!({"name": "Test Learner", "mbox": "mailto:learner@example.com"});
+    register(lrs, package, learner).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -164,6 +164,31 @@ impl Credential {
         }
     }
 
+    /// A credential that only exists in this process, for Lara's own writers (the player, the
+    /// LMS side of cmi5, plugins): never stored, so it authenticates nothing; it only carries
+    /// scopes and the `authority` of what it writes. Its key should not look like an issued
+    /// one (those are letters and digits only).
+    pub fn internal(
+        key: &str,
+        name: &str,
+        scopes: Vec<Scope>,
+        authority: Value,
+        now: DateTime<Utc>,
+    ) -> Credential {
+        Credential {
+            id: Uuid::nil(),
+            key: key.to_owned(),
+            secret_hash: String::new(),
+            name: name.to_owned(),
+            scopes,
+            authority,
+            created: now,
+            revoked: None,
+            binding: None,
+            expires: None,
+        }
+    }
+
     /// Creates a browser session for the holder of `of`: a credential with the same scopes and
     /// authority that expires at `expires` and names its parent, so that revoking the parent
     /// ends it (see `Lrs::authenticate_session`).

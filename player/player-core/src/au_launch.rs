@@ -334,22 +334,17 @@ pub struct AuLauncher {
 
 /// The authority of the LMS's own cmi5 statements.
 fn lms_credential(now: DateTime<Utc>) -> Credential {
-    Credential {
-        id: Uuid::nil(),
-        key: "lara-lms".into(),
-        secret_hash: String::new(),
-        name: "Lara".into(),
-        scopes: vec![Scope::StatementsWrite, Scope::State],
-        authority: json!({
+    Credential::internal(
+        "lara-lms",
+        "Lara",
+        vec![Scope::StatementsWrite, Scope::State],
+        json!({
             "objectType": "Agent",
             "name": "Lara",
             "account": { "homePage": AUTHORITY_HOMEPAGE, "name": "lara-lms" },
         }),
-        created: now,
-        revoked: None,
-        binding: None,
-        expires: None,
-    }
+        now,
+    )
 }
 
 fn duration_between(from: DateTime<Utc>, to: DateTime<Utc>) -> String {

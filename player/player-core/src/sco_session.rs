@@ -38,19 +38,13 @@ pub fn player_authority() -> Value {
 }
 
 fn player_credential(now: DateTime<Utc>) -> Credential {
-    Credential {
-        id: Uuid::nil(),
-        // Issued keys are letters and digits, so this one names no stored credential.
-        key: "lara-player".into(),
-        secret_hash: String::new(),
-        name: "Lara player".into(),
-        scopes: vec![Scope::StatementsWrite, Scope::State, Scope::Profile],
-        authority: player_authority(),
-        created: now,
-        revoked: None,
-        binding: None,
-        expires: None,
-    }
+    Credential::internal(
+        "lara-player",
+        "Lara player",
+        vec![Scope::StatementsWrite, Scope::State, Scope::Profile],
+        player_authority(),
+        now,
+    )
 }
 
 /// One lock per registration and item, so that the events of a SCO are applied one at a time

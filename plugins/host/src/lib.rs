@@ -34,6 +34,24 @@ pub use lara::plugin::types::{
     Capability, Document, Error as HostError, Header, Level, Person, Route, StatementFilter,
 };
 
+impl StatementFilter {
+    /// A filter that matches every statement, oldest first, `limit` at a time.
+    pub fn everything(limit: u32) -> Self {
+        StatementFilter {
+            agent: None,
+            verb: None,
+            activity: None,
+            registration: None,
+            related_activities: false,
+            related_agents: false,
+            since: None,
+            until: None,
+            limit,
+            ascending: true,
+        }
+    }
+}
+
 /// How often the engine's epoch advances: the granularity of call deadlines.
 const TICK: Duration = Duration::from_millis(10);
 

@@ -45,23 +45,17 @@ impl LrsServices {
 
     /// The credential a plugin's statements are written and read with.
     fn credential(plugin: &str) -> Credential {
-        Credential {
-            id: uuid::Uuid::nil(),
-            // Not a stored credential: issued keys are letters and digits only.
-            key: format!("plugin:{plugin}"),
-            secret_hash: String::new(),
-            name: format!("plugin {plugin}"),
-            scopes: vec![Scope::StatementsWrite, Scope::StatementsRead],
-            authority: json!({
+        Credential::internal(
+            &format!("plugin:{plugin}"),
+            &format!("plugin {plugin}"),
+            vec![Scope::StatementsWrite, Scope::StatementsRead],
+            json!({
                 "objectType": "Agent",
                 "name": plugin,
                 "account": { "homePage": PLUGIN_HOMEPAGE, "name": plugin },
             }),
-            created: Utc::now(),
-            revoked: None,
-            binding: None,
-            expires: None,
-        }
+            Utc::now(),
+        )
     }
 
     fn document_key(plugin: &str, id: &str) -> DocumentKey {

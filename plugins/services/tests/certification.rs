@@ -27,18 +27,7 @@ fn request(method: &str, path: &str, body: &str) -> HttpRequest {
 }
 
 fn all() -> StatementFilter {
-    StatementFilter {
-        agent: None,
-        verb: None,
-        activity: None,
-        registration: None,
-        related_activities: false,
-        related_agents: false,
-        since: None,
-        until: None,
-        limit: 100,
-        ascending: true,
-    }
+    StatementFilter::everything(100)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,18 +17,7 @@ use lrs_core::store::Store;
 use serde_json::{Value, json};
 
 fn filter() -> StatementFilter {
-    StatementFilter {
-        agent: None,
-        verb: None,
-        activity: None,
-        registration: None,
-        related_activities: false,
-        related_agents: false,
-        since: None,
-        until: None,
-        limit: 10,
-        ascending: true,
-    }
+    StatementFilter::everything(10)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
