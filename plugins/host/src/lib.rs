@@ -459,6 +459,7 @@ pub fn build_workspace_plugin(package: &str) -> Result<Vec<u8>, String> {
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"))
         .join("plugin-tests");
+    ensure_wasm_target()?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = std::process::Command::new(cargo)
         .current_dir(&root)
@@ -484,4 +485,32 @@ pub fn build_workspace_plugin(package: &str) -> Result<Vec<u8>, String> {
         package.replace('-', "_")
     );
     std::fs::read(target.join(file)).map_err(|e| format!("reading {package}: {e}"))
+}
+
+/// Installs the `wasm32-unknown-unknown` standard library with rustup when the toolchain lacks
+/// it, so that `cargo test` works on a fresh machine.
+fn ensure_wasm_target() -> Result<(), String> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let sysroot = std::process::Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .map_err(|e| format!("running rustc: {e}"))?;
+    let sysroot = String::from_utf8_lossy(&sysroot.stdout).trim().to_owned();
+    if Path::new(&sysroot)
+        .join("lib/rustlib/wasm32-unknown-unknown")
+        .is_dir()
+    {
+        return Ok(());
+    }
+    let status = std::process::Command::new("rustup")
+        .args(["target", "add", "wasm32-unknown-unknown"])
+        .status()
+        .map_err(|e| {
+            format!("the wasm32-unknown-unknown target is missing and rustup did not run: {e}")
+        })?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err("rustup could not add the wasm32-unknown-unknown target".into())
+    }
 }
