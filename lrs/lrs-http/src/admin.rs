@@ -43,6 +43,12 @@ pub(crate) async fn handle(app: &App, req: Request) -> ApiResult<Response> {
     if path == "/api/session" {
         return session(app, &caller, req.method()).await;
     }
+    if let Some(rest) = path
+        .strip_prefix("/api/plugins")
+        .filter(|r| r.is_empty() || r.starts_with('/'))
+    {
+        return crate::plugins::admin(app, req, rest).await;
+    }
     if let Some(rest) = path.strip_prefix("/api/packages") {
         return crate::packages::handle(app, req, rest).await;
     }

@@ -88,6 +88,7 @@ pub fn content_router(
                 launch_credentials_only: true,
                 ..config
             }),
+            plugins: None,
         });
     Router::new()
         .route("/content/{version}/{*path}", axum::routing::get(serve))

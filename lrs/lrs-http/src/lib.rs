@@ -31,6 +31,7 @@ pub mod error;
 mod multipart;
 mod packages;
 mod player;
+pub mod plugins;
 mod request;
 mod resources;
 mod statements;
@@ -107,18 +108,22 @@ pub(crate) struct App {
     pub launches: Arc<dyn player_core::LaunchStore>,
     pub launcher: Arc<player_core::au_launch::AuLauncher>,
     pub config: Arc<HttpConfig>,
+    /// The plugin runtime, when this server runs plugins.
+    pub plugins: Option<Arc<dyn plugins::PluginGateway>>,
 }
 
 pub(crate) const VERSION_HEADER: &str = "x-experience-api-version";
 pub(crate) const CONSISTENT_THROUGH: &str = "x-experience-api-consistent-through";
 pub(crate) const HASH_HEADER: &str = "x-experience-api-hash";
 
-/// The router serving `/xapi/...` and the administration API under `/api/`.
+/// The router serving `/xapi/...`, the administration API under `/api/` and plugin routes
+/// under `/plugins/` (when a plugin runtime is given).
 pub fn router(
     lrs: Lrs,
     packages: Arc<dyn player_core::PackageStore>,
     launches: Arc<dyn player_core::LaunchStore>,
     launcher: Arc<player_core::au_launch::AuLauncher>,
+    plugins: Option<Arc<dyn plugins::PluginGateway>>,
     config: HttpConfig,
 ) -> Router {
     let app = App {
@@ -127,6 +132,7 @@ pub fn router(
         launches,
         launcher,
         config: Arc::new(config),
+        plugins,
     };
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::mirror_request())
@@ -164,6 +170,7 @@ pub fn router(
     Router::new()
         .merge(xapi)
         .route("/api/{*rest}", axum::routing::any(dispatch_admin))
+        .route("/plugins/{*rest}", axum::routing::any(plugins::dispatch))
         .with_state(app)
         .layer(TraceLayer::new_for_http())
 }

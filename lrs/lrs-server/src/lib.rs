@@ -52,6 +52,15 @@ pub fn apps(
     backend: Arc<dyn db::Backend>,
     config: lrs_http::HttpConfig,
 ) -> (axum::Router, axum::Router) {
+    apps_with_plugins(backend, config, None)
+}
+
+/// [`apps`] with plugin routes and administration served by `plugins`.
+pub fn apps_with_plugins(
+    backend: Arc<dyn db::Backend>,
+    config: lrs_http::HttpConfig,
+    plugins: Option<Arc<lara_plugin_runtime::PluginRuntime>>,
+) -> (axum::Router, axum::Router) {
     let store: Arc<dyn Store> = backend.clone();
     let packages: Arc<dyn player_core::PackageStore> = backend.clone();
     let launches: Arc<dyn player_core::LaunchStore> = backend;
@@ -69,6 +78,7 @@ pub fn apps(
         packages.clone(),
         launches.clone(),
         launcher.clone(),
+        plugins.map(|p| Arc::new(plugins::Gateway(p)) as Arc<dyn lrs_http::plugins::PluginGateway>),
         config.clone(),
     );
     let content = lrs_http::content_router(lrs, packages, launches, launcher, config)

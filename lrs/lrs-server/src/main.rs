@@ -73,6 +73,8 @@ enum Command {
         #[arg(long, env = "LARA_NO_DEMO_COURSE")]
         no_demo_course: bool,
         #[command(flatten)]
+        cache: PluginCache,
+        #[command(flatten)]
         db: DbArgs,
     },
     /// Import an e-learning package (SCORM 1.2, SCORM 2004, cmi5 or xAPI zip) as a new version.
@@ -228,6 +230,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             max_body_bytes,
             max_package_bytes,
             no_demo_course,
+            cache,
             db,
         } => {
             let config = lrs_http::HttpConfig {
@@ -240,7 +243,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 activity_iri_base: activity_iri_base.unwrap_or_default(),
                 launch_credentials_only: false,
             };
-            serve(listen, content_listen, config, !no_demo_course, &db).await
+            serve(
+                listen,
+                content_listen,
+                config,
+                !no_demo_course,
+                &cache.plugin_cache,
+                &db,
+            )
+            .await
         }
         Command::Migrate { db } => {
             let url = DatabaseUrl::parse(&db.database_url)?;
@@ -274,6 +285,7 @@ async fn serve(
     content_listen: SocketAddr,
     mut config: lrs_http::HttpConfig,
     demo_course: bool,
+    plugin_cache: &std::path::Path,
     db: &DbArgs,
 ) -> anyhow::Result<()> {
     let url = DatabaseUrl::parse(&db.database_url)?;
@@ -327,11 +339,15 @@ async fn serve(
     let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
-    let (app, content_app) = lara_server::apps(backend, config);
+    // Plugins run beside the listeners: delivery never holds up a request.
+    let plugins = lara_server::plugins::runtime(&backend, plugin_cache)?;
+    let delivery = tokio::spawn(plugins.clone().run(until_stopped(stopped.clone())));
+    let (app, content_app) = lara_server::apps_with_plugins(backend, config, Some(plugins));
     tokio::try_join!(
         lara_server::run(listener, app, until_stopped(stopped.clone())),
         lara_server::run(content_listener, content_app, until_stopped(stopped),),
     )?;
+    delivery.await.context("the plugin delivery task")?;
     Ok(())
 }
 
@@ -476,7 +492,7 @@ async fn plugins(action: PluginsAction) -> anyhow::Result<()> {
         |f: &std::path::Path| std::fs::read(f).with_context(|| format!("reading {}", f.display()));
     let show = |p: &lara_plugin_registry::InstalledPlugin, json: bool, what: &str| {
         if json {
-            println!("{}", plugins::summary(p));
+            println!("{}", plugins::summary(p, None));
         } else {
             println!(
                 "{what} {} {} (granted: {})",
@@ -516,7 +532,7 @@ async fn plugins(action: PluginsAction) -> anyhow::Result<()> {
             let backend = DatabaseUrl::parse(&db.database_url)?.open().await?;
             let list = backend.list_plugins().await?;
             if json {
-                let out: Vec<_> = list.iter().map(plugins::summary).collect();
+                let out: Vec<_> = list.iter().map(|p| plugins::summary(p, None)).collect();
                 println!("{}", serde_json::Value::Array(out));
             } else {
                 for p in &list {

@@ -1,70 +1,32 @@
-//! `lara plugins`: installing and managing WASM plugins in the database.
-//!
-//! Installing asks the component to describe itself (in the sandbox), records what it is, and
-//! grants it the capabilities an administrator names that it also declared.
+//! WASM plugins in the server: the runtime over the server's database, the gateway the HTTP
+//! layer calls it through, and the operations of `lara plugins`.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{Context as _, bail};
-use lara_plugin_host::{Capability, Description, Limits, PluginHost};
+use async_trait::async_trait;
+use lara_plugin_host::{Header, HttpRequest};
 use lara_plugin_registry::InstalledPlugin;
+use lara_plugin_runtime::{PluginRuntime, RuntimeError, RuntimeSettings};
 use lrs_core::Lrs;
-use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+use lrs_http::plugins::{GatewayError, PluginCall, PluginGateway, PluginReply};
+use serde_json::Value;
 
 use crate::db::Backend;
 
-/// The WIT names of the capabilities.
-pub const CAPABILITIES: [&str; 4] = [
-    "query-statements",
-    "emit-statements",
-    "documents",
-    "directory",
-];
+pub use lara_plugin_runtime::summary;
 
-fn capability_name(c: Capability) -> &'static str {
-    match c {
-        Capability::QueryStatements => "query-statements",
-        Capability::EmitStatements => "emit-statements",
-        Capability::Documents => "documents",
-        Capability::Directory => "directory",
-    }
-}
-
-fn description_json(d: &Description) -> Value {
-    json!({
-        "name": d.name,
-        "version": d.version,
-        "routes": d.routes.iter().map(|r| json!({"method": r.method, "path": r.path})).collect::<Vec<_>>(),
-        "subscriptions": d.subscriptions.iter().map(|f| json!({
-            "agent": f.agent, "verb": f.verb, "activity": f.activity, "registration": f.registration,
-            "relatedActivities": f.related_activities, "relatedAgents": f.related_agents,
-        })).collect::<Vec<_>>(),
-        "capabilities": d.capabilities.iter().map(|c| capability_name(*c)).collect::<Vec<_>>(),
-        "scheduleSeconds": d.schedule_seconds,
-    })
-}
-
-/// Loads the component in the sandbox and asks it to describe itself.
-async fn describe(
-    backend: &Arc<dyn Backend>,
-    wasm: Vec<u8>,
-    cache: &Path,
-) -> anyhow::Result<Description> {
+/// The plugin runtime of one process over `backend`, caching compiled plugins in `cache`.
+/// Must be called inside a tokio runtime.
+pub fn runtime(backend: &Arc<dyn Backend>, cache: &Path) -> anyhow::Result<Arc<PluginRuntime>> {
     let store: Arc<dyn lrs_core::store::Store> = backend.clone();
-    let services = Arc::new(lara_plugin_services::LrsServices::new(
+    let registry: Arc<dyn lara_plugin_registry::PluginStore> = backend.clone();
+    Ok(Arc::new(PluginRuntime::new(
+        registry,
         Lrs::new(store),
-        tokio::runtime::Handle::current(),
-    ));
-    let cache = cache.to_owned();
-    tokio::task::spawn_blocking(move || -> anyhow::Result<Description> {
-        let host = PluginHost::new(&cache, Limits::default())?;
-        let plugin = host.load(&wasm, &[], services)?;
-        Ok(plugin.describe()?)
-    })
-    .await
-    .context("the plugin's describe call")?
+        cache,
+        RuntimeSettings::default(),
+    )?))
 }
 
 /// Installs a plugin, granting those of `grants` that it declared.
@@ -74,43 +36,7 @@ pub async fn install(
     grants: &[String],
     cache: &Path,
 ) -> anyhow::Result<InstalledPlugin> {
-    for g in grants {
-        if !CAPABILITIES.contains(&g.as_str()) {
-            bail!(
-                "{g:?} is not a capability (one of {})",
-                CAPABILITIES.join(", ")
-            );
-        }
-    }
-    let d = describe(backend, wasm.clone(), cache).await?;
-    let declared: Vec<&str> = d.capabilities.iter().map(|c| capability_name(*c)).collect();
-    let granted: Vec<String> = grants
-        .iter()
-        .filter(|g| declared.contains(&g.as_str()))
-        .cloned()
-        .collect();
-    let plugin = InstalledPlugin {
-        name: d.name.clone(),
-        version: d.version.clone(),
-        wasm_sha256: hex::encode(Sha256::digest(&wasm)),
-        wasm,
-        description: description_json(&d).to_string(),
-        granted,
-        enabled: true,
-        cursor: 0,
-        health: "{}".into(),
-        installed: chrono::Utc::now(),
-    };
-    if !backend.install_plugin(plugin.clone()).await? {
-        bail!(
-            "a plugin named {:?} is installed already; use `lara plugins upgrade`",
-            plugin.name
-        );
-    }
-    Ok(InstalledPlugin {
-        wasm: Vec::new(),
-        ..plugin
-    })
+    Ok(runtime(backend, cache)?.install(wasm, grants).await?)
 }
 
 /// Replaces an installed plugin's component with a new version of it.
@@ -119,44 +45,89 @@ pub async fn upgrade(
     wasm: Vec<u8>,
     cache: &Path,
 ) -> anyhow::Result<InstalledPlugin> {
-    let d = describe(backend, wasm.clone(), cache).await?;
-    let sha = hex::encode(Sha256::digest(&wasm));
-    if !backend
-        .upgrade_plugin(
-            &d.name,
-            &d.version,
-            &sha,
-            wasm,
-            &description_json(&d).to_string(),
-        )
-        .await?
-    {
-        bail!(
-            "no plugin named {:?} is installed; use `lara plugins install`",
-            d.name
-        );
-    }
-    backend
-        .plugin(&d.name)
-        .await?
-        .map(|p| InstalledPlugin {
-            wasm: Vec::new(),
-            ..p
-        })
-        .context("the upgraded plugin is gone")
+    Ok(runtime(backend, cache)?.upgrade(wasm, None).await?)
 }
 
-/// A plugin for printing (no component).
-pub fn summary(p: &InstalledPlugin) -> Value {
-    json!({
-        "name": p.name,
-        "version": p.version,
-        "sha256": p.wasm_sha256,
-        "enabled": p.enabled,
-        "granted": p.granted,
-        "cursor": p.cursor,
-        "health": serde_json::from_str::<Value>(&p.health).unwrap_or(Value::Null),
-        "description": serde_json::from_str::<Value>(&p.description).unwrap_or(Value::Null),
-        "installed": xapi_model::time::format_timestamp(p.installed),
-    })
+/// The runtime as the HTTP layer sees it.
+pub struct Gateway(pub Arc<PluginRuntime>);
+
+fn gateway_error(e: RuntimeError) -> GatewayError {
+    match e {
+        RuntimeError::NotFound(m) => GatewayError::NotFound(m),
+        RuntimeError::Invalid(m) => GatewayError::Invalid(m),
+        RuntimeError::Conflict(m) => GatewayError::Conflict(m),
+        e @ RuntimeError::Plugin { .. } => GatewayError::Unavailable(e.to_string()),
+        e => GatewayError::Failed(e.to_string()),
+    }
+}
+
+#[async_trait]
+impl PluginGateway for Gateway {
+    async fn list(&self) -> Result<Vec<Value>, GatewayError> {
+        self.0.statuses().await.map_err(gateway_error)
+    }
+
+    async fn status(&self, name: &str) -> Result<Value, GatewayError> {
+        self.0.status(name).await.map_err(gateway_error)
+    }
+
+    async fn install(&self, wasm: Vec<u8>, grants: Vec<String>) -> Result<Value, GatewayError> {
+        let p = self.0.install(wasm, &grants).await.map_err(gateway_error)?;
+        self.status(&p.name).await
+    }
+
+    async fn upgrade(&self, name: &str, wasm: Vec<u8>) -> Result<Value, GatewayError> {
+        let p = self
+            .0
+            .upgrade(wasm, Some(name))
+            .await
+            .map_err(gateway_error)?;
+        self.status(&p.name).await
+    }
+
+    async fn set_enabled(&self, name: &str, enabled: bool) -> Result<(), GatewayError> {
+        self.0
+            .set_enabled(name, enabled)
+            .await
+            .map_err(gateway_error)
+    }
+
+    async fn set_grants(&self, name: &str, grants: Vec<String>) -> Result<(), GatewayError> {
+        self.0
+            .set_grants(name, &grants)
+            .await
+            .map_err(gateway_error)
+    }
+
+    async fn run_schedule(&self, name: &str) -> Result<bool, GatewayError> {
+        self.0.run_schedule(name, true).await.map_err(gateway_error)
+    }
+
+    async fn call(&self, name: &str, call: PluginCall) -> Result<PluginReply, GatewayError> {
+        let request = HttpRequest {
+            method: call.method,
+            path: call.path,
+            query: call.query,
+            headers: call
+                .headers
+                .into_iter()
+                .map(|(name, value)| Header { name, value })
+                .collect(),
+            body: call.body,
+        };
+        let response = self
+            .0
+            .handle_request(name, request)
+            .await
+            .map_err(gateway_error)?;
+        Ok(PluginReply {
+            status: response.status,
+            headers: response
+                .headers
+                .into_iter()
+                .map(|h| (h.name, h.value))
+                .collect(),
+            body: response.body,
+        })
+    }
 }

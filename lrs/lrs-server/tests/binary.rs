@@ -372,7 +372,7 @@ fn plugins_install_list_disable_and_upgrade() {
         "install",
         file.to_str().unwrap(),
         "--grant",
-        "emit-statements",
+        "directory,documents",
         "--json",
     ]);
     assert!(
@@ -383,8 +383,8 @@ fn plugins_install_list_disable_and_upgrade() {
     let installed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(installed["name"], "probe");
     assert_eq!(installed["version"], "0.1.0");
-    // The probe declares no capability, so nothing is granted.
-    assert_eq!(installed["granted"], serde_json::json!([]));
+    // Only what the probe declares is granted: documents, not the directory.
+    assert_eq!(installed["granted"], serde_json::json!(["documents"]));
     assert_eq!(installed["description"]["routes"][0]["path"], "/*");
     // Once only; an unknown capability is refused by name.
     let again = lara(&["plugins", "install", file.to_str().unwrap()]);

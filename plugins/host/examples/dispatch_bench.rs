@@ -29,7 +29,12 @@ impl Services for Nothing {
     ) -> Result<Vec<StoredStatement>, HostError> {
         Err(HostError::Failed("not in this benchmark".into()))
     }
-    fn emit_statements(&self, _: &str, _: Vec<String>) -> Result<Vec<String>, HostError> {
+    fn emit_statements(
+        &self,
+        _: &str,
+        _: &[String],
+        _: Vec<String>,
+    ) -> Result<Vec<String>, HostError> {
         Err(HostError::Failed("not in this benchmark".into()))
     }
     fn get_document(&self, _: &str, _: &str) -> Result<Option<Document>, HostError> {

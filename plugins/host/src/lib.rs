@@ -99,9 +99,13 @@ pub trait Services: Send + Sync + 'static {
         plugin: &str,
         filter: StatementFilter,
     ) -> Result<Vec<StoredStatement>, HostError>;
+    /// Stores statements a plugin emits. `chain` names the plugins whose statements led to
+    /// this call (the plugin itself excluded): the statements must not be delivered back to
+    /// any of them, nor to `plugin`.
     fn emit_statements(
         &self,
         plugin: &str,
+        chain: &[String],
         statements: Vec<String>,
     ) -> Result<Vec<String>, HostError>;
     fn get_document(&self, plugin: &str, id: &str) -> Result<Option<Document>, HostError>;
@@ -127,6 +131,8 @@ pub trait Services: Send + Sync + 'static {
 /// The state of one call: who is calling, what it may do, and its memory limiter.
 struct CallState {
     plugin: String,
+    /// The plugins whose statements this call is handling (see [`Services::emit_statements`]).
+    chain: Vec<String>,
     granted: BTreeSet<CapabilityKey>,
     services: Arc<dyn Services>,
     limits: StoreLimits,
@@ -178,7 +184,8 @@ impl lara::plugin::host::Host for CallState {
 
     fn emit_statements(&mut self, statements: Vec<String>) -> Result<Vec<String>, HostError> {
         self.permit(CapabilityKey::EmitStatements)?;
-        self.services.emit_statements(&self.plugin, statements)
+        self.services
+            .emit_statements(&self.plugin, &self.chain, statements)
     }
 
     fn get_document(&mut self, id: String) -> Result<Option<Document>, HostError> {
@@ -327,6 +334,7 @@ impl PluginHost {
             name: String::from("(loading)"),
             granted: BTreeSet::new(),
             services,
+            description: None,
         };
         let description = plugin.describe()?;
         let declared: BTreeSet<CapabilityKey> = description
@@ -340,6 +348,7 @@ impl PluginHost {
             .copied()
             .filter(|c| declared.contains(c))
             .collect();
+        plugin.description = Some(description);
         Ok(plugin)
     }
 
@@ -370,6 +379,8 @@ pub struct LoadedPlugin {
     name: String,
     granted: BTreeSet<CapabilityKey>,
     services: Arc<dyn Services>,
+    /// What the plugin answered to `describe` when it was loaded.
+    description: Option<Description>,
 }
 
 impl LoadedPlugin {
@@ -377,14 +388,20 @@ impl LoadedPlugin {
         &self.name
     }
 
+    /// What the plugin said of itself when it was loaded.
+    pub fn description(&self) -> Option<&Description> {
+        self.description.as_ref()
+    }
+
     /// The capabilities the plugin has: declared and granted.
     pub fn granted(&self) -> &BTreeSet<CapabilityKey> {
         &self.granted
     }
 
-    fn store(&self) -> Store<CallState> {
+    fn store(&self, chain: &[String]) -> Store<CallState> {
         let state = CallState {
             plugin: self.name.clone(),
+            chain: chain.to_vec(),
             granted: self.granted.clone(),
             services: self.services.clone(),
             limits: StoreLimitsBuilder::new()
@@ -405,9 +422,10 @@ impl LoadedPlugin {
     /// Runs `f` against a fresh instance, turning traps into [`PluginError`]s.
     fn call<R>(
         &self,
+        chain: &[String],
         f: impl FnOnce(&Plugin, &mut Store<CallState>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
-        let mut store = self.store();
+        let mut store = self.store(chain);
         let result = self
             .pre
             .instantiate(&mut store)
@@ -429,7 +447,7 @@ impl LoadedPlugin {
     }
 
     pub fn describe(&self) -> Result<Description, PluginError> {
-        self.call(|p, s| p.call_describe(s))
+        self.call(&[], |p, s| p.call_describe(s))
     }
 
     /// Delivers statements; the plugin's own error comes back as `Ok(Err(..))`.
@@ -437,15 +455,26 @@ impl LoadedPlugin {
         &self,
         batch: &[StoredStatement],
     ) -> Result<Result<(), String>, PluginError> {
-        self.call(|p, s| p.call_on_statements(s, batch))
+        self.on_statements_from(batch, &[])
+    }
+
+    /// Delivers statements that other plugins' statements are among: `chain` names those
+    /// plugins, and the statements this call emits carry them on (see
+    /// [`Services::emit_statements`]).
+    pub fn on_statements_from(
+        &self,
+        batch: &[StoredStatement],
+        chain: &[String],
+    ) -> Result<Result<(), String>, PluginError> {
+        self.call(chain, |p, s| p.call_on_statements(s, batch))
     }
 
     pub fn handle_request(&self, request: &HttpRequest) -> Result<HttpResponse, PluginError> {
-        self.call(|p, s| p.call_handle_request(s, request))
+        self.call(&[], |p, s| p.call_handle_request(s, request))
     }
 
     pub fn on_schedule(&self, now: &str) -> Result<Result<(), String>, PluginError> {
-        self.call(|p, s| p.call_on_schedule(s, now))
+        self.call(&[], |p, s| p.call_on_schedule(s, now))
     }
 }
 

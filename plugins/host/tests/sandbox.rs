@@ -48,7 +48,12 @@ impl Services for Counting {
     ) -> Result<Vec<StoredStatement>, HostError> {
         self.hit(Vec::new())
     }
-    fn emit_statements(&self, _: &str, s: Vec<String>) -> Result<Vec<String>, HostError> {
+    fn emit_statements(
+        &self,
+        _: &str,
+        _: &[String],
+        s: Vec<String>,
+    ) -> Result<Vec<String>, HostError> {
         self.hit(s)
     }
     fn get_document(&self, _: &str, _: &str) -> Result<Option<Document>, HostError> {
@@ -97,9 +102,10 @@ fn a_plugin_runs_sandboxed_and_misbehaviour_stops_only_its_call() {
     let cache = tempfile::tempdir().unwrap();
     let host = PluginHost::new(cache.path(), Limits::default()).unwrap();
     let services = Arc::new(Counting::default());
-    // The administrator grants emitting; the plugin never declared it.
+    // The administrator grants the directory, which the plugin never declared, and nothing
+    // else.
     let plugin = host
-        .load(&probe(), &[CapabilityKey::EmitStatements], services.clone())
+        .load(&probe(), &[CapabilityKey::Directory], services.clone())
         .unwrap();
     assert_eq!(plugin.name(), "probe");
     assert!(plugin.granted().is_empty());
@@ -116,6 +122,9 @@ fn a_plugin_runs_sandboxed_and_misbehaviour_stops_only_its_call() {
     emit.method = "POST".into();
     emit.body = br#"{"actor": {"mbox": "mailto:a@example.com"}}"#.to_vec();
     let r = plugin.handle_request(&emit).unwrap();
+    assert_eq!(r.status, 403, "{}", body(&r));
+    assert!(body(&r).contains("NotPermitted"), "{}", body(&r));
+    let r = plugin.handle_request(&get("/people")).unwrap();
     assert_eq!(r.status, 403, "{}", body(&r));
     assert!(body(&r).contains("NotPermitted"), "{}", body(&r));
     assert_eq!(services.calls.load(Ordering::Relaxed), 0);

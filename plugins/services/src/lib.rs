@@ -27,6 +27,49 @@ use xapi_model::XapiVersion;
 /// Homepage of the accounts that name plugins as authorities.
 pub const PLUGIN_HOMEPAGE: &str = "urn:lara:plugin";
 
+/// The context extension that lists the plugins a statement came through: the plugin that
+/// emitted it and those whose statements it was handling. Delivery never hands a statement to
+/// a plugin on its list, so plugins cannot feed each other in a loop.
+pub const CHAIN_EXTENSION: &str = "urn:lara:extension:plugin-chain";
+
+/// The plugins a stored statement came through ([`CHAIN_EXTENSION`]); empty for statements
+/// from anyone but a plugin.
+pub fn chain_of(statement: &Value) -> Vec<String> {
+    statement
+        .pointer("/context/extensions")
+        .and_then(|e| e.get(CHAIN_EXTENSION))
+        .and_then(Value::as_array)
+        .map(|names| {
+            names
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Writes the chain into a statement's context extensions.
+fn set_chain(statement: &mut Value, chain: &[String]) -> Result<(), String> {
+    let Some(obj) = statement.as_object_mut() else {
+        return Err("must be an object".into());
+    };
+    let context = obj
+        .entry("context")
+        .or_insert_with(|| Value::Object(Default::default()));
+    let Some(context) = context.as_object_mut() else {
+        return Err("context: must be an object".into());
+    };
+    let ext = context
+        .entry("extensions")
+        .or_insert_with(|| Value::Object(Default::default()));
+    let Some(ext) = ext.as_object_mut() else {
+        return Err("context.extensions: must be an object".into());
+    };
+    ext.insert(CHAIN_EXTENSION.to_owned(), json!(chain));
+    Ok(())
+}
+
 /// Most statements one query returns to a plugin.
 const MAX_QUERY: u32 = 1000;
 
@@ -77,8 +120,8 @@ fn host_error(e: LrsError) -> HostError {
     }
 }
 
-/// The xAPI query parameters of a filter.
-fn params(filter: &StatementFilter) -> BTreeMap<String, String> {
+/// The xAPI query parameters of a filter (its limit capped at the host's maximum).
+pub fn query_params(filter: &StatementFilter) -> BTreeMap<String, String> {
     let mut p = BTreeMap::new();
     let mut put = |k: &str, v: &Option<String>| {
         if let Some(v) = v {
@@ -110,7 +153,7 @@ impl Services for LrsServices {
     ) -> Result<Vec<StoredStatement>, HostError> {
         let request = self
             .lrs
-            .parse_statement_request(&params(&filter), VERSION)
+            .parse_statement_request(&query_params(&filter), VERSION)
             .map_err(host_error)?;
         let StatementRequest::Query(query) = request else {
             return Err(HostError::Invalid("not a statement query".into()));
@@ -145,16 +188,24 @@ impl Services for LrsServices {
     fn emit_statements(
         &self,
         plugin: &str,
+        chain: &[String],
         statements: Vec<String>,
     ) -> Result<Vec<String>, HostError> {
+        let mut names: Vec<String> = chain.to_vec();
+        names.push(plugin.to_owned());
+        names.sort();
+        names.dedup();
         let values = statements
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                serde_json::from_str::<Value>(s)
-                    .map_err(|e| HostError::Invalid(format!("statement[{i}]: not JSON: {e}")))
+                let mut v = serde_json::from_str::<Value>(s)
+                    .map_err(|e| HostError::Invalid(format!("statement[{i}]: not JSON: {e}")))?;
+                set_chain(&mut v, &names)
+                    .map_err(|e| HostError::Invalid(format!("statement[{i}]: {e}")))?;
+                Ok(v)
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, HostError>>()?;
         let ids = self
             .runtime
             .block_on(self.lrs.store_statements(

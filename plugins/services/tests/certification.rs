@@ -88,6 +88,7 @@ async fn a_certificate_is_earned_and_expires() {
         };
         s.emit_statements(
             "lms",
+            &[],
             vec![
                 done(
                     "https://courses.example/medication",
@@ -116,6 +117,7 @@ async fn a_certificate_is_earned_and_expires() {
 
         s.emit_statements(
             "lms",
+            &[],
             vec![done(
                 "https://courses.example/hygiene",
                 "2026-02-01T09:00:00Z",

@@ -39,7 +39,7 @@ async fn statements_and_documents_through_the_lrs() {
             "verb": {"id": "http://id.tincanapi.com/verb/earned"},
             "object": {"id": "https://lara.example/certificates/hygiene"},
         });
-        let ids = s.emit_statements("certs", vec![earned.to_string()]).unwrap();
+        let ids = s.emit_statements("certs", &[], vec![earned.to_string()]).unwrap();
         assert_eq!(ids.len(), 1);
         let mut f = filter();
         f.verb = Some("http://id.tincanapi.com/verb/earned".into());
@@ -50,14 +50,37 @@ async fn statements_and_documents_through_the_lrs() {
         assert_eq!(stored["authority"]["account"]["homePage"], PLUGIN_HOMEPAGE);
         assert_eq!(stored["authority"]["account"]["name"], "certs");
         assert!(!found[0].stored.is_empty());
+        // The statement names the plugin it came through, and those before it.
+        assert_eq!(
+            stored["context"]["extensions"][lara_plugin_services::CHAIN_EXTENSION],
+            json!(["certs"])
+        );
+        let later = json!({
+            "actor": {"mbox": "mailto:ola@example.com"},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+            "object": {"id": "https://lara.example/certificates/hygiene"},
+            "context": {"extensions": {"https://x.example/keep": 1}},
+        });
+        let ids = s
+            .emit_statements("paths", &["certs".into()], vec![later.to_string()])
+            .unwrap();
+        let mut g = filter();
+        g.verb = Some("http://adlnet.gov/expapi/verbs/experienced".into());
+        let found = s.query_statements("paths", g).unwrap();
+        assert_eq!(found[0].id, ids[0]);
+        let stored: Value = serde_json::from_str(&found[0].json).unwrap();
+        assert_eq!(
+            stored["context"]["extensions"],
+            json!({"https://x.example/keep": 1, "urn:lara:extension:plugin-chain": ["certs", "paths"]})
+        );
 
         // A statement xAPI refuses is refused with its path; nothing of the batch is stored.
         let bad = json!({"actor": {"mbox": "not-a-mailbox"}, "verb": {"id": "http://x.example/v"}, "object": {"id": "https://x.example/a"}});
         let e = s
-            .emit_statements("certs", vec![earned.to_string(), bad.to_string()])
+            .emit_statements("certs", &[], vec![earned.to_string(), bad.to_string()])
             .expect_err("an invalid statement was stored");
         assert!(matches!(&e, HostError::Invalid(m) if m.contains("actor.mbox")), "{e:?}");
-        let e = s.emit_statements("certs", vec!["{".into()]).expect_err("not JSON");
+        let e = s.emit_statements("certs", &[], vec!["{".into()]).expect_err("not JSON");
         assert!(matches!(e, HostError::Invalid(_)));
         assert_eq!(s.query_statements("certs", f).unwrap().len(), 1);
 

@@ -1,0 +1,887 @@
+//! Runs Lara's installed plugins inside `lara serve`.
+//!
+//! - **Delivery.** Each enabled plugin has a cursor in the registry: the `seq` of the last
+//!   statement it was given. [`PluginRuntime::deliver`] reads the statements stored after it
+//!   that match any of the plugin's subscriptions, in stored order, calls `on-statements` with
+//!   them, and only when the plugin acknowledged the batch moves the cursor (compare-and-set).
+//!   A crash between the call and the move delivers the batch again: at least once, in order.
+//!   Statements that came through a plugin carry the plugins' names
+//!   ([`lara_plugin_services::CHAIN_EXTENSION`]) and are never given back to those plugins.
+//! - **Schedules.** `on-schedule` runs every `schedule-seconds`; the time of the last run is
+//!   in the registry, so a restart does not run it early.
+//! - **Failures.** A failed delivery or schedule call (trap, time or memory limit, or an error
+//!   the plugin returned) is logged and recorded as the plugin's last error; the plugin is
+//!   tried again after 1, 2, 4, … seconds, at most five minutes apart. Other plugins and the
+//!   LRS are not held up.
+//! - **Requests.** [`PluginRuntime::handle_request`] calls `handle-request` for a route the
+//!   plugin declared.
+//! - **Administration.** Install, upgrade, enable, disable, grants, and a status with health,
+//!   counts and cursor lag, for `lara plugins` and the admin HTTP API alike.
+//!
+//! Everything a node knows is either in the registry or a cache of it (loaded components), so
+//! several nodes on one database run the same plugins; a batch may then reach a plugin twice,
+//! which at-least-once delivery allows anyway.
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
+pub mod health;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use lara_plugin_host::{
+    Capability, CapabilityKey, Description, HttpRequest, HttpResponse, Limits, LoadedPlugin,
+    PluginError, PluginHost, StoredStatement,
+};
+use lara_plugin_registry::{InstalledPlugin, PluginStore};
+use lara_plugin_services::{LrsServices, chain_of, query_params};
+use lrs_core::query::StatementRequest;
+use lrs_core::store::Store;
+use lrs_core::{Lrs, StoreError};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+pub use crate::health::Health;
+use crate::health::Pending;
+
+/// The WIT names of the capabilities.
+pub const CAPABILITIES: [&str; 4] = [
+    "query-statements",
+    "emit-statements",
+    "documents",
+    "directory",
+];
+
+#[derive(Debug, Error)]
+pub enum RuntimeError {
+    #[error("{0}")]
+    NotFound(String),
+    /// The administrator's input was refused.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// The plugin failed (trap, limit, or its own error).
+    #[error("plugin {plugin}: {message}")]
+    Plugin { plugin: String, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+pub fn capability_name(c: Capability) -> &'static str {
+    match c {
+        Capability::QueryStatements => "query-statements",
+        Capability::EmitStatements => "emit-statements",
+        Capability::Documents => "documents",
+        Capability::Directory => "directory",
+    }
+}
+
+fn capability_key(name: &str) -> Option<CapabilityKey> {
+    Some(match name {
+        "query-statements" => CapabilityKey::QueryStatements,
+        "emit-statements" => CapabilityKey::EmitStatements,
+        "documents" => CapabilityKey::Documents,
+        "directory" => CapabilityKey::Directory,
+        _ => return None,
+    })
+}
+
+/// What `describe` answered, as stored in the registry and shown to administrators.
+pub fn description_json(d: &Description) -> Value {
+    json!({
+        "name": d.name,
+        "version": d.version,
+        "routes": d.routes.iter().map(|r| json!({"method": r.method, "path": r.path})).collect::<Vec<_>>(),
+        "subscriptions": d.subscriptions.iter().map(|f| json!({
+            "agent": f.agent, "verb": f.verb, "activity": f.activity, "registration": f.registration,
+            "relatedActivities": f.related_activities, "relatedAgents": f.related_agents,
+            "since": f.since, "until": f.until,
+        })).collect::<Vec<_>>(),
+        "capabilities": d.capabilities.iter().map(|c| capability_name(*c)).collect::<Vec<_>>(),
+        "scheduleSeconds": d.schedule_seconds,
+    })
+}
+
+/// Settings of the runtime.
+#[derive(Debug, Clone)]
+pub struct RuntimeSettings {
+    /// Bounds of each call into a plugin.
+    pub limits: Limits,
+    /// Most statements in one `on-statements` call.
+    pub batch: u32,
+    /// How often the delivery loop looks for new statements when it has caught up.
+    pub poll: Duration,
+}
+
+impl Default for RuntimeSettings {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            batch: 200,
+            poll: Duration::from_millis(200),
+        }
+    }
+}
+
+/// A loaded component and what it was loaded from.
+struct Loaded {
+    sha256: String,
+    granted: Vec<String>,
+    plugin: Arc<LoadedPlugin>,
+}
+
+/// What one delivery round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivery {
+    /// Statements handed to the plugin.
+    pub delivered: usize,
+    /// Whether more statements are waiting for the plugin now.
+    pub more: bool,
+}
+
+/// The plugins of one `lara serve` process.
+pub struct PluginRuntime {
+    registry: Arc<dyn PluginStore>,
+    store: Arc<dyn Store>,
+    lrs: Lrs,
+    host: Arc<PluginHost>,
+    services: Arc<LrsServices>,
+    settings: RuntimeSettings,
+    loaded: Mutex<HashMap<String, Loaded>>,
+    pending: Mutex<HashMap<String, Pending>>,
+}
+
+impl PluginRuntime {
+    /// A runtime over the registry and LRS of one database; compiled plugins are cached in
+    /// `cache_dir`. Must be created inside a tokio runtime (plugins reach the LRS through it).
+    pub fn new(
+        registry: Arc<dyn PluginStore>,
+        lrs: Lrs,
+        cache_dir: &Path,
+        settings: RuntimeSettings,
+    ) -> Result<Self, RuntimeError> {
+        let host = PluginHost::new(cache_dir, settings.limits)
+            .map_err(|e| RuntimeError::Internal(e.to_string()))?;
+        let services = Arc::new(LrsServices::new(
+            lrs.clone(),
+            tokio::runtime::Handle::current(),
+        ));
+        Ok(Self {
+            registry,
+            store: lrs.store().clone(),
+            lrs,
+            host: Arc::new(host),
+            services,
+            settings,
+            loaded: Mutex::default(),
+            pending: Mutex::default(),
+        })
+    }
+
+    // ---- administration ----------------------------------------------------------------
+
+    /// Loads a component in the sandbox and asks it to describe itself.
+    async fn describe(&self, wasm: Vec<u8>) -> Result<Description, RuntimeError> {
+        let host = self.host.clone();
+        let services: Arc<dyn lara_plugin_host::Services> = self.services.clone();
+        let plugin = tokio::task::spawn_blocking(move || host.load(&wasm, &[], services))
+            .await
+            .map_err(|e| RuntimeError::Internal(e.to_string()))?
+            .map_err(|e| RuntimeError::Invalid(format!("the component was refused: {e}")))?;
+        plugin
+            .description()
+            .cloned()
+            .ok_or_else(|| RuntimeError::Internal("the plugin did not describe itself".into()))
+    }
+
+    /// Installs a plugin, granting those of `grants` that it declared.
+    pub async fn install(
+        &self,
+        wasm: Vec<u8>,
+        grants: &[String],
+    ) -> Result<InstalledPlugin, RuntimeError> {
+        check_grants(grants)?;
+        let d = self.describe(wasm.clone()).await?;
+        check_name(&d.name)?;
+        let plugin = InstalledPlugin {
+            name: d.name.clone(),
+            version: d.version.clone(),
+            wasm_sha256: hex::encode(Sha256::digest(&wasm)),
+            wasm,
+            description: description_json(&d).to_string(),
+            granted: declared_grants(&d, grants),
+            enabled: true,
+            cursor: 0,
+            health: "{}".into(),
+            installed: Utc::now(),
+        };
+        if !self.registry.install_plugin(plugin.clone()).await? {
+            return Err(RuntimeError::Conflict(format!(
+                "a plugin named {:?} is installed already; upgrade it instead",
+                plugin.name
+            )));
+        }
+        Ok(InstalledPlugin {
+            wasm: Vec::new(),
+            ..plugin
+        })
+    }
+
+    /// Replaces an installed plugin's component with a new version of it (the name it
+    /// describes itself with picks the plugin, and must be `expected` when given). Grants,
+    /// state, cursor and health stay.
+    pub async fn upgrade(
+        &self,
+        wasm: Vec<u8>,
+        expected: Option<&str>,
+    ) -> Result<InstalledPlugin, RuntimeError> {
+        let d = self.describe(wasm.clone()).await?;
+        if let Some(expected) = expected
+            && expected != d.name
+        {
+            return Err(RuntimeError::Invalid(format!(
+                "the component describes itself as {:?}, not {expected:?}",
+                d.name
+            )));
+        }
+        let sha = hex::encode(Sha256::digest(&wasm));
+        if !self
+            .registry
+            .upgrade_plugin(
+                &d.name,
+                &d.version,
+                &sha,
+                wasm,
+                &description_json(&d).to_string(),
+            )
+            .await?
+        {
+            return Err(RuntimeError::NotFound(format!(
+                "no plugin named {:?} is installed; install it first",
+                d.name
+            )));
+        }
+        // Grants of capabilities the new version no longer declares lapse.
+        if let Some(p) = self.registry.plugin(&d.name).await? {
+            let kept = declared_grants(&d, &p.granted);
+            if kept != p.granted {
+                self.registry.set_plugin_grants(&d.name, kept).await?;
+            }
+        }
+        self.summary_of(&d.name).await
+    }
+
+    pub async fn set_enabled(&self, name: &str, enabled: bool) -> Result<(), RuntimeError> {
+        if self.registry.set_plugin_enabled(name, enabled).await? {
+            Ok(())
+        } else {
+            Err(not_installed(name))
+        }
+    }
+
+    /// Replaces the grants with those of `grants` that the plugin declared.
+    pub async fn set_grants(&self, name: &str, grants: &[String]) -> Result<(), RuntimeError> {
+        check_grants(grants)?;
+        let p = self
+            .registry
+            .plugin(name)
+            .await?
+            .ok_or_else(|| not_installed(name))?;
+        let declared = declared_in(&p.description);
+        let kept: Vec<String> = grants
+            .iter()
+            .filter(|g| declared.contains(g.as_str()))
+            .cloned()
+            .collect();
+        self.registry.set_plugin_grants(name, kept).await?;
+        Ok(())
+    }
+
+    /// Every installed plugin, without components.
+    pub async fn list(&self) -> Result<Vec<InstalledPlugin>, RuntimeError> {
+        Ok(self.registry.list_plugins().await?)
+    }
+
+    async fn summary_of(&self, name: &str) -> Result<InstalledPlugin, RuntimeError> {
+        self.registry
+            .plugin(name)
+            .await?
+            .map(|p| InstalledPlugin {
+                wasm: Vec::new(),
+                ..p
+            })
+            .ok_or_else(|| not_installed(name))
+    }
+
+    /// A plugin's record with its health and how far its cursor trails the newest statement.
+    pub async fn status(&self, name: &str) -> Result<Value, RuntimeError> {
+        let p = self.summary_of(name).await?;
+        let newest = self.store.max_seq().await?;
+        Ok(summary(&p, Some(newest)))
+    }
+
+    /// Every plugin's status.
+    pub async fn statuses(&self) -> Result<Vec<Value>, RuntimeError> {
+        let newest = self.store.max_seq().await?;
+        Ok(self
+            .list()
+            .await?
+            .iter()
+            .map(|p| summary(p, Some(newest)))
+            .collect())
+    }
+
+    // ---- calls -------------------------------------------------------------------------
+
+    /// The loaded component of a plugin, loading it when it is new, upgraded or regranted.
+    async fn load(&self, record: &InstalledPlugin) -> Result<Arc<LoadedPlugin>, RuntimeError> {
+        if let Some(l) = self.loaded_entry(&record.name)
+            && l.sha256 == record.wasm_sha256
+            && l.granted == record.granted
+        {
+            return Ok(l.plugin.clone());
+        }
+        let full = self
+            .registry
+            .plugin(&record.name)
+            .await?
+            .ok_or_else(|| not_installed(&record.name))?;
+        let granted: Vec<CapabilityKey> = full
+            .granted
+            .iter()
+            .filter_map(|g| capability_key(g))
+            .collect();
+        let host = self.host.clone();
+        let services: Arc<dyn lara_plugin_host::Services> = self.services.clone();
+        let wasm = full.wasm;
+        let plugin = tokio::task::spawn_blocking(move || host.load(&wasm, &granted, services))
+            .await
+            .map_err(|e| RuntimeError::Internal(e.to_string()))?
+            .map_err(|e| plugin_error(&record.name, &e))?;
+        if plugin.name() != record.name {
+            return Err(RuntimeError::Plugin {
+                plugin: record.name.clone(),
+                message: format!(
+                    "the component now calls itself {:?}; it was installed as {:?}",
+                    plugin.name(),
+                    record.name
+                ),
+            });
+        }
+        let plugin = Arc::new(plugin);
+        if let Ok(mut map) = self.loaded.lock() {
+            map.insert(
+                record.name.clone(),
+                Loaded {
+                    sha256: full.wasm_sha256,
+                    granted: full.granted,
+                    plugin: plugin.clone(),
+                },
+            );
+        }
+        Ok(plugin)
+    }
+
+    fn loaded_entry(&self, name: &str) -> Option<Loaded> {
+        let map = self.loaded.lock().ok()?;
+        map.get(name).map(|l| Loaded {
+            sha256: l.sha256.clone(),
+            granted: l.granted.clone(),
+            plugin: l.plugin.clone(),
+        })
+    }
+
+    /// Calls `handle-request` of an enabled plugin for a route it declared. `path` is
+    /// relative to `/plugins/<name>` and starts with `/`.
+    pub async fn handle_request(
+        &self,
+        name: &str,
+        request: HttpRequest,
+    ) -> Result<HttpResponse, RuntimeError> {
+        let record = self
+            .registry
+            .list_plugins()
+            .await?
+            .into_iter()
+            .find(|p| p.name == name && p.enabled)
+            .ok_or_else(|| RuntimeError::NotFound(format!("no enabled plugin named {name:?}")))?;
+        let plugin = self.load(&record).await?;
+        let declared = plugin
+            .description()
+            .is_some_and(|d| routes_match(d, &request.method, &request.path));
+        if !declared {
+            return Err(RuntimeError::NotFound(format!(
+                "the plugin {name:?} has no route {} {}",
+                request.method, request.path
+            )));
+        }
+        let result = tokio::task::spawn_blocking(move || plugin.handle_request(&request))
+            .await
+            .map_err(|e| RuntimeError::Internal(e.to_string()))?;
+        let mut pending = self.pending.lock().map_err(|_| poisoned())?;
+        let entry = pending.entry(name.to_owned()).or_default();
+        entry.requests = entry.requests.saturating_add(1);
+        match result {
+            Ok(response) => Ok(response),
+            Err(e) => {
+                let error = plugin_error(name, &e);
+                tracing::error!(plugin = name, error = %e, "a plugin request failed");
+                entry.request_errors = entry.request_errors.saturating_add(1);
+                entry.last_request_error = Some((Utc::now(), error.to_string()));
+                Err(error)
+            }
+        }
+    }
+
+    /// Gives a plugin the next batch of matching statements after its cursor, then moves the
+    /// cursor. Does nothing for a disabled plugin or one waiting after failures.
+    pub async fn deliver(&self, name: &str) -> Result<Delivery, RuntimeError> {
+        let record = self.summary_of(name).await?;
+        let mut health = Health::parse(&record.health);
+        let now = Utc::now();
+        if !record.enabled || health.backing_off(now) {
+            return Ok(Delivery::default());
+        }
+        let newest = self.store.max_seq().await?;
+        if record.cursor >= newest {
+            return Ok(Delivery::default());
+        }
+        let plugin = match self.load(&record).await {
+            Ok(p) => p,
+            Err(e) => return self.fail(&record, health, e).await,
+        };
+        let subscriptions = plugin
+            .description()
+            .map(|d| d.subscriptions.clone())
+            .unwrap_or_default();
+        if subscriptions.is_empty() {
+            return Ok(Delivery::default());
+        }
+        let (batch, upto) = match self
+            .next_batch(name, &subscriptions, record.cursor, newest)
+            .await
+        {
+            Ok(b) => b,
+            Err(e) => return self.fail(&record, health, e).await,
+        };
+        let mut chain = BTreeSet::new();
+        let mut statements = Vec::with_capacity(batch.len());
+        for row in batch {
+            let v: Value = serde_json::from_str(&row.json)
+                .map_err(|e| StoreError::Corrupt(format!("statement {}: {e}", row.id)))?;
+            let through = chain_of(&v);
+            if through.iter().any(|n| n == name) {
+                continue;
+            }
+            chain.extend(through);
+            statements.push(StoredStatement {
+                id: row.id.to_string(),
+                stored: xapi_model::time::format_timestamp(row.stored),
+                json: row.json,
+            });
+        }
+        let delivered = statements.len();
+        if delivered > 0 {
+            let chain: Vec<String> = chain.into_iter().collect();
+            let result =
+                tokio::task::spawn_blocking(move || plugin.on_statements_from(&statements, &chain))
+                    .await
+                    .map_err(|e| RuntimeError::Internal(e.to_string()))?;
+            let error = match result {
+                Ok(Ok(())) => None,
+                Ok(Err(refusal)) => Some(RuntimeError::Plugin {
+                    plugin: name.to_owned(),
+                    message: format!("the plugin did not accept the batch: {refusal}"),
+                }),
+                Err(e) => Some(plugin_error(name, &e)),
+            };
+            health.calls.on_statements = health.calls.on_statements.saturating_add(1);
+            if let Some(e) = error {
+                return self.fail(&record, health, e).await;
+            }
+            health.delivered = health.delivered.saturating_add(delivered as u64);
+            health.last_delivery = Some(Utc::now());
+        }
+        // Only now that the plugin has the batch: a crash before this line delivers it again.
+        if !self
+            .registry
+            .advance_plugin_cursor(name, record.cursor, upto)
+            .await?
+        {
+            tracing::debug!(
+                plugin = name,
+                "another node moved the cursor; this batch was delivered twice"
+            );
+        }
+        if delivered > 0 || health.failures > 0 {
+            health.succeeded();
+            self.write_health(name, health).await?;
+        }
+        Ok(Delivery {
+            delivered,
+            more: upto < newest,
+        })
+    }
+
+    /// The statements after `cursor` (up to `newest`) matching any subscription, in stored
+    /// order and at most one batch, and the `seq` the batch covers up to: every matching
+    /// statement up to it is in the batch.
+    async fn next_batch(
+        &self,
+        name: &str,
+        subscriptions: &[lara_plugin_host::StatementFilter],
+        cursor: i64,
+        newest: i64,
+    ) -> Result<(Vec<lrs_core::store::StoredStatement>, i64), RuntimeError> {
+        let limit = self.settings.batch.max(1);
+        let mut upto = newest;
+        let mut rows = Vec::new();
+        for (i, subscription) in subscriptions.iter().enumerate() {
+            let request = self
+                .lrs
+                .parse_statement_request(
+                    &query_params(subscription),
+                    xapi_model::XapiVersion::V2_0_0,
+                )
+                .map_err(|e| RuntimeError::Plugin {
+                    plugin: name.to_owned(),
+                    message: format!("subscription {i} is not a valid statement query: {e}"),
+                })?;
+            let StatementRequest::Query(query) = request else {
+                return Err(RuntimeError::Internal(format!(
+                    "subscription {i} is not a statement query"
+                )));
+            };
+            let mut filter = query.filter;
+            filter.ascending = true;
+            filter.after_seq = Some(cursor);
+            filter.max_seq = Some(newest);
+            filter.limit = limit;
+            let found = self.store.query_statements(&filter).await?;
+            if found.len() >= limit as usize
+                && let Some(last) = found.last()
+            {
+                upto = upto.min(last.seq);
+            }
+            rows.extend(found);
+        }
+        rows.retain(|r| r.seq <= upto);
+        rows.sort_by_key(|r| r.seq);
+        rows.dedup_by_key(|r| r.seq);
+        Ok((rows, upto))
+    }
+
+    /// Calls `on-schedule` if the plugin has a schedule and its time has come, or at once
+    /// with `now` (an administrator's request); returns whether it was called.
+    pub async fn run_schedule(&self, name: &str, at_once: bool) -> Result<bool, RuntimeError> {
+        let record = self.summary_of(name).await?;
+        let mut health = Health::parse(&record.health);
+        let now = Utc::now();
+        if !record.enabled || (!at_once && health.backing_off(now)) {
+            return Ok(false);
+        }
+        let plugin = match self.load(&record).await {
+            Ok(p) => p,
+            Err(e) => return self.fail(&record, health, e).await,
+        };
+        let Some(every) = plugin.description().and_then(|d| d.schedule_seconds) else {
+            return Ok(false);
+        };
+        if !at_once
+            && health
+                .last_schedule
+                .is_some_and(|t| now < t + chrono::Duration::seconds(i64::from(every.max(1))))
+        {
+            return Ok(false);
+        }
+        let stamp = xapi_model::time::format_timestamp(now);
+        let result = tokio::task::spawn_blocking(move || plugin.on_schedule(&stamp))
+            .await
+            .map_err(|e| RuntimeError::Internal(e.to_string()))?;
+        health.calls.on_schedule = health.calls.on_schedule.saturating_add(1);
+        let error = match result {
+            Ok(Ok(())) => None,
+            Ok(Err(refusal)) => Some(RuntimeError::Plugin {
+                plugin: name.to_owned(),
+                message: format!("on-schedule failed: {refusal}"),
+            }),
+            Err(e) => Some(plugin_error(name, &e)),
+        };
+        if let Some(e) = error {
+            return self.fail(&record, health, e).await;
+        }
+        health.last_schedule = Some(now);
+        health.succeeded();
+        self.write_health(name, health).await?;
+        Ok(true)
+    }
+
+    /// Records a failed call (logged, counted, backoff) and returns its error.
+    async fn fail<T>(
+        &self,
+        record: &InstalledPlugin,
+        mut health: Health,
+        error: RuntimeError,
+    ) -> Result<T, RuntimeError> {
+        let text = error.to_string();
+        health.failed(&text, Utc::now());
+        tracing::error!(
+            plugin = %record.name,
+            error = %text,
+            failures = health.failures,
+            retry_at = ?health.retry_at,
+            "plugin call failed; it will be retried"
+        );
+        self.write_health(&record.name, health).await?;
+        Err(error)
+    }
+
+    /// Writes health, adding the request counts gathered on this node.
+    async fn write_health(&self, name: &str, mut health: Health) -> Result<(), RuntimeError> {
+        let pending = self
+            .pending
+            .lock()
+            .map_err(|_| poisoned())?
+            .remove(name)
+            .unwrap_or_default();
+        health.absorb(&pending);
+        if !self
+            .registry
+            .set_plugin_health(name, &health.to_json())
+            .await?
+        {
+            return Err(not_installed(name));
+        }
+        Ok(())
+    }
+
+    /// Writes the request counts gathered on this node since the last write.
+    pub async fn flush_counts(&self) -> Result<(), RuntimeError> {
+        let names: Vec<String> = {
+            let pending = self.pending.lock().map_err(|_| poisoned())?;
+            pending
+                .iter()
+                .filter(|(_, p)| !p.is_empty())
+                .map(|(n, _)| n.clone())
+                .collect()
+        };
+        for name in names {
+            if let Some(record) = self.registry.plugin(&name).await? {
+                self.write_health(&name, Health::parse(&record.health))
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One round over every enabled plugin: a batch of statements each, then due schedules.
+    /// Returns whether a plugin has more statements waiting.
+    pub async fn tick(&self) -> Result<bool, RuntimeError> {
+        let mut busy = false;
+        for p in self.registry.list_plugins().await? {
+            if !p.enabled {
+                continue;
+            }
+            match self.deliver(&p.name).await {
+                Ok(d) => busy |= d.more,
+                Err(e) => tracing::debug!(plugin = %p.name, error = %e, "delivery failed"),
+            }
+            if let Err(e) = self.run_schedule(&p.name, false).await {
+                tracing::debug!(plugin = %p.name, error = %e, "schedule failed");
+            }
+        }
+        self.flush_counts().await?;
+        Ok(busy)
+    }
+
+    /// Delivers and schedules until `shutdown` resolves: at once while statements are
+    /// waiting, every [`RuntimeSettings::poll`] otherwise.
+    pub async fn run(self: Arc<Self>, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            let busy = match self.tick().await {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(error = %e, "plugin delivery round failed");
+                    false
+                }
+            };
+            let pause = if busy {
+                Duration::ZERO
+            } else {
+                self.settings.poll
+            };
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+        if let Err(e) = self.flush_counts().await {
+            tracing::warn!(error = %e, "writing plugin counts at shutdown failed");
+        }
+    }
+}
+
+fn poisoned() -> RuntimeError {
+    RuntimeError::Internal("a plugin runtime lock was poisoned".into())
+}
+
+fn not_installed(name: &str) -> RuntimeError {
+    RuntimeError::NotFound(format!("no plugin named {name:?} is installed"))
+}
+
+fn plugin_error(name: &str, e: &PluginError) -> RuntimeError {
+    RuntimeError::Plugin {
+        plugin: name.to_owned(),
+        message: e.to_string(),
+    }
+}
+
+fn check_grants(grants: &[String]) -> Result<(), RuntimeError> {
+    for g in grants {
+        if capability_key(g).is_none() {
+            return Err(RuntimeError::Invalid(format!(
+                "{g:?} is not a capability (one of {})",
+                CAPABILITIES.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A name that is one segment of a URL path (`/plugins/<name>/`) and of a URN.
+fn check_name(name: &str) -> Result<(), RuntimeError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && name.as_bytes().first().is_some_and(u8::is_ascii_lowercase);
+    if ok {
+        Ok(())
+    } else {
+        Err(RuntimeError::Invalid(format!(
+            "the plugin calls itself {name:?}; a plugin name is 1 to 64 characters of a-z, 0-9, \
+             '-' and '_', starting with a letter"
+        )))
+    }
+}
+
+fn declared_grants(d: &Description, grants: &[String]) -> Vec<String> {
+    let declared: Vec<&str> = d.capabilities.iter().map(|c| capability_name(*c)).collect();
+    grants
+        .iter()
+        .filter(|g| declared.contains(&g.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// The capabilities in a stored description.
+fn declared_in(description: &str) -> BTreeSet<String> {
+    serde_json::from_str::<Value>(description)
+        .ok()
+        .and_then(|d| d.get("capabilities").cloned())
+        .and_then(|c| serde_json::from_value::<Vec<String>>(c).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .collect()
+}
+
+/// Whether a declared route takes `method path`.
+pub fn routes_match(d: &Description, method: &str, path: &str) -> bool {
+    d.routes.iter().any(|r| {
+        let method_ok = r.method == "*" || r.method.eq_ignore_ascii_case(method);
+        let path_ok = match r.path.strip_suffix("/*") {
+            Some(prefix) => path == prefix || path.starts_with(&format!("{prefix}/")),
+            None => r.path == path,
+        };
+        method_ok && path_ok
+    })
+}
+
+/// A plugin for administrators: no component; with `newest` (the largest stored `seq`), how
+/// many statements were stored after its cursor.
+pub fn summary(p: &InstalledPlugin, newest: Option<i64>) -> Value {
+    let health = Health::parse(&p.health);
+    let mut v = json!({
+        "name": p.name,
+        "version": p.version,
+        "sha256": p.wasm_sha256,
+        "enabled": p.enabled,
+        "granted": p.granted,
+        "cursor": p.cursor,
+        "status": health.status(),
+        "health": serde_json::to_value(&health).unwrap_or(Value::Null),
+        "description": serde_json::from_str::<Value>(&p.description).unwrap_or(Value::Null),
+        "installed": xapi_model::time::format_timestamp(p.installed),
+    });
+    if let (Some(newest), Some(obj)) = (newest, v.as_object_mut()) {
+        obj.insert("lag".into(), json!((newest - p.cursor).max(0)));
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lara_plugin_host::Route;
+
+    fn with_routes(routes: &[(&str, &str)]) -> Description {
+        Description {
+            name: "x".into(),
+            version: "1".into(),
+            routes: routes
+                .iter()
+                .map(|(m, p)| Route {
+                    method: (*m).into(),
+                    path: (*p).into(),
+                })
+                .collect(),
+            subscriptions: Vec::new(),
+            capabilities: Vec::new(),
+            schedule_seconds: None,
+        }
+    }
+
+    #[test]
+    fn routes_match_methods_exact_paths_and_prefixes() {
+        let d = with_routes(&[("GET", "/holdings"), ("*", "/certificates/*")]);
+        assert!(routes_match(&d, "GET", "/holdings"));
+        assert!(routes_match(&d, "get", "/holdings"));
+        assert!(!routes_match(&d, "POST", "/holdings"));
+        assert!(!routes_match(&d, "GET", "/holdings/x"));
+        assert!(routes_match(&d, "PUT", "/certificates/a"));
+        assert!(routes_match(&d, "GET", "/certificates/a/holders"));
+        assert!(routes_match(&d, "GET", "/certificates"));
+        assert!(!routes_match(&d, "GET", "/certificatesX"));
+    }
+
+    #[test]
+    fn names_are_url_safe() {
+        assert!(check_name("certification").is_ok());
+        assert!(check_name("a-1_b").is_ok());
+        for bad in ["", "Cert", "1a", "a/b", "a b", "a.b", &"a".repeat(65)] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn grants_must_name_capabilities() {
+        assert!(check_grants(&["documents".into()]).is_ok());
+        assert!(check_grants(&["files".into()]).is_err());
+    }
+}
