@@ -424,3 +424,240 @@ fn plugins_install_list_disable_and_upgrade() {
     let upgraded: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(upgraded["enabled"], true);
 }
+
+/// The plugin platform's "done when", on the real binary: the certification plugin is built,
+/// installed into a running `lara serve` over the admin API, given a rule over its own JSON
+/// API, and follows posted completions; the certificate is granted, and expires once its
+/// validity has run out.
+#[test]
+fn a_certification_plugin_in_a_running_server_grants_and_expires_certificates() {
+    use chrono::{Months, SecondsFormat, Utc};
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), None);
+    let key = field(&server.first_lines, "key").unwrap();
+    let secret = field(&server.first_lines, "secret").unwrap();
+    let root = server.base.trim_end_matches("/xapi").to_owned();
+    let admin = |method: reqwest::Method, path: &str| {
+        client()
+            .request(method, format!("{root}{path}"))
+            .basic_auth(&key, Some(&secret))
+    };
+
+    let wasm = lara_plugin_host::build_workspace_plugin("lara-plugin-certification").unwrap();
+    let r = admin(
+        reqwest::Method::POST,
+        "/api/plugins?grant=documents,emit-statements,directory",
+    )
+    .header("content-type", "application/wasm")
+    .body(wasm.clone())
+    .send()
+    .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+    let installed: Value = r.json().unwrap();
+    assert_eq!(installed["name"], "certification");
+    // The directory was not declared, so it is not granted.
+    assert_eq!(
+        installed["granted"],
+        json!(["documents", "emit-statements"])
+    );
+    let again = admin(reqwest::Method::POST, "/api/plugins")
+        .body(wasm.clone())
+        .send()
+        .unwrap();
+    assert_eq!(again.status(), 409);
+    let junk = admin(reqwest::Method::POST, "/api/plugins")
+        .body("not wasm")
+        .send()
+        .unwrap();
+    assert_eq!(junk.status(), 400);
+
+    // The rule, over the plugin's own API.
+    let rule = json!({
+        "name": "Medication handling",
+        "activities": ["https://courses.example/medication", "https://courses.example/hygiene"],
+        "withinDays": 90,
+        "validMonths": 24,
+    });
+    let r = admin(
+        reqwest::Method::PUT,
+        "/plugins/certification/certificates/medication",
+    )
+    .json(&rule)
+    .send()
+    .unwrap();
+    assert_eq!(r.status(), 204);
+    assert!(
+        r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("sandbox")
+    );
+
+    // Completions: Kari's today; Ola's 24 months ago, so his certificate lapses in seconds.
+    let now = Utc::now();
+    let lapsing = now.checked_sub_months(Months::new(24)).unwrap() + chrono::Duration::seconds(12);
+    let at = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Millis, true);
+    let done = |who: &str, course: &str, t: chrono::DateTime<Utc>| {
+        json!({
+            "actor": {"objectType": "Agent", "mbox": format!("mailto:{who}@example.com")},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+            "object": {"id": format!("https://courses.example/{course}")},
+            "result": {"completion": true, "success": true},
+            "timestamp": at(t),
+        })
+    };
+    let r = admin(reqwest::Method::POST, "/xapi/statements")
+        .header("X-Experience-API-Version", "2.0.0")
+        .json(&json!([
+            done("kari", "medication", now),
+            done("kari", "hygiene", now),
+            done("ola", "medication", lapsing - chrono::Duration::days(2)),
+            done("ola", "hygiene", lapsing),
+        ]))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let holders = || -> Vec<String> {
+        let r = admin(
+            reqwest::Method::GET,
+            "/plugins/certification/certificates/medication/holders",
+        )
+        .send()
+        .unwrap();
+        assert_eq!(r.status(), 200);
+        let list: Value = r.json().unwrap();
+        let mut who: Vec<String> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["actor"]["mbox"].as_str().unwrap().to_owned())
+            .collect();
+        who.sort();
+        who
+    };
+    // Delivery is asynchronous: wait for it.
+    let deadline = Instant::now() + Duration::from_secs(8);
+    while holders().len() < 2 {
+        assert!(Instant::now() < deadline, "no certificates granted");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        holders(),
+        ["mailto:kari@example.com", "mailto:ola@example.com"]
+    );
+    let statements = |verb: &str| -> Vec<Value> {
+        let r: Value = admin(reqwest::Method::GET, "/xapi/statements")
+            .header("X-Experience-API-Version", "2.0.0")
+            .query(&[("verb", verb)])
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        r["statements"].as_array().unwrap().clone()
+    };
+    let earned = statements("http://id.tincanapi.com/verb/earned");
+    assert_eq!(earned.len(), 2);
+    for s in &earned {
+        assert_eq!(s["object"]["id"], "urn:lara:certificate:medication");
+        assert_eq!(s["authority"]["account"]["name"], "certification");
+        assert!(
+            s["result"]["extensions"]["http://id.tincanapi.com/extension/valid-until"].is_string()
+        );
+    }
+
+    // Who may see and change what the plugin serves.
+    let hr: Value = admin(reqwest::Method::POST, "/api/credentials")
+        .json(&json!({"name": "hr", "scopes": ["all/read"]}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let as_hr = |method: reqwest::Method, path: &str| {
+        client()
+            .request(method, format!("{root}{path}"))
+            .basic_auth(hr["key"].as_str().unwrap(), hr["secret"].as_str())
+    };
+    let path = "/plugins/certification/certificates/medication/holders";
+    assert_eq!(
+        as_hr(reqwest::Method::GET, path).send().unwrap().status(),
+        200
+    );
+    let put = as_hr(
+        reqwest::Method::PUT,
+        "/plugins/certification/certificates/x",
+    )
+    .json(&rule)
+    .send()
+    .unwrap();
+    assert_eq!(put.status(), 403);
+    let anonymous = client().get(format!("{root}{path}")).send().unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let undeclared = admin(reqwest::Method::GET, "/plugins/certification/secret")
+        .send()
+        .unwrap();
+    assert_eq!(undeclared.status(), 404);
+    let nobody = admin(reqwest::Method::GET, "/plugins/nobody/x")
+        .send()
+        .unwrap();
+    assert_eq!(nobody.status(), 404);
+
+    // Ola's validity runs out; the schedule (run now by the administrator) records it.
+    while Utc::now() < lapsing + chrono::Months::new(24) + chrono::Duration::seconds(1) {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(holders(), ["mailto:kari@example.com"]);
+    let r = admin(reqwest::Method::POST, "/api/plugins/certification/schedule")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().unwrap());
+    let expired = statements("urn:lara:verb:expired");
+    assert_eq!(expired.len(), 1);
+    assert_eq!(expired[0]["actor"]["mbox"], "mailto:ola@example.com");
+
+    // The administrator sees health, counts and lag.
+    let status: Value = admin(reqwest::Method::GET, "/api/plugins/certification")
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(status["status"], "healthy");
+    assert_eq!(status["enabled"], true);
+    assert_eq!(status["health"]["delivered"], 4);
+    assert!(status["health"]["calls"]["onSchedule"].as_u64().unwrap() >= 2);
+    let list: Value = admin(reqwest::Method::GET, "/api/plugins")
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(list[0]["name"], "certification");
+
+    // Disabled, its routes are gone; enabled again, they are back.
+    let r = admin(reqwest::Method::POST, "/api/plugins/certification/disable")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        as_hr(reqwest::Method::GET, path).send().unwrap().status(),
+        404
+    );
+    admin(reqwest::Method::POST, "/api/plugins/certification/enable")
+        .send()
+        .unwrap();
+    assert_eq!(
+        as_hr(reqwest::Method::GET, path).send().unwrap().status(),
+        200
+    );
+    // Upgrading under another plugin's name is refused.
+    let probe = lara_plugin_host::build_workspace_plugin("lara-plugin-probe").unwrap();
+    let r = admin(reqwest::Method::PUT, "/api/plugins/certification")
+        .body(probe)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = admin(reqwest::Method::PUT, "/api/plugins/certification")
+        .body(wasm)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
