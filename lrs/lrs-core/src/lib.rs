@@ -10,6 +10,7 @@
 //!   preconditions) over compare-and-swap storage.
 //! - [`activities`]: the canonical activity definition kept from statements.
 //! - [`auth`]: scopes, credentials and the authority a credential stands for.
+//! - [`directory`]: people, org units, managers and roles, as plugins read them.
 //! - [`service`]: [`service::Lrs`], the façade the HTTP layer calls.
 //!
 //! Nothing here knows HTTP status codes or SQL; errors are domain words ([`error::LrsError`]).
@@ -26,6 +27,7 @@
 pub mod activities;
 pub mod auth;
 pub mod binding;
+pub mod directory;
 pub mod documents;
 pub mod error;
 pub mod ingest;

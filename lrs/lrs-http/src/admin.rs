@@ -44,6 +44,12 @@ pub(crate) async fn handle(app: &App, req: Request) -> ApiResult<Response> {
         return session(app, &caller, req.method()).await;
     }
     if let Some(rest) = path
+        .strip_prefix("/api/people")
+        .filter(|r| r.is_empty() || r.starts_with('/'))
+    {
+        return crate::directory::handle(app, req, rest).await;
+    }
+    if let Some(rest) = path
         .strip_prefix("/api/plugins")
         .filter(|r| r.is_empty() || r.starts_with('/'))
     {

@@ -89,6 +89,7 @@ pub fn content_router(
                 ..config
             }),
             plugins: None,
+            directory: None,
         });
     Router::new()
         .route("/content/{version}/{*path}", axum::routing::get(serve))

@@ -11,6 +11,9 @@
 //! - `multipart`: `multipart/mixed` bodies with attachments, in and out.
 //! - `admin`: `/api/credentials`, credential management for the `admin` scope.
 //! - `packages`: `/api/packages`, importing and listing content packages (`admin` scope).
+//! - `directory`: `/api/people`, the directory of people plugins read (`admin` scope).
+//! - [`plugins`]: `/plugins/<name>/…` routes and `/api/plugins` administration, through the
+//!   [`plugins::PluginGateway`] the server supplies.
 //! - [`content`]: the content origin's router (package files, on a listener of their own).
 //! - [`error::ApiError`]: domain error → status code + JSON body naming the offending path.
 #![cfg_attr(
@@ -26,6 +29,7 @@
 mod admin;
 mod alternate;
 pub mod content;
+mod directory;
 mod documents;
 pub mod error;
 mod multipart;
@@ -110,6 +114,8 @@ pub(crate) struct App {
     pub config: Arc<HttpConfig>,
     /// The plugin runtime, when this server runs plugins.
     pub plugins: Option<Arc<dyn plugins::PluginGateway>>,
+    /// The directory of people (Lara's own origin only).
+    pub directory: Option<Arc<dyn lrs_core::directory::DirectoryStore>>,
 }
 
 pub(crate) const VERSION_HEADER: &str = "x-experience-api-version";
@@ -123,6 +129,7 @@ pub fn router(
     packages: Arc<dyn player_core::PackageStore>,
     launches: Arc<dyn player_core::LaunchStore>,
     launcher: Arc<player_core::au_launch::AuLauncher>,
+    directory: Arc<dyn lrs_core::directory::DirectoryStore>,
     plugins: Option<Arc<dyn plugins::PluginGateway>>,
     config: HttpConfig,
 ) -> Router {
@@ -133,6 +140,7 @@ pub fn router(
         launcher,
         config: Arc::new(config),
         plugins,
+        directory: Some(directory),
     };
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::mirror_request())

@@ -8,14 +8,15 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use lara_plugin_registry::PluginStore;
+use lrs_core::directory::DirectoryStore;
 use lrs_core::store::Store;
 use player_core::{LaunchStore, PackageStore};
 
 /// Everything a database backend stores: the LRS ([`Store`]) and imported packages
 /// ([`PackageStore`]). Both backends implement both; callers needing one part upcast.
-pub trait Backend: Store + PackageStore + LaunchStore + PluginStore {}
+pub trait Backend: Store + PackageStore + LaunchStore + PluginStore + DirectoryStore {}
 
-impl<T: Store + PackageStore + LaunchStore + PluginStore + ?Sized> Backend for T {}
+impl<T: Store + PackageStore + LaunchStore + PluginStore + DirectoryStore + ?Sized> Backend for T {}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {

@@ -63,7 +63,8 @@ pub fn apps_with_plugins(
 ) -> (axum::Router, axum::Router) {
     let store: Arc<dyn Store> = backend.clone();
     let packages: Arc<dyn player_core::PackageStore> = backend.clone();
-    let launches: Arc<dyn player_core::LaunchStore> = backend;
+    let launches: Arc<dyn player_core::LaunchStore> = backend.clone();
+    let directory: Arc<dyn lrs_core::directory::DirectoryStore> = backend;
     let launcher = Arc::new(player_core::au_launch::AuLauncher {
         lrs: Lrs::new(store.clone()),
         launches: launches.clone(),
@@ -78,6 +79,7 @@ pub fn apps_with_plugins(
         packages.clone(),
         launches.clone(),
         launcher.clone(),
+        directory,
         plugins.map(|p| Arc::new(plugins::Gateway(p)) as Arc<dyn lrs_http::plugins::PluginGateway>),
         config.clone(),
     );

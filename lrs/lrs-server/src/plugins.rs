@@ -21,8 +21,10 @@ pub use lara_plugin_runtime::summary;
 pub fn runtime(backend: &Arc<dyn Backend>, cache: &Path) -> anyhow::Result<Arc<PluginRuntime>> {
     let store: Arc<dyn lrs_core::store::Store> = backend.clone();
     let registry: Arc<dyn lara_plugin_registry::PluginStore> = backend.clone();
+    let directory: Arc<dyn lrs_core::directory::DirectoryStore> = backend.clone();
     Ok(Arc::new(PluginRuntime::new(
         registry,
+        directory,
         Lrs::new(store),
         cache,
         RuntimeSettings::default(),

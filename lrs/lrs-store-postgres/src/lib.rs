@@ -16,6 +16,7 @@
 //! No tokio-postgres type crosses the traits: driver errors become [`StoreError`] here.
 
 mod credentials;
+mod directory;
 mod documents;
 mod packages;
 mod plugins;

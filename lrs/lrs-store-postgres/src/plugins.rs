@@ -141,4 +141,30 @@ impl PluginStore for PgStore {
         )
         .await
     }
+
+    async fn lease_plugin(
+        &self,
+        name: &str,
+        holder: &str,
+        seconds: u32,
+    ) -> Result<bool, StoreError> {
+        // The database's clock, so nodes whose clocks differ agree on when a lease ends.
+        let seconds = f64::from(seconds);
+        self.change_plugin(
+            "UPDATE plugins SET lease_holder = $2, lease_until = now() + make_interval(secs => $3) \
+             WHERE name = $1 AND (lease_holder IS NULL OR lease_holder = $2 OR lease_until < now())",
+            &[&name, &holder, &seconds],
+        )
+        .await
+    }
+
+    async fn release_plugin(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        self.change_plugin(
+            "UPDATE plugins SET lease_holder = NULL, lease_until = NULL \
+             WHERE name = $1 AND lease_holder = $2",
+            &[&name, &holder],
+        )
+        .await
+        .map(drop)
+    }
 }

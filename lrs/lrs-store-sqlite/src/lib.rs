@@ -24,6 +24,7 @@
 
 mod checkpoint;
 mod credentials;
+mod directory;
 mod documents;
 mod packages;
 mod plugins;

@@ -202,4 +202,35 @@ impl PluginStore for SqliteStore {
         )
         .await
     }
+
+    async fn lease_plugin(
+        &self,
+        name: &str,
+        holder: &str,
+        seconds: u32,
+    ) -> Result<bool, StoreError> {
+        let now = micros(chrono::Utc::now());
+        let until = now.saturating_add(i64::from(seconds).saturating_mul(1_000_000));
+        self.update_plugin(
+            "UPDATE plugins SET lease_holder = ?2, lease_until_us = ?3 WHERE name = ?1 \
+             AND (lease_holder IS NULL OR lease_holder = ?2 OR lease_until_us < ?4)",
+            vec![
+                name.to_owned().into(),
+                holder.to_owned().into(),
+                until.into(),
+                now.into(),
+            ],
+        )
+        .await
+    }
+
+    async fn release_plugin(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        self.update_plugin(
+            "UPDATE plugins SET lease_holder = NULL, lease_until_us = NULL \
+             WHERE name = ?1 AND lease_holder = ?2",
+            vec![name.to_owned().into(), holder.to_owned().into()],
+        )
+        .await
+        .map(drop)
+    }
 }

@@ -134,6 +134,8 @@ macro_rules! package_parity_suite {
             registrations_launches_and_state,
             au_sessions_and_their_one_time_fetch,
             plugins_install_upgrade_and_move_their_cursor,
+            plugin_leases_go_to_one_node_at_a_time,
+            people_are_kept_and_listed_by_org_unit,
         );
     };
     (@tests [$mode:ident] $open:expr; $($name:ident),* $(,)?) => {

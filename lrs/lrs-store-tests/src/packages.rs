@@ -10,10 +10,21 @@ use player_core::{
 };
 
 /// What the player and the plugins need of a backend: packages, registrations with their
-/// launches, and installed plugins.
-pub trait PlayerStore: PackageStore + LaunchStore + lara_plugin_registry::PluginStore {}
+/// launches, installed plugins and the directory.
+pub trait PlayerStore:
+    PackageStore + LaunchStore + lara_plugin_registry::PluginStore + lrs_core::directory::DirectoryStore
+{
+}
 
-impl<T: PackageStore + LaunchStore + lara_plugin_registry::PluginStore + ?Sized> PlayerStore for T {}
+impl<
+    T: PackageStore
+        + LaunchStore
+        + lara_plugin_registry::PluginStore
+        + lrs_core::directory::DirectoryStore
+        + ?Sized,
+> PlayerStore for T
+{
+}
 use sha2::{Digest, Sha256};
 
 fn sha(data: &[u8]) -> String {
@@ -569,4 +580,92 @@ pub async fn plugins_install_upgrade_and_move_their_cursor(store: Arc<dyn Player
         ["attendance", "certification"]
     );
     assert!(listed.iter().all(|p| p.wasm.is_empty()));
+}
+
+pub async fn plugin_leases_go_to_one_node_at_a_time(store: Arc<dyn PlayerStore>) {
+    use lara_plugin_registry::InstalledPlugin;
+    let plugin = InstalledPlugin {
+        name: "leased".into(),
+        version: "0.1.0".into(),
+        wasm_sha256: "aa".into(),
+        wasm: vec![0, 97, 115, 109],
+        description: "{}".into(),
+        granted: Vec::new(),
+        enabled: true,
+        cursor: 0,
+        health: "{}".into(),
+        installed: crate::t(100),
+    };
+    assert!(store.install_plugin(plugin).await.unwrap());
+    assert!(store.lease_plugin("leased", "node-a", 30).await.unwrap());
+    assert!(
+        !store.lease_plugin("leased", "node-b", 30).await.unwrap(),
+        "node a holds it"
+    );
+    assert!(
+        store.lease_plugin("leased", "node-a", 30).await.unwrap(),
+        "the holder renews"
+    );
+    assert!(!store.lease_plugin("nope", "node-a", 30).await.unwrap());
+    // Released, the next node takes it at once.
+    store.release_plugin("leased", "node-b").await.unwrap();
+    assert!(!store.lease_plugin("leased", "node-b", 30).await.unwrap());
+    store.release_plugin("leased", "node-a").await.unwrap();
+    assert!(store.lease_plugin("leased", "node-b", 1).await.unwrap());
+    // A lease that ran out passes on.
+    assert!(!store.lease_plugin("leased", "node-a", 30).await.unwrap());
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert!(store.lease_plugin("leased", "node-a", 30).await.unwrap());
+}
+
+pub async fn people_are_kept_and_listed_by_org_unit(store: Arc<dyn PlayerStore>) {
+    use lrs_core::directory::Person;
+    let person = |id: &str, unit: Option<&str>, roles: &[&str]| Person {
+        id: id.into(),
+        name: format!("Person {id}"),
+        email: Some(format!("{id}@kommune.example")),
+        org_unit: unit.map(str::to_owned),
+        manager: (id != "E0").then(|| "E0".to_owned()),
+        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        updated: crate::t(200),
+    };
+    store
+        .upsert_people(vec![
+            person("e2", Some("north"), &["nurse"]),
+            person("E0", None, &["manager", "nurse"]),
+            person("e1", Some("north"), &[]),
+            person("e3", Some("south"), &["assistant"]),
+        ])
+        .await
+        .unwrap();
+    let ids = |list: Vec<Person>| list.into_iter().map(|p| p.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.list_people(None).await.unwrap()),
+        ["E0", "e1", "e2", "e3"],
+        "by id, byte order"
+    );
+    assert_eq!(
+        ids(store.list_people(Some("north")).await.unwrap()),
+        ["e1", "e2"]
+    );
+    assert_eq!(
+        store.person("E0").await.unwrap(),
+        Some(person("E0", None, &["manager", "nurse"]))
+    );
+    // A second sync replaces the record.
+    let moved = Person {
+        org_unit: Some("south".into()),
+        email: None,
+        ..person("e2", None, &["nurse", "mentor"])
+    };
+    store.upsert_people(vec![moved.clone()]).await.unwrap();
+    assert_eq!(store.person("e2").await.unwrap(), Some(moved));
+    assert_eq!(
+        ids(store.list_people(Some("south")).await.unwrap()),
+        ["e2", "e3"]
+    );
+    assert!(store.delete_person("e3").await.unwrap());
+    assert!(!store.delete_person("e3").await.unwrap());
+    assert_eq!(store.person("e3").await.unwrap(), None);
+    assert!(store.list_people(Some("nowhere")).await.unwrap().is_empty());
 }

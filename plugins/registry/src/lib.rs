@@ -5,7 +5,8 @@
 //! install (`describe`, as JSON), the capabilities an administrator granted, whether it is
 //! enabled, the `seq` of the last statement delivered to it, and its health (JSON: failures,
 //! last error, when to retry, call counts). The cursor only moves by compare-and-set, so two
-//! nodes never both deliver past the same point.
+//! nodes never both deliver past the same point, and a lease names the one node that delivers
+//! to a plugin at a time.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -71,4 +72,18 @@ pub trait PluginStore: Send + Sync {
 
     /// Replaces the health JSON; false if there is no such plugin.
     async fn set_plugin_health(&self, name: &str, health: &str) -> Result<bool, StoreError>;
+
+    /// Takes or renews the delivery lease of a plugin for `holder` (a node) for `seconds`:
+    /// true if `holder` has it now, false if another holder's lease is still running (or
+    /// there is no such plugin). Only the lease holder delivers statements and schedules, so
+    /// nodes of one database do not call a plugin with the same batch at once.
+    async fn lease_plugin(
+        &self,
+        name: &str,
+        holder: &str,
+        seconds: u32,
+    ) -> Result<bool, StoreError>;
+
+    /// Gives up `holder`'s lease of a plugin (at shutdown), so another node takes over at once.
+    async fn release_plugin(&self, name: &str, holder: &str) -> Result<(), StoreError>;
 }

@@ -19,8 +19,10 @@
 //!   counts and cursor lag, for `lara plugins` and the admin HTTP API alike.
 //!
 //! Everything a node knows is either in the registry or a cache of it (loaded components), so
-//! several nodes on one database run the same plugins; a batch may then reach a plugin twice,
-//! which at-least-once delivery allows anyway.
+//! several nodes on one database run the same plugins. One node at a time delivers to a
+//! plugin and runs its schedule: it holds the plugin's lease in the registry, renewed every
+//! round, and another node takes over when a lease runs out ([`LEASE_SECONDS`]) or is given
+//! up at shutdown. Requests are served by every node.
 #![cfg_attr(
     test,
     allow(
@@ -45,6 +47,7 @@ use lara_plugin_host::{
 };
 use lara_plugin_registry::{InstalledPlugin, PluginStore};
 use lara_plugin_services::{LrsServices, chain_of, query_params};
+use lrs_core::directory::DirectoryStore;
 use lrs_core::query::StatementRequest;
 use lrs_core::store::Store;
 use lrs_core::{Lrs, StoreError};
@@ -116,6 +119,9 @@ pub fn description_json(d: &Description) -> Value {
     })
 }
 
+/// How long a node's delivery lease on a plugin lasts unless renewed.
+pub const LEASE_SECONDS: u32 = 15;
+
 /// Settings of the runtime.
 #[derive(Debug, Clone)]
 pub struct RuntimeSettings {
@@ -163,6 +169,8 @@ pub struct PluginRuntime {
     settings: RuntimeSettings,
     loaded: Mutex<HashMap<String, Loaded>>,
     pending: Mutex<HashMap<String, Pending>>,
+    /// This node's name in delivery leases.
+    node: String,
 }
 
 impl PluginRuntime {
@@ -170,16 +178,17 @@ impl PluginRuntime {
     /// `cache_dir`. Must be created inside a tokio runtime (plugins reach the LRS through it).
     pub fn new(
         registry: Arc<dyn PluginStore>,
+        directory: Arc<dyn DirectoryStore>,
         lrs: Lrs,
         cache_dir: &Path,
         settings: RuntimeSettings,
     ) -> Result<Self, RuntimeError> {
         let host = PluginHost::new(cache_dir, settings.limits)
             .map_err(|e| RuntimeError::Internal(e.to_string()))?;
-        let services = Arc::new(LrsServices::new(
-            lrs.clone(),
-            tokio::runtime::Handle::current(),
-        ));
+        let services = Arc::new(
+            LrsServices::new(lrs.clone(), tokio::runtime::Handle::current())
+                .with_directory(directory),
+        );
         Ok(Self {
             registry,
             store: lrs.store().clone(),
@@ -189,6 +198,7 @@ impl PluginRuntime {
             settings,
             loaded: Mutex::default(),
             pending: Mutex::default(),
+            node: uuid::Uuid::new_v4().to_string(),
         })
     }
 
@@ -688,12 +698,20 @@ impl PluginRuntime {
         Ok(())
     }
 
-    /// One round over every enabled plugin: a batch of statements each, then due schedules.
-    /// Returns whether a plugin has more statements waiting.
+    /// One round over every enabled plugin whose lease this node holds or takes: a batch of
+    /// statements each, then due schedules. Returns whether a plugin has more statements
+    /// waiting.
     pub async fn tick(&self) -> Result<bool, RuntimeError> {
         let mut busy = false;
         for p in self.registry.list_plugins().await? {
             if !p.enabled {
+                continue;
+            }
+            if !self
+                .registry
+                .lease_plugin(&p.name, &self.node, LEASE_SECONDS)
+                .await?
+            {
                 continue;
             }
             match self.deliver(&p.name).await {
@@ -732,6 +750,19 @@ impl PluginRuntime {
         }
         if let Err(e) = self.flush_counts().await {
             tracing::warn!(error = %e, "writing plugin counts at shutdown failed");
+        }
+        self.release_leases().await;
+    }
+
+    /// Gives up this node's leases, so that another node carries on at once.
+    pub async fn release_leases(&self) {
+        let Ok(plugins) = self.registry.list_plugins().await else {
+            return;
+        };
+        for p in plugins {
+            if let Err(e) = self.registry.release_plugin(&p.name, &self.node).await {
+                tracing::warn!(plugin = %p.name, error = %e, "releasing a delivery lease failed");
+            }
         }
     }
 }

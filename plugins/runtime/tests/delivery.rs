@@ -85,6 +85,12 @@ impl PluginStore for Crashing {
     async fn set_plugin_health(&self, name: &str, health: &str) -> Result<bool, StoreError> {
         self.inner.set_plugin_health(name, health).await
     }
+    async fn lease_plugin(&self, name: &str, holder: &str, s: u32) -> Result<bool, StoreError> {
+        self.inner.lease_plugin(name, holder, s).await
+    }
+    async fn release_plugin(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        self.inner.release_plugin(name, holder).await
+    }
 }
 
 struct Fixture {
@@ -120,7 +126,14 @@ fn settings(batch: u32) -> RuntimeSettings {
 
 impl Fixture {
     fn runtime(&self, registry: Arc<dyn PluginStore>, batch: u32) -> PluginRuntime {
-        PluginRuntime::new(registry, self.lrs.clone(), &self.cache, settings(batch)).unwrap()
+        PluginRuntime::new(
+            registry,
+            self.store.clone(),
+            self.lrs.clone(),
+            &self.cache,
+            settings(batch),
+        )
+        .unwrap()
     }
 
     /// Stores statements as an ordinary client would; returns their ids in stored order.

@@ -6,17 +6,20 @@
 //! - **Documents.** A plugin's documents are kept in the LRS document store under an activity
 //!   id of its own (`urn:lara:plugin:<name>`), one profile document per id, with the store's
 //!   entity tags for `if-match`. Another plugin cannot name them: the host supplies the name.
-//! - **Directory.** Not there yet: `people` answers `failed` until the directory exists.
+//! - **Directory.** `people` reads Lara's directory ([`lrs_core::directory`]), everyone or
+//!   one org unit.
 //!
 //! Plugins call the host synchronously from their own thread, so each call blocks on the
 //! runtime [`tokio::runtime::Handle`] given here; call plugins from a blocking thread
 //! (`spawn_blocking`), never from an async task.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::Utc;
 use lara_plugin_host::{Document, HostError, Person, Services, StatementFilter, StoredStatement};
 use lrs_core::auth::{Credential, Scope};
+use lrs_core::directory::DirectoryStore;
 use lrs_core::documents::{self, BlindWrite, Preconditions};
 use lrs_core::query::StatementRequest;
 use lrs_core::store::{DocumentKey, DocumentScope};
@@ -79,11 +82,22 @@ const VERSION: XapiVersion = XapiVersion::V2_0_0;
 pub struct LrsServices {
     lrs: Lrs,
     runtime: tokio::runtime::Handle,
+    directory: Option<Arc<dyn DirectoryStore>>,
 }
 
 impl LrsServices {
     pub fn new(lrs: Lrs, runtime: tokio::runtime::Handle) -> Self {
-        Self { lrs, runtime }
+        Self {
+            lrs,
+            runtime,
+            directory: None,
+        }
+    }
+
+    /// Serves `people` from `directory` (without one, `people` fails).
+    pub fn with_directory(mut self, directory: Arc<dyn DirectoryStore>) -> Self {
+        self.directory = Some(directory);
+        self
     }
 
     /// The credential a plugin's statements are written and read with.
@@ -288,10 +302,27 @@ impl Services for LrsServices {
         Ok(ids.into_iter().filter(|i| i.starts_with(prefix)).collect())
     }
 
-    fn people(&self, _plugin: &str, _org_unit: Option<String>) -> Result<Vec<Person>, HostError> {
-        Err(HostError::Failed(
-            "Lara has no directory yet; people cannot be listed".into(),
-        ))
+    fn people(&self, _plugin: &str, org_unit: Option<String>) -> Result<Vec<Person>, HostError> {
+        let Some(directory) = &self.directory else {
+            return Err(HostError::Failed(
+                "this host has no directory; people cannot be listed".into(),
+            ));
+        };
+        let people = self
+            .runtime
+            .block_on(directory.list_people(org_unit.as_deref()))
+            .map_err(|e| HostError::Failed(e.to_string()))?;
+        Ok(people
+            .into_iter()
+            .map(|p| Person {
+                id: p.id,
+                name: p.name,
+                email: p.email,
+                org_unit: p.org_unit,
+                manager: p.manager,
+                roles: p.roles,
+            })
+            .collect())
     }
 
     fn now(&self) -> String {
