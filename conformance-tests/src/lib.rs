@@ -122,12 +122,20 @@ impl TestLrs {
             public_url: format!("http://{addr}"),
             ..lrs_http::HttpConfig::default()
         };
-        let (app, content) = lara_server::apps(backend, config);
+        // Plugins as `lara serve` runs them, with a compile cache shared by the tests.
+        let cache = std::env::temp_dir().join("lara-conformance-plugin-cache");
+        let plugins = lara_server::plugins::runtime(&backend, &cache).unwrap();
+        let (app, content) = lara_server::apps_with_plugins(backend, config, Some(plugins.clone()));
         let (stop_content, content_stopped) = tokio::sync::oneshot::channel::<()>();
+        let (stop_plugins, plugins_stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(plugins.run(async move {
+            let _ = plugins_stopped.await;
+        }));
         tokio::spawn(async move {
             let _ = lara_server::run(listener, app, async move {
                 let _ = rx.await;
                 let _ = stop_content.send(());
+                let _ = stop_plugins.send(());
             })
             .await;
         });

@@ -419,3 +419,74 @@ async fn requests_reach_declared_routes_of_enabled_plugins_only() {
     assert_eq!(h.errors, 1);
     assert!(h.last_error.unwrap().contains("time limit"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_reads_the_directory_only_when_granted() {
+    use lrs_core::directory::{DirectoryStore, Person};
+    let f = fixture().await;
+    let person = |id: &str, unit: &str, email: &str| Person {
+        id: id.into(),
+        name: format!("Person {id}"),
+        email: Some(email.into()),
+        org_unit: Some(unit.into()),
+        manager: Some("boss".into()),
+        roles: vec!["nurse".into()],
+        updated: Utc::now(),
+    };
+    f.store
+        .upsert_people(vec![
+            person("e1", "north", "p0@example.com"),
+            person("e2", "north", "p9@example.com"),
+            person("e3", "south", "p1@example.com"),
+        ])
+        .await
+        .unwrap();
+    // `post` gives statement i the actor p<i>.
+    f.post(&[
+        "http://adlnet.gov/expapi/verbs/completed",
+        "http://adlnet.gov/expapi/verbs/completed",
+    ])
+    .await;
+    let runtime = f.runtime(f.store.clone(), 100);
+    let wasm = lara_plugin_host::build_workspace_plugin("lara-plugin-team-progress").unwrap();
+    runtime
+        .install(wasm, &["query-statements".to_owned()])
+        .await
+        .unwrap();
+    let get = |path: &str| HttpRequest {
+        method: "GET".into(),
+        path: path.into(),
+        query: String::new(),
+        headers: Vec::new(),
+        body: Vec::new(),
+    };
+    // Declared but not granted: refused.
+    let r = runtime
+        .handle_request("team-progress", get("/units/north"))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 403, "{}", String::from_utf8_lossy(&r.body));
+    assert!(String::from_utf8_lossy(&r.body).contains("NotPermitted"));
+
+    runtime
+        .set_grants(
+            "team-progress",
+            &["query-statements".to_owned(), "directory".to_owned()],
+        )
+        .await
+        .unwrap();
+    let r = runtime
+        .handle_request("team-progress", get("/units/north"))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let team: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(team.as_array().unwrap().len(), 2);
+    assert_eq!(team[0]["id"], "e1");
+    assert_eq!(team[0]["manager"], "boss");
+    assert_eq!(
+        team[0]["completed"][0]["activity"],
+        "https://courses.example/0"
+    );
+    assert_eq!(team[1]["completed"], json!([]));
+}
