@@ -90,16 +90,24 @@ async fn posted_statements_reach_an_installed_plugin_in_order(lrs: &TestLrs) {
         ids.extend(lrs.store(&Value::Array(batch)).await);
     }
     assert_eq!(received(lrs, &auth, 100).await, ids);
-    let status: Value = lrs
-        .client
-        .get(format!("{}/api/plugins/probe", root(lrs)))
-        .header("Authorization", &auth)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    // The plugin has the statements; its cursor and counts follow the acknowledgement.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        let status: Value = lrs
+            .client
+            .get(format!("{}/api/plugins/probe", root(lrs)))
+            .header("Authorization", &auth)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if status["lag"] == 0 || Instant::now() > deadline {
+            break status;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert_eq!(status["status"], "healthy");
     assert_eq!(status["health"]["delivered"], 100);
     assert_eq!(status["lag"], 0);

@@ -150,20 +150,33 @@ enum PluginsAction {
         #[command(flatten)]
         db: DbArgs,
     },
-    /// List installed plugins.
+    /// List installed plugins with their health and cursor lag.
     List {
         #[arg(long)]
         json: bool,
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Let a plugin receive statements and serve its routes again.
     Enable {
         name: String,
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Stop delivering to a plugin and serving its routes (its cursor stays where it is).
     Disable {
         name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Replace a plugin's granted capabilities (only those it declares take effect).
+    Grant {
+        name: String,
+        /// Capabilities, comma separated; none to revoke all.
+        #[arg(value_delimiter = ',')]
+        capabilities: Vec<String>,
+        #[command(flatten)]
+        cache: PluginCache,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -531,20 +544,42 @@ async fn plugins(action: PluginsAction) -> anyhow::Result<()> {
         PluginsAction::List { json, db } => {
             let backend = DatabaseUrl::parse(&db.database_url)?.open().await?;
             let list = backend.list_plugins().await?;
+            let newest = backend.max_seq().await?;
             if json {
-                let out: Vec<_> = list.iter().map(|p| plugins::summary(p, None)).collect();
+                let out: Vec<_> = list
+                    .iter()
+                    .map(|p| plugins::summary(p, Some(newest)))
+                    .collect();
                 println!("{}", serde_json::Value::Array(out));
             } else {
                 for p in &list {
+                    let health = lara_plugin_runtime::Health::parse(&p.health);
                     println!(
-                        "{} {} {} cursor {}",
+                        "{} {} {} {} lag {}{}",
                         p.name,
                         p.version,
                         if p.enabled { "enabled" } else { "disabled" },
-                        p.cursor
+                        health.status(),
+                        (newest - p.cursor).max(0),
+                        health
+                            .last_error
+                            .map(|e| format!(" (last error: {e})"))
+                            .unwrap_or_default()
                     );
                 }
             }
+        }
+        PluginsAction::Grant {
+            name,
+            capabilities,
+            cache,
+            db,
+        } => {
+            let backend = DatabaseUrl::parse(&db.database_url)?.open().await?;
+            let runtime = plugins::runtime(&backend, &cache.plugin_cache)?;
+            runtime.set_grants(&name, &capabilities).await?;
+            let p = backend.plugin(&name).await?.context("the plugin is gone")?;
+            show(&p, false, "granted");
         }
         PluginsAction::Enable { name, db } => set_enabled(&name, true, &db).await?,
         PluginsAction::Disable { name, db } => set_enabled(&name, false, &db).await?,

@@ -415,6 +415,28 @@ fn plugins_install_list_disable_and_upgrade() {
     assert_eq!(listed[0]["name"], "probe");
     assert_eq!(listed[0]["enabled"], false);
     assert!(lara(&["plugins", "enable", "probe"]).status.success());
+    // Grants change later, still limited to what the plugin declares.
+    let out = lara(&["plugins", "grant", "probe", "emit-statements,directory"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !lara(&["plugins", "grant", "probe", "files"])
+            .status
+            .success()
+    );
+    let listed: serde_json::Value =
+        serde_json::from_slice(&lara(&["plugins", "list", "--json"]).stdout).unwrap();
+    assert_eq!(listed[0]["granted"], serde_json::json!(["emit-statements"]));
+    assert_eq!(listed[0]["lag"], 0);
+    assert_eq!(listed[0]["status"], "healthy");
+    let text = String::from_utf8(lara(&["plugins", "list"]).stdout).unwrap();
+    assert!(
+        text.starts_with("probe 0.1.0 enabled healthy lag 0"),
+        "{text}"
+    );
     let out = lara(&["plugins", "upgrade", file.to_str().unwrap(), "--json"]);
     assert!(
         out.status.success(),
