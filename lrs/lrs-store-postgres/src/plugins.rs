@@ -134,6 +134,20 @@ impl PluginStore for PgStore {
         .await
     }
 
+    async fn acknowledge_plugin_batch(
+        &self,
+        name: &str,
+        from: i64,
+        to: i64,
+        health: &str,
+    ) -> Result<bool, StoreError> {
+        self.change_plugin(
+            "UPDATE plugins SET cursor = $3, health = $4 WHERE name = $1 AND cursor = $2",
+            &[&name, &from, &to, &health],
+        )
+        .await
+    }
+
     async fn set_plugin_health(&self, name: &str, health: &str) -> Result<bool, StoreError> {
         self.change_plugin(
             "UPDATE plugins SET health = $2 WHERE name = $1",

@@ -195,6 +195,25 @@ impl PluginStore for SqliteStore {
         .await
     }
 
+    async fn acknowledge_plugin_batch(
+        &self,
+        name: &str,
+        from: i64,
+        to: i64,
+        health: &str,
+    ) -> Result<bool, StoreError> {
+        self.update_plugin(
+            "UPDATE plugins SET cursor = ?3, health = ?4 WHERE name = ?1 AND cursor = ?2",
+            vec![
+                name.to_owned().into(),
+                from.into(),
+                to.into(),
+                health.to_owned().into(),
+            ],
+        )
+        .await
+    }
+
     async fn set_plugin_health(&self, name: &str, health: &str) -> Result<bool, StoreError> {
         self.update_plugin(
             "UPDATE plugins SET health = ?2 WHERE name = ?1",

@@ -518,9 +518,30 @@ pub async fn plugins_install_upgrade_and_move_their_cursor(store: Arc<dyn Player
     );
     assert!(
         store
-            .advance_plugin_cursor("certification", 40, 50)
+            .advance_plugin_cursor("certification", 40, 45)
             .await
             .unwrap()
+    );
+    // A batch's acknowledgement moves the cursor and writes the counts together, or neither.
+    assert!(
+        !store
+            .acknowledge_plugin_batch("certification", 40, 60, "{\"delivered\":9}")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.plugin("certification").await.unwrap().unwrap().health,
+        "{}"
+    );
+    assert!(
+        store
+            .acknowledge_plugin_batch("certification", 45, 50, "{\"delivered\":5}")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.plugin("certification").await.unwrap().unwrap().health,
+        "{\"delivered\":5}"
     );
 
     // An upgrade replaces the component and keeps grants, state and cursor.

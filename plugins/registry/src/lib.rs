@@ -70,6 +70,16 @@ pub trait PluginStore: Send + Sync {
         to: i64,
     ) -> Result<bool, StoreError>;
 
+    /// Moves the cursor from `from` to `to` and replaces the health JSON in one write (a
+    /// delivered batch and its counts); false (and no change) if the cursor is not at `from`.
+    async fn acknowledge_plugin_batch(
+        &self,
+        name: &str,
+        from: i64,
+        to: i64,
+        health: &str,
+    ) -> Result<bool, StoreError>;
+
     /// Replaces the health JSON; false if there is no such plugin.
     async fn set_plugin_health(&self, name: &str, health: &str) -> Result<bool, StoreError>;
 

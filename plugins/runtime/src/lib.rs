@@ -46,7 +46,7 @@ use lara_plugin_host::{
     PluginError, PluginHost, StoredStatement,
 };
 use lara_plugin_registry::{InstalledPlugin, PluginStore};
-use lara_plugin_services::{LrsServices, chain_of, query_params};
+use lara_plugin_services::{CHAIN_EXTENSION, LrsServices, chain_of, query_params};
 use lrs_core::directory::DirectoryStore;
 use lrs_core::query::StatementRequest;
 use lrs_core::store::Store;
@@ -326,6 +326,16 @@ impl PluginRuntime {
         Ok(self.registry.list_plugins().await?)
     }
 
+    /// A plugin's record without its component (cheap: delivery reads it every round).
+    async fn record(&self, name: &str) -> Result<InstalledPlugin, RuntimeError> {
+        self.registry
+            .list_plugins()
+            .await?
+            .into_iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| not_installed(name))
+    }
+
     async fn summary_of(&self, name: &str) -> Result<InstalledPlugin, RuntimeError> {
         self.registry
             .plugin(name)
@@ -460,7 +470,7 @@ impl PluginRuntime {
     /// Gives a plugin the next batch of matching statements after its cursor, then moves the
     /// cursor. Does nothing for a disabled plugin or one waiting after failures.
     pub async fn deliver(&self, name: &str) -> Result<Delivery, RuntimeError> {
-        let record = self.summary_of(name).await?;
+        let record = self.record(name).await?;
         let mut health = Health::parse(&record.health);
         let now = Utc::now();
         if !record.enabled || health.backing_off(now) {
@@ -491,13 +501,16 @@ impl PluginRuntime {
         let mut chain = BTreeSet::new();
         let mut statements = Vec::with_capacity(batch.len());
         for row in batch {
-            let v: Value = serde_json::from_str(&row.json)
-                .map_err(|e| StoreError::Corrupt(format!("statement {}: {e}", row.id)))?;
-            let through = chain_of(&v);
-            if through.iter().any(|n| n == name) {
-                continue;
+            // Only statements that came through a plugin name the extension; parse just those.
+            if row.json.contains(CHAIN_EXTENSION) {
+                let v: Value = serde_json::from_str(&row.json)
+                    .map_err(|e| StoreError::Corrupt(format!("statement {}: {e}", row.id)))?;
+                let through = chain_of(&v);
+                if through.iter().any(|n| n == name) {
+                    continue;
+                }
+                chain.extend(through);
             }
-            chain.extend(through);
             statements.push(StoredStatement {
                 id: row.id.to_string(),
                 stored: xapi_model::time::format_timestamp(row.stored),
@@ -527,19 +540,22 @@ impl PluginRuntime {
             health.last_delivery = Some(Utc::now());
         }
         // Only now that the plugin has the batch: a crash before this line delivers it again.
-        if !self
-            .registry
-            .advance_plugin_cursor(name, record.cursor, upto)
-            .await?
-        {
-            tracing::debug!(
-                plugin = name,
-                "another node moved the cursor; this batch was delivered twice"
-            );
-        }
-        if delivered > 0 || health.failures > 0 {
+        // The cursor and the counts move in one write.
+        let moved = if delivered > 0 || health.failures > 0 {
             health.succeeded();
-            self.write_health(name, health).await?;
+            self.registry
+                .acknowledge_plugin_batch(name, record.cursor, upto, &health.to_json())
+                .await?
+        } else {
+            self.registry
+                .advance_plugin_cursor(name, record.cursor, upto)
+                .await?
+        };
+        if !moved {
+            tracing::warn!(
+                plugin = name,
+                "the cursor had moved on meanwhile; this batch may have been delivered twice"
+            );
         }
         Ok(Delivery {
             delivered,
@@ -598,7 +614,7 @@ impl PluginRuntime {
     /// Calls `on-schedule` if the plugin has a schedule and its time has come, or at once
     /// with `now` (an administrator's request); returns whether it was called.
     pub async fn run_schedule(&self, name: &str, at_once: bool) -> Result<bool, RuntimeError> {
-        let record = self.summary_of(name).await?;
+        let record = self.record(name).await?;
         let mut health = Health::parse(&record.health);
         let now = Utc::now();
         if !record.enabled || (!at_once && health.backing_off(now)) {

@@ -82,6 +82,20 @@ impl PluginStore for Crashing {
         }
         self.inner.advance_plugin_cursor(name, from, to).await
     }
+    async fn acknowledge_plugin_batch(
+        &self,
+        name: &str,
+        from: i64,
+        to: i64,
+        health: &str,
+    ) -> Result<bool, StoreError> {
+        if self.moves.fetch_add(1, Ordering::SeqCst) + 1 == self.crash_at {
+            return Err(StoreError::Backend("simulated crash".into()));
+        }
+        self.inner
+            .acknowledge_plugin_batch(name, from, to, health)
+            .await
+    }
     async fn set_plugin_health(&self, name: &str, health: &str) -> Result<bool, StoreError> {
         self.inner.set_plugin_health(name, health).await
     }
