@@ -267,7 +267,12 @@ async fn route(app: &App, req: Request) -> ApiResult<Response> {
         .call(
             &name,
             PluginCall {
-                method: method.as_str().to_owned(),
+                // A HEAD is the GET without its body.
+                method: if method == Method::HEAD {
+                    "GET".to_owned()
+                } else {
+                    method.as_str().to_owned()
+                },
                 path: sub,
                 query,
                 headers: forwarded,
@@ -275,7 +280,11 @@ async fn route(app: &App, req: Request) -> ApiResult<Response> {
             },
         )
         .await?;
-    Ok(into_response(reply))
+    let mut resp = into_response(reply);
+    if method == Method::HEAD {
+        *resp.body_mut() = Body::empty();
+    }
+    Ok(resp)
 }
 
 /// The plugin's reply, without headers it may not set and with the sandbox.

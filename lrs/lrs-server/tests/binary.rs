@@ -605,6 +605,9 @@ fn a_certification_plugin_in_a_running_server_grants_and_expires_certificates() 
         as_hr(reqwest::Method::GET, path).send().unwrap().status(),
         200
     );
+    let head = as_hr(reqwest::Method::HEAD, path).send().unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["content-type"], "application/json");
     let put = as_hr(
         reqwest::Method::PUT,
         "/plugins/certification/certificates/x",

@@ -16,7 +16,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use thiserror::Error;
@@ -58,8 +58,11 @@ const TICK: Duration = Duration::from_millis(10);
 /// The bounds of one call into a plugin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Wall-clock time a call may take.
+    /// Time the plugin's own code may run in one call (wall clock, without the time Lara
+    /// spends serving its host calls).
     pub call_millis: u64,
+    /// Time one call may take in all, host calls included.
+    pub wall_millis: u64,
     /// Linear memory a plugin instance may grow to.
     pub memory_bytes: usize,
     /// Instances kept ready in wasmtime's pooling allocator (0: allocate each on demand).
@@ -70,6 +73,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             call_millis: 100,
+            wall_millis: 10_000,
             memory_bytes: 64 << 20,
             pooled_instances: 0,
         }
@@ -136,6 +140,9 @@ struct CallState {
     granted: BTreeSet<CapabilityKey>,
     services: Arc<dyn Services>,
     limits: StoreLimits,
+    /// When the call began, and how much of it was spent in host services.
+    started: Instant,
+    host_time: Duration,
 }
 
 /// `Capability` as an orderable key.
@@ -159,6 +166,14 @@ impl From<Capability> for CapabilityKey {
 }
 
 impl CallState {
+    /// Runs a service for the plugin, counting its time as Lara's, not the plugin's.
+    fn serve<R>(&mut self, f: impl FnOnce(&Self) -> R) -> R {
+        let start = Instant::now();
+        let result = f(self);
+        self.host_time = self.host_time.saturating_add(start.elapsed());
+        result
+    }
+
     fn permit(&self, c: CapabilityKey) -> Result<(), HostError> {
         if self.granted.contains(&c) {
             Ok(())
@@ -179,18 +194,17 @@ impl lara::plugin::host::Host for CallState {
         filter: StatementFilter,
     ) -> Result<Vec<StoredStatement>, HostError> {
         self.permit(CapabilityKey::QueryStatements)?;
-        self.services.query_statements(&self.plugin, filter)
+        self.serve(|s| s.services.query_statements(&s.plugin, filter))
     }
 
     fn emit_statements(&mut self, statements: Vec<String>) -> Result<Vec<String>, HostError> {
         self.permit(CapabilityKey::EmitStatements)?;
-        self.services
-            .emit_statements(&self.plugin, &self.chain, statements)
+        self.serve(|s| s.services.emit_statements(&s.plugin, &s.chain, statements))
     }
 
     fn get_document(&mut self, id: String) -> Result<Option<Document>, HostError> {
         self.permit(CapabilityKey::Documents)?;
-        self.services.get_document(&self.plugin, &id)
+        self.serve(|s| s.services.get_document(&s.plugin, &id))
     }
 
     fn put_document(
@@ -201,23 +215,25 @@ impl lara::plugin::host::Host for CallState {
         if_match: Option<String>,
     ) -> Result<String, HostError> {
         self.permit(CapabilityKey::Documents)?;
-        self.services
-            .put_document(&self.plugin, &id, &content_type, content, if_match)
+        self.serve(|s| {
+            s.services
+                .put_document(&s.plugin, &id, &content_type, content, if_match)
+        })
     }
 
     fn delete_document(&mut self, id: String, if_match: Option<String>) -> Result<(), HostError> {
         self.permit(CapabilityKey::Documents)?;
-        self.services.delete_document(&self.plugin, &id, if_match)
+        self.serve(|s| s.services.delete_document(&s.plugin, &id, if_match))
     }
 
     fn list_documents(&mut self, prefix: String) -> Result<Vec<String>, HostError> {
         self.permit(CapabilityKey::Documents)?;
-        self.services.list_documents(&self.plugin, &prefix)
+        self.serve(|s| s.services.list_documents(&s.plugin, &prefix))
     }
 
     fn people(&mut self, org_unit: Option<String>) -> Result<Vec<Person>, HostError> {
         self.permit(CapabilityKey::Directory)?;
-        self.services.people(&self.plugin, org_unit)
+        self.serve(|s| s.services.people(&s.plugin, org_unit))
     }
 
     fn now(&mut self) -> String {
@@ -408,14 +424,28 @@ impl LoadedPlugin {
                 .memory_size(self.limits.memory_bytes)
                 .trap_on_grow_failure(true)
                 .build(),
+            started: Instant::now(),
+            host_time: Duration::ZERO,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
-        let ticks = self
-            .limits
-            .call_millis
-            .div_ceil(TICK.as_millis().max(1) as u64);
-        store.set_epoch_deadline(ticks.max(1));
+        let ticks = |d: Duration| (d.as_millis() as u64).div_ceil(TICK.as_millis().max(1) as u64);
+        let budget = Duration::from_millis(self.limits.call_millis);
+        let wall = Duration::from_millis(self.limits.wall_millis.max(self.limits.call_millis));
+        store.set_epoch_deadline(ticks(budget).max(1));
+        // At the deadline: time spent in host calls does not count against the plugin, so
+        // it gets what is left of its budget, as long as the call's total stays in bounds.
+        store.epoch_deadline_callback(move |ctx| {
+            let s = ctx.data();
+            let elapsed = s.started.elapsed();
+            let own = elapsed.saturating_sub(s.host_time);
+            if own >= budget || elapsed >= wall {
+                Ok(wasmtime::UpdateDeadline::Interrupt)
+            } else {
+                let left = (budget - own).min(wall - elapsed);
+                Ok(wasmtime::UpdateDeadline::Continue(ticks(left).max(1)))
+            }
+        });
         store
     }
 

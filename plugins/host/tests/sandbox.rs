@@ -31,11 +31,16 @@ fn probe() -> Vec<u8> {
 #[derive(Default)]
 struct Counting {
     calls: AtomicUsize,
+    /// How long each service takes.
+    delay_ms: std::sync::atomic::AtomicU64,
 }
 
 impl Counting {
     fn hit<T>(&self, v: T) -> Result<T, HostError> {
         self.calls.fetch_add(1, Ordering::Relaxed);
+        std::thread::sleep(std::time::Duration::from_millis(
+            self.delay_ms.load(Ordering::Relaxed),
+        ));
         Ok(v)
     }
 }
@@ -193,4 +198,39 @@ fn compiled_plugins_are_cached_by_content() {
         .err()
         .expect("garbage loaded");
     assert!(matches!(e, PluginError::Invalid(_)), "{e}");
+}
+
+#[test]
+fn time_spent_in_host_calls_does_not_count_against_the_plugin() {
+    let cache = tempfile::tempdir().unwrap();
+    let host = PluginHost::new(cache.path(), Limits::default()).unwrap();
+    let services = Arc::new(Counting::default());
+    services.delay_ms.store(250, Ordering::Relaxed);
+    let plugin = host
+        .load(&probe(), &[CapabilityKey::EmitStatements], services.clone())
+        .unwrap();
+    let mut emit = get("/emit");
+    emit.method = "POST".into();
+    emit.body = br#"{"actor": {"mbox": "mailto:a@example.com"}}"#.to_vec();
+    let t = Instant::now();
+    let r = plugin.handle_request(&emit).unwrap();
+    assert_eq!(r.status, 200, "{}", body(&r));
+    assert!(t.elapsed().as_millis() >= 250);
+    assert_eq!(services.calls.load(Ordering::Relaxed), 1);
+
+    // A call's total time is bounded all the same.
+    let host = PluginHost::new(
+        cache.path(),
+        Limits {
+            wall_millis: 150,
+            ..Limits::default()
+        },
+    )
+    .unwrap();
+    let plugin = host
+        .load(&probe(), &[CapabilityKey::EmitStatements], services)
+        .unwrap();
+    // The host call itself cannot be interrupted; the plugin is stopped when it returns.
+    let e = plugin.handle_request(&emit).expect_err("the call ended");
+    assert!(matches!(e, PluginError::TimedOut(_)), "{e}");
 }

@@ -171,6 +171,9 @@ pub struct PluginRuntime {
     pending: Mutex<HashMap<String, Pending>>,
     /// This node's name in delivery leases.
     node: String,
+    /// Per plugin, the batch size that fits its time limit: halved when a batch times out,
+    /// doubled back (up to [`RuntimeSettings::batch`]) after each batch that does not.
+    batch_sizes: Mutex<HashMap<String, u32>>,
 }
 
 impl PluginRuntime {
@@ -199,6 +202,7 @@ impl PluginRuntime {
             loaded: Mutex::default(),
             pending: Mutex::default(),
             node: uuid::Uuid::new_v4().to_string(),
+            batch_sizes: Mutex::default(),
         })
     }
 
@@ -491,8 +495,9 @@ impl PluginRuntime {
         if subscriptions.is_empty() {
             return Ok(Delivery::default());
         }
+        let limit = self.batch_size(name);
         let (batch, upto) = match self
-            .next_batch(name, &subscriptions, record.cursor, newest)
+            .next_batch(name, &subscriptions, record.cursor, newest, limit)
             .await
         {
             Ok(b) => b,
@@ -530,12 +535,20 @@ impl PluginRuntime {
                     plugin: name.to_owned(),
                     message: format!("the plugin did not accept the batch: {refusal}"),
                 }),
-                Err(e) => Some(plugin_error(name, &e)),
+                Err(e) => {
+                    if matches!(e, PluginError::TimedOut(_)) {
+                        // Smaller batches may fit; a single statement that does not is an
+                        // error like any other.
+                        self.resize_batch(name, limit / 2);
+                    }
+                    Some(plugin_error(name, &e))
+                }
             };
             health.calls.on_statements = health.calls.on_statements.saturating_add(1);
             if let Some(e) = error {
                 return self.fail(&record, health, e).await;
             }
+            self.resize_batch(name, limit.saturating_mul(2));
             health.delivered = health.delivered.saturating_add(delivered as u64);
             health.last_delivery = Some(Utc::now());
         }
@@ -572,8 +585,9 @@ impl PluginRuntime {
         subscriptions: &[lara_plugin_host::StatementFilter],
         cursor: i64,
         newest: i64,
+        limit: u32,
     ) -> Result<(Vec<lrs_core::store::StoredStatement>, i64), RuntimeError> {
-        let limit = self.settings.batch.max(1);
+        let limit = limit.max(1);
         let mut upto = newest;
         let mut rows = Vec::new();
         for (i, subscription) in subscriptions.iter().enumerate() {
@@ -609,6 +623,26 @@ impl PluginRuntime {
         rows.sort_by_key(|r| r.seq);
         rows.dedup_by_key(|r| r.seq);
         Ok((rows, upto))
+    }
+
+    /// The batch size for a plugin now.
+    fn batch_size(&self, name: &str) -> u32 {
+        self.batch_sizes
+            .lock()
+            .ok()
+            .and_then(|m| m.get(name).copied())
+            .unwrap_or(self.settings.batch)
+            .clamp(1, self.settings.batch.max(1))
+    }
+
+    fn resize_batch(&self, name: &str, size: u32) {
+        let size = size.clamp(1, self.settings.batch.max(1));
+        if let Ok(mut m) = self.batch_sizes.lock() {
+            if m.get(name) != Some(&size) && size < self.settings.batch {
+                tracing::info!(plugin = name, size, "plugin batch size adjusted");
+            }
+            m.insert(name.to_owned(), size);
+        }
     }
 
     /// Calls `on-schedule` if the plugin has a schedule and its time has come, or at once

@@ -504,3 +504,33 @@ async fn a_plugin_reads_the_directory_only_when_granted() {
     );
     assert_eq!(team[1]["completed"], json!([]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_shrink_until_they_fit_the_time_limit() {
+    let f = fixture().await;
+    let runtime = f.runtime(f.store.clone(), 200);
+    runtime.install(probe(), &[]).await.unwrap();
+    f.post(&["urn:lara:test:slow"; 200]).await;
+    let mut timeouts = 0;
+    let mut delivered = 0;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while delivered < 200 {
+        assert!(std::time::Instant::now() < deadline, "never caught up");
+        match runtime.deliver("probe").await {
+            Ok(d) => delivered += d.delivered,
+            Err(e) => {
+                assert!(e.to_string().contains("time limit"), "{e}");
+                timeouts += 1;
+                // Wait out the backoff.
+                let retry = health(&f.store, "probe").await.0.retry_at.unwrap();
+                let wait = (retry - Utc::now()).to_std().unwrap_or_default();
+                tokio::time::sleep(wait + std::time::Duration::from_millis(20)).await;
+            }
+        }
+    }
+    assert!(timeouts >= 1, "200 slow statements fit in one call");
+    let (h, cursor) = health(&f.store, "probe").await;
+    assert_eq!(cursor, f.store.max_seq().await.unwrap());
+    assert_eq!(h.delivered, 200);
+    assert_eq!(h.status(), "healthy");
+}

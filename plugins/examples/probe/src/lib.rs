@@ -4,8 +4,8 @@
 //! subscribes to every statement. Given statements, it
 //! - appends their ids, in the order given, to its document `received` (when it has the
 //!   `documents` capability; without it, it still accepts the batch);
-//! - refuses the batch if one has the verb `urn:lara:test:refuse`, and traps if one has
-//!   `urn:lara:test:trap`;
+//! - refuses the batch if one has the verb `urn:lara:test:refuse`, traps if one has
+//!   `urn:lara:test:trap`, and works a few milliseconds for each `urn:lara:test:slow`;
 //! - for each statement whose verb starts with `urn:lara:test:echo`, emits an "echoed" one
 //!   about the same actor: without the host's loop guard it would feed itself for ever.
 //!
@@ -74,6 +74,15 @@ impl Guest for Probe {
             match verb {
                 "urn:lara:test:refuse" => return Err(format!("statement {} is refused", s.id)),
                 "urn:lara:test:trap" => panic!("statement {} makes the probe trap", s.id),
+                "urn:lara:test:slow" => {
+                    // A few milliseconds of work: large batches of these exceed the limit.
+                    let mut n: u64 = 1;
+                    for i in 0..3_000_000u64 {
+                        n = std::hint::black_box(
+                            n.wrapping_mul(6364136223846793005).wrapping_add(i),
+                        );
+                    }
+                }
                 v if v.starts_with("urn:lara:test:echo") => echoes.push(
                     json!({
                         "actor": v_actor(&s.json),
