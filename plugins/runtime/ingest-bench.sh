@@ -43,6 +43,7 @@ run() { # $1: with or without
     "$bin/lara" plugins list --database-url "$db" 2> /dev/null
     until "$bin/lara" plugins list --json --database-url "$db" 2> /dev/null | jq -e 'all(.[]; .lag == 0)' > /dev/null; do
       sleep 0.5
+      if [ $((SECONDS - start)) -gt 600 ]; then echo "not caught up after 600 s"; break; fi
     done
     echo "caught up $((SECONDS - start)) s after the load ended"
     "$bin/lara" plugins list --database-url "$db" 2> /dev/null

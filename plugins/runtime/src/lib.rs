@@ -150,6 +150,17 @@ struct Loaded {
     plugin: Arc<LoadedPlugin>,
 }
 
+/// What a plugin's round ([`PluginRuntime::step`]) found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// More statements are waiting for the plugin.
+    More,
+    /// Nothing more to do now.
+    Idle,
+    /// The plugin is disabled or no longer installed.
+    Gone,
+}
+
 /// What one delivery round did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Delivery {
@@ -729,6 +740,21 @@ impl PluginRuntime {
         Ok(())
     }
 
+    /// Writes the request counts of one plugin gathered on this node since the last write.
+    async fn flush_counts_of(&self, name: &str) -> Result<(), RuntimeError> {
+        let waiting = self
+            .pending
+            .lock()
+            .map_err(|_| poisoned())?
+            .get(name)
+            .is_some_and(|p| !p.is_empty());
+        if waiting && let Ok(record) = self.record(name).await {
+            self.write_health(name, Health::parse(&record.health))
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Writes the request counts gathered on this node since the last write.
     pub async fn flush_counts(&self) -> Result<(), RuntimeError> {
         let names: Vec<String> = {
@@ -740,7 +766,7 @@ impl PluginRuntime {
                 .collect()
         };
         for name in names {
-            if let Some(record) = self.registry.plugin(&name).await? {
+            if let Ok(record) = self.record(&name).await {
                 self.write_health(&name, Health::parse(&record.health))
                     .await?;
             }
@@ -748,60 +774,105 @@ impl PluginRuntime {
         Ok(())
     }
 
-    /// One round over every enabled plugin whose lease this node holds or takes: a batch of
-    /// statements each, then due schedules. Returns whether a plugin has more statements
-    /// waiting.
+    /// One round for one plugin on this node: if it is enabled and this node holds or takes
+    /// its lease, a batch of statements and its schedule if due; then this node's request
+    /// counts for it are written.
+    pub async fn step(&self, name: &str) -> Result<Step, RuntimeError> {
+        let record = match self.record(name).await {
+            Ok(r) => r,
+            Err(RuntimeError::NotFound(_)) => return Ok(Step::Gone),
+            Err(e) => return Err(e),
+        };
+        if !record.enabled {
+            return Ok(Step::Gone);
+        }
+        let mut more = false;
+        if self
+            .registry
+            .lease_plugin(name, &self.node, LEASE_SECONDS)
+            .await?
+        {
+            match self.deliver(name).await {
+                Ok(d) => more = d.more,
+                Err(e) => tracing::debug!(plugin = name, error = %e, "delivery failed"),
+            }
+            if let Err(e) = self.run_schedule(name, false).await {
+                tracing::debug!(plugin = name, error = %e, "schedule failed");
+            }
+        }
+        self.flush_counts_of(name).await?;
+        Ok(if more { Step::More } else { Step::Idle })
+    }
+
+    /// One round over every plugin, one after the other (tests; `run` gives each plugin a
+    /// task of its own). Returns whether a plugin has more statements waiting.
     pub async fn tick(&self) -> Result<bool, RuntimeError> {
         let mut busy = false;
         for p in self.registry.list_plugins().await? {
-            if !p.enabled {
-                continue;
-            }
-            if !self
-                .registry
-                .lease_plugin(&p.name, &self.node, LEASE_SECONDS)
-                .await?
-            {
-                continue;
-            }
-            match self.deliver(&p.name).await {
-                Ok(d) => busy |= d.more,
-                Err(e) => tracing::debug!(plugin = %p.name, error = %e, "delivery failed"),
-            }
-            if let Err(e) = self.run_schedule(&p.name, false).await {
-                tracing::debug!(plugin = %p.name, error = %e, "schedule failed");
-            }
+            busy |= self.step(&p.name).await? == Step::More;
         }
-        self.flush_counts().await?;
         Ok(busy)
     }
 
-    /// Delivers and schedules until `shutdown` resolves: at once while statements are
-    /// waiting, every [`RuntimeSettings::poll`] otherwise.
+    /// Runs every enabled plugin until `shutdown` resolves, each in a task of its own so that
+    /// a slow plugin does not hold up the others: a plugin's task delivers at once while
+    /// statements are waiting, and every [`RuntimeSettings::poll`] otherwise. Plugins
+    /// installed or enabled meanwhile are picked up within a poll.
     pub async fn run(self: Arc<Self>, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let mut tasks: HashMap<String, tokio::task::JoinHandle<()>> = HashMap::new();
         loop {
-            let busy = match self.tick().await {
-                Ok(b) => b,
-                Err(e) => {
-                    tracing::warn!(error = %e, "plugin delivery round failed");
-                    false
+            match self.registry.list_plugins().await {
+                Ok(plugins) => {
+                    for p in plugins.into_iter().filter(|p| p.enabled) {
+                        if tasks.get(&p.name).is_some_and(|t| !t.is_finished()) {
+                            continue;
+                        }
+                        let task =
+                            tokio::spawn(self.clone().follow(p.name.clone(), stopped.clone()));
+                        tasks.insert(p.name, task);
+                    }
                 }
-            };
-            let pause = if busy {
-                Duration::ZERO
-            } else {
-                self.settings.poll
-            };
+                Err(e) => tracing::warn!(error = %e, "listing plugins failed"),
+            }
             tokio::select! {
                 () = &mut shutdown => break,
-                () = tokio::time::sleep(pause) => {}
+                () = tokio::time::sleep(self.settings.poll) => {}
             }
+        }
+        let _ = stop.send(true);
+        for (_, task) in tasks {
+            let _ = task.await;
         }
         if let Err(e) = self.flush_counts().await {
             tracing::warn!(error = %e, "writing plugin counts at shutdown failed");
         }
         self.release_leases().await;
+    }
+
+    /// One plugin's task: steps until the plugin is disabled or removed, or the runtime stops.
+    async fn follow(self: Arc<Self>, name: String, mut stop: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            let more = match self.step(&name).await {
+                Ok(Step::Gone) => break,
+                Ok(Step::More) => true,
+                Ok(Step::Idle) => false,
+                Err(e) => {
+                    tracing::warn!(plugin = %name, error = %e, "plugin round failed");
+                    false
+                }
+            };
+            if !more {
+                tokio::select! {
+                    _ = stop.changed() => break,
+                    () = tokio::time::sleep(self.settings.poll) => {}
+                }
+            }
+        }
     }
 
     /// Gives up this node's leases, so that another node carries on at once.
