@@ -72,6 +72,10 @@ enum Command {
         /// Do not import the demo course on first start.
         #[arg(long, env = "LARA_NO_DEMO_COURSE")]
         no_demo_course: bool,
+        /// The share of time (0.01 to 1) a plugin that is behind may spend catching up; the
+        /// rest is left to the LRS's own requests.
+        #[arg(long, env = "LARA_PLUGIN_DUTY", default_value_t = 0.5, value_parser = parse_duty)]
+        plugin_duty: f64,
         #[command(flatten)]
         cache: PluginCache,
         #[command(flatten)]
@@ -243,6 +247,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             max_body_bytes,
             max_package_bytes,
             no_demo_course,
+            plugin_duty,
             cache,
             db,
         } => {
@@ -256,12 +261,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 activity_iri_base: activity_iri_base.unwrap_or_default(),
                 launch_credentials_only: false,
             };
+            let plugins = lara_plugin_runtime::RuntimeSettings {
+                duty: plugin_duty,
+                ..Default::default()
+            };
             serve(
                 listen,
                 content_listen,
                 config,
                 !no_demo_course,
-                &cache.plugin_cache,
+                (&cache.plugin_cache, plugins),
                 &db,
             )
             .await
@@ -288,6 +297,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+fn parse_duty(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(d) if (0.01..=1.0).contains(&d) => Ok(d),
+        _ => Err(format!("{s:?} is not a share between 0.01 and 1")),
+    }
+}
+
 fn parse_version(s: &str) -> Result<XapiVersion, String> {
     XapiVersion::from_header(s)
         .ok_or_else(|| format!("{s:?} is not an xAPI version this LRS speaks (1.0.3 or 2.0.0)"))
@@ -298,7 +314,7 @@ async fn serve(
     content_listen: SocketAddr,
     mut config: lrs_http::HttpConfig,
     demo_course: bool,
-    plugin_cache: &std::path::Path,
+    (plugin_cache, plugin_settings): (&std::path::Path, lara_plugin_runtime::RuntimeSettings),
     db: &DbArgs,
 ) -> anyhow::Result<()> {
     let url = DatabaseUrl::parse(&db.database_url)?;
@@ -353,7 +369,7 @@ async fn serve(
         let _ = rx.wait_for(|stop| *stop).await;
     };
     // Plugins run beside the listeners: delivery never holds up a request.
-    let plugins = lara_server::plugins::runtime(&backend, plugin_cache)?;
+    let plugins = lara_server::plugins::runtime_with(&backend, plugin_cache, plugin_settings)?;
     let delivery = tokio::spawn(plugins.clone().run(until_stopped(stopped.clone())));
     let (app, content_app) = lara_server::apps_with_plugins(backend, config, Some(plugins));
     tokio::try_join!(

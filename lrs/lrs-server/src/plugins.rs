@@ -19,6 +19,15 @@ pub use lara_plugin_runtime::summary;
 /// The plugin runtime of one process over `backend`, caching compiled plugins in `cache`.
 /// Must be called inside a tokio runtime.
 pub fn runtime(backend: &Arc<dyn Backend>, cache: &Path) -> anyhow::Result<Arc<PluginRuntime>> {
+    runtime_with(backend, cache, RuntimeSettings::default())
+}
+
+/// [`runtime`] with settings of its own.
+pub fn runtime_with(
+    backend: &Arc<dyn Backend>,
+    cache: &Path,
+    settings: RuntimeSettings,
+) -> anyhow::Result<Arc<PluginRuntime>> {
     let store: Arc<dyn lrs_core::store::Store> = backend.clone();
     let registry: Arc<dyn lara_plugin_registry::PluginStore> = backend.clone();
     let directory: Arc<dyn lrs_core::directory::DirectoryStore> = backend.clone();
@@ -27,7 +36,7 @@ pub fn runtime(backend: &Arc<dyn Backend>, cache: &Path) -> anyhow::Result<Arc<P
         directory,
         Lrs::new(store),
         cache,
-        RuntimeSettings::default(),
+        settings,
     )?))
 }
 

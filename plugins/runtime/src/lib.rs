@@ -131,6 +131,10 @@ pub struct RuntimeSettings {
     pub batch: u32,
     /// How often the delivery loop looks for new statements when it has caught up.
     pub poll: Duration,
+    /// The share of time (0 to 1] a plugin's task may spend delivering while statements
+    /// are waiting: after a round that took `t` it pauses `t × (1 − duty) / duty`, leaving
+    /// the rest of the machine to the LRS's own requests while a plugin catches up.
+    pub duty: f64,
 }
 
 impl Default for RuntimeSettings {
@@ -139,6 +143,7 @@ impl Default for RuntimeSettings {
             limits: Limits::default(),
             batch: 200,
             poll: Duration::from_millis(200),
+            duty: 0.5,
         }
     }
 }
@@ -857,6 +862,7 @@ impl PluginRuntime {
             if *stop.borrow() {
                 break;
             }
+            let began = std::time::Instant::now();
             let more = match self.step(&name).await {
                 Ok(Step::Gone) => break,
                 Ok(Step::More) => true,
@@ -866,10 +872,19 @@ impl PluginRuntime {
                     false
                 }
             };
-            if !more {
+            let pause = if more {
+                let duty = self.settings.duty.clamp(0.01, 1.0);
+                began
+                    .elapsed()
+                    .mul_f64((1.0 - duty) / duty)
+                    .min(Duration::from_secs(1))
+            } else {
+                self.settings.poll
+            };
+            if !pause.is_zero() {
                 tokio::select! {
                     _ = stop.changed() => break,
-                    () = tokio::time::sleep(self.settings.poll) => {}
+                    () = tokio::time::sleep(pause) => {}
                 }
             }
         }

@@ -135,6 +135,7 @@ fn settings(batch: u32) -> RuntimeSettings {
         limits: Limits::default(),
         batch,
         poll: std::time::Duration::from_millis(10),
+        duty: 1.0,
     }
 }
 
