@@ -792,10 +792,16 @@ impl PluginRuntime {
             return Ok(Step::Gone);
         }
         let mut more = false;
-        if self
-            .registry
-            .lease_plugin(name, &self.node, LEASE_SECONDS)
-            .await?
+        // The lease is taken (a write) only when there is something to do: new statements, or
+        // the schedule's time, and the plugin is not waiting after failures.
+        let now = Utc::now();
+        let work = !Health::parse(&record.health).backing_off(now)
+            && (record.cursor < self.store.max_seq().await? || schedule_due(&record, now));
+        if work
+            && self
+                .registry
+                .lease_plugin(name, &self.node, LEASE_SECONDS)
+                .await?
         {
             match self.deliver(name).await {
                 Ok(d) => more = d.more,
@@ -901,6 +907,22 @@ impl PluginRuntime {
             }
         }
     }
+}
+
+/// Whether a plugin's schedule may be due (from its stored description and health; the
+/// loaded component decides).
+fn schedule_due(record: &InstalledPlugin, now: chrono::DateTime<Utc>) -> bool {
+    let every = serde_json::from_str::<Value>(&record.description)
+        .ok()
+        .and_then(|d| d.get("scheduleSeconds").and_then(Value::as_u64));
+    let Some(every) = every else {
+        return false;
+    };
+    let health = Health::parse(&record.health);
+    !health.backing_off(now)
+        && health.last_schedule.is_none_or(|t| {
+            now >= t + chrono::Duration::seconds(i64::try_from(every.max(1)).unwrap_or(i64::MAX))
+        })
 }
 
 fn poisoned() -> RuntimeError {
@@ -1044,6 +1066,31 @@ mod tests {
         for bad in ["", "Cert", "1a", "a/b", "a b", "a.b", &"a".repeat(65)] {
             assert!(check_name(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_schedule_is_due_when_its_interval_has_passed() {
+        let now = Utc::now();
+        let record = |every: Option<u32>, last: Option<i64>| InstalledPlugin {
+            name: "x".into(),
+            version: "1".into(),
+            wasm_sha256: String::new(),
+            wasm: Vec::new(),
+            description: json!({"scheduleSeconds": every}).to_string(),
+            granted: Vec::new(),
+            enabled: true,
+            cursor: 0,
+            health: Health {
+                last_schedule: last.map(|s| now - chrono::Duration::seconds(s)),
+                ..Health::default()
+            }
+            .to_json(),
+            installed: now,
+        };
+        assert!(schedule_due(&record(Some(60), None), now));
+        assert!(!schedule_due(&record(Some(60), Some(30)), now));
+        assert!(schedule_due(&record(Some(60), Some(61)), now));
+        assert!(!schedule_due(&record(None, None), now));
     }
 
     #[test]
