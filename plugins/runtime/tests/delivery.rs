@@ -535,3 +535,54 @@ async fn batches_shrink_until_they_fit_the_time_limit() {
     assert_eq!(h.delivered, 200);
     assert_eq!(h.status(), "healthy");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statements_a_plugin_emits_feed_the_other_plugins() {
+    let f = fixture().await;
+    let runtime = f.runtime(f.store.clone(), 100);
+    runtime
+        .install(
+            certification(),
+            &["documents".to_owned(), "emit-statements".to_owned()],
+        )
+        .await
+        .unwrap();
+    runtime
+        .install(probe(), &["documents".to_owned()])
+        .await
+        .unwrap();
+    let rule = json!({"name": "C", "activities": ["https://courses.example/0"], "withinDays": 1, "validMonths": 12});
+    let r = runtime
+        .handle_request(
+            "certification",
+            HttpRequest {
+                method: "PUT".into(),
+                path: "/certificates/c1".into(),
+                query: String::new(),
+                headers: Vec::new(),
+                body: rule.to_string().into_bytes(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 204);
+    let done = f.post(&["http://adlnet.gov/expapi/verbs/completed"]).await;
+    assert_eq!(drain(&runtime, "certification").await, 1);
+    // The probe takes every statement: the completion, and the certificate it earned.
+    assert_eq!(drain(&runtime, "probe").await, 2);
+    let got = received(&runtime).await;
+    assert_eq!(got[0], done[0]);
+    let earned = f
+        .lrs
+        .store()
+        .get_statement(got[1].parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let earned: Value = serde_json::from_str(&earned.json).unwrap();
+    assert_eq!(earned["verb"]["id"], "http://id.tincanapi.com/verb/earned");
+    assert_eq!(
+        earned["context"]["extensions"][lara_plugin_services::CHAIN_EXTENSION],
+        json!(["certification"])
+    );
+}
