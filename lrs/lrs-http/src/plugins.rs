@@ -8,7 +8,8 @@
 //! - `GET /api/plugins`: every plugin with its health, counts and cursor lag;
 //! - `POST /api/plugins?grant=documents,emit-statements` with the component as the body:
 //!   installs it (201);
-//! - `GET /api/plugins/{name}`: one plugin;
+//! - `GET /api/plugins/{name}`: one plugin; `DELETE /api/plugins/{name}` uninstalls it and
+//!   deletes its documents (`?keepDocuments=true` keeps them);
 //! - `PUT /api/plugins/{name}` with a component: upgrades it (the component must describe
 //!   itself with that name);
 //! - `POST /api/plugins/{name}/enable`, `POST /api/plugins/{name}/disable`;
@@ -97,6 +98,8 @@ pub trait PluginGateway: Send + Sync {
     async fn upgrade(&self, name: &str, wasm: Vec<u8>) -> Result<Value, GatewayError>;
     async fn set_enabled(&self, name: &str, enabled: bool) -> Result<(), GatewayError>;
     async fn set_grants(&self, name: &str, grants: Vec<String>) -> Result<(), GatewayError>;
+    /// Uninstalls a plugin, with its documents unless `keep_documents`.
+    async fn remove(&self, name: &str, keep_documents: bool) -> Result<(), GatewayError>;
     /// Runs the plugin's `on-schedule` now; false if it has no schedule or is disabled.
     async fn run_schedule(&self, name: &str) -> Result<bool, GatewayError>;
     async fn call(&self, name: &str, call: PluginCall) -> Result<PluginReply, GatewayError>;
@@ -159,6 +162,24 @@ pub(crate) async fn admin(app: &App, req: Request, rest: &str) -> ApiResult<Resp
             Ok(resp)
         }
         (Method::GET, [name]) => Ok(json_response(plugins.status(name).await?.to_string())),
+        (Method::DELETE, [name]) => {
+            let mut params = request::parse_params(req.uri().query().unwrap_or_default())?;
+            let keep = match params.remove("keepDocuments").as_deref() {
+                None | Some("false") => false,
+                Some("true") => true,
+                Some(_) => {
+                    return Err(ApiError::bad_request(
+                        "keepDocuments",
+                        "must be true or false",
+                    ));
+                }
+            };
+            if let Some(k) = params.keys().next() {
+                return Err(ApiError::bad_request(k, "unknown parameter"));
+            }
+            plugins.remove(name, keep).await?;
+            Ok(crate::empty(StatusCode::NO_CONTENT))
+        }
         (Method::PUT, [name]) => {
             let name = (*name).to_owned();
             let wasm = request::body_bytes(app, req).await?;

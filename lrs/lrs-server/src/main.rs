@@ -173,6 +173,17 @@ enum PluginsAction {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Uninstall a plugin; its documents are deleted unless --keep-documents. The statements
+    /// it emitted stay.
+    Remove {
+        name: String,
+        #[arg(long)]
+        keep_documents: bool,
+        #[command(flatten)]
+        cache: PluginCache,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Replace a plugin's granted capabilities (only those it declares take effect).
     Grant {
         name: String,
@@ -584,6 +595,17 @@ async fn plugins(action: PluginsAction) -> anyhow::Result<()> {
                     );
                 }
             }
+        }
+        PluginsAction::Remove {
+            name,
+            keep_documents,
+            cache,
+            db,
+        } => {
+            let backend = DatabaseUrl::parse(&db.database_url)?.open().await?;
+            let runtime = plugins::runtime(&backend, &cache.plugin_cache)?;
+            runtime.remove(&name, keep_documents).await?;
+            println!("{name} removed");
         }
         PluginsAction::Grant {
             name,

@@ -110,6 +110,13 @@ impl PluginGateway for Gateway {
             .map_err(gateway_error)
     }
 
+    async fn remove(&self, name: &str, keep_documents: bool) -> Result<(), GatewayError> {
+        self.0
+            .remove(name, keep_documents)
+            .await
+            .map_err(gateway_error)
+    }
+
     async fn run_schedule(&self, name: &str) -> Result<bool, GatewayError> {
         self.0.run_schedule(name, true).await.map_err(gateway_error)
     }

@@ -445,6 +445,12 @@ fn plugins_install_list_disable_and_upgrade() {
     );
     let upgraded: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(upgraded["enabled"], true);
+
+    assert!(lara(&["plugins", "remove", "probe"]).status.success());
+    assert!(!lara(&["plugins", "remove", "probe"]).status.success());
+    let listed: serde_json::Value =
+        serde_json::from_slice(&lara(&["plugins", "list", "--json"]).stdout).unwrap();
+    assert_eq!(listed, serde_json::json!([]));
 }
 
 /// The plugin platform's "done when", on the real binary: the certification plugin is built,
@@ -685,4 +691,30 @@ fn a_certification_plugin_in_a_running_server_grants_and_expires_certificates() 
         .send()
         .unwrap();
     assert_eq!(r.status(), 200);
+
+    // Uninstalled: its routes and documents are gone, the statements it emitted stay.
+    let documents = || -> Value {
+        admin(reqwest::Method::GET, "/xapi/activities/profile")
+            .header("X-Experience-API-Version", "2.0.0")
+            .query(&[("activityId", "urn:lara:plugin:certification")])
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    };
+    assert!(!documents().as_array().unwrap().is_empty());
+    let r = admin(reqwest::Method::DELETE, "/api/plugins/certification")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(
+        as_hr(reqwest::Method::GET, path).send().unwrap().status(),
+        404
+    );
+    assert_eq!(documents(), json!([]));
+    assert_eq!(statements("http://id.tincanapi.com/verb/earned").len(), 2);
+    let r = admin(reqwest::Method::DELETE, "/api/plugins/certification")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 404);
 }

@@ -148,6 +148,11 @@ impl PluginStore for PgStore {
         .await
     }
 
+    async fn remove_plugin(&self, name: &str) -> Result<bool, StoreError> {
+        self.change_plugin("DELETE FROM plugins WHERE name = $1", &[&name])
+            .await
+    }
+
     async fn set_plugin_health(&self, name: &str, health: &str) -> Result<bool, StoreError> {
         self.change_plugin(
             "UPDATE plugins SET health = $2 WHERE name = $1",

@@ -162,6 +162,14 @@ impl PluginStore for SqliteStore {
         .await
     }
 
+    async fn remove_plugin(&self, name: &str) -> Result<bool, StoreError> {
+        self.update_plugin(
+            "DELETE FROM plugins WHERE name = ?1",
+            vec![name.to_owned().into()],
+        )
+        .await
+    }
+
     async fn set_plugin_enabled(&self, name: &str, enabled: bool) -> Result<bool, StoreError> {
         self.update_plugin(
             "UPDATE plugins SET enabled = ?2 WHERE name = ?1",

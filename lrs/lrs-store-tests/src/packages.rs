@@ -637,6 +637,12 @@ pub async fn plugin_leases_go_to_one_node_at_a_time(store: Arc<dyn PlayerStore>)
     assert!(!store.lease_plugin("leased", "node-a", 30).await.unwrap());
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert!(store.lease_plugin("leased", "node-a", 30).await.unwrap());
+
+    // Removed, it is gone; a plugin of that name can be installed afresh.
+    assert!(store.remove_plugin("leased").await.unwrap());
+    assert!(!store.remove_plugin("leased").await.unwrap());
+    assert_eq!(store.plugin("leased").await.unwrap(), None);
+    assert!(!store.lease_plugin("leased", "node-a", 30).await.unwrap());
 }
 
 pub async fn people_are_kept_and_listed_by_org_unit(store: Arc<dyn PlayerStore>) {

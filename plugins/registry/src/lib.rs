@@ -55,6 +55,9 @@ pub trait PluginStore: Send + Sync {
     /// Every plugin, by name, without components.
     async fn list_plugins(&self) -> Result<Vec<InstalledPlugin>, StoreError>;
 
+    /// Removes a plugin with its cursor, lease and health; false if there was none.
+    async fn remove_plugin(&self, name: &str) -> Result<bool, StoreError>;
+
     /// Enables or disables; false if there is no such plugin.
     async fn set_plugin_enabled(&self, name: &str, enabled: bool) -> Result<bool, StoreError>;
 

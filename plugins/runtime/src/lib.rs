@@ -315,6 +315,25 @@ impl PluginRuntime {
         self.summary_of(&d.name).await
     }
 
+    /// Uninstalls a plugin: its record, cursor and health go, and its documents too unless
+    /// `keep_documents` (then a plugin of the same name installed later finds them again).
+    /// Statements it emitted stay: they are part of the record.
+    pub async fn remove(&self, name: &str, keep_documents: bool) -> Result<(), RuntimeError> {
+        if !self.registry.remove_plugin(name).await? {
+            return Err(not_installed(name));
+        }
+        if let Ok(mut loaded) = self.loaded.lock() {
+            loaded.remove(name);
+        }
+        if !keep_documents {
+            let scope = lrs_core::store::DocumentScope::ActivityProfile {
+                activity_id: lara_plugin_services::documents_activity(name),
+            };
+            self.store.delete_documents(&scope).await?;
+        }
+        Ok(())
+    }
+
     pub async fn set_enabled(&self, name: &str, enabled: bool) -> Result<(), RuntimeError> {
         if self.registry.set_plugin_enabled(name, enabled).await? {
             Ok(())

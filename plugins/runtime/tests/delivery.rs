@@ -65,6 +65,9 @@ impl PluginStore for Crashing {
     async fn list_plugins(&self) -> Result<Vec<InstalledPlugin>, StoreError> {
         self.inner.list_plugins().await
     }
+    async fn remove_plugin(&self, name: &str) -> Result<bool, StoreError> {
+        self.inner.remove_plugin(name).await
+    }
     async fn set_plugin_enabled(&self, name: &str, enabled: bool) -> Result<bool, StoreError> {
         self.inner.set_plugin_enabled(name, enabled).await
     }

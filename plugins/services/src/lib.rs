@@ -30,6 +30,11 @@ use xapi_model::XapiVersion;
 /// Homepage of the accounts that name plugins as authorities.
 pub const PLUGIN_HOMEPAGE: &str = "urn:lara:plugin";
 
+/// The activity whose profile documents are a plugin's documents.
+pub fn documents_activity(plugin: &str) -> String {
+    format!("urn:lara:plugin:{plugin}")
+}
+
 /// The context extension that lists the plugins a statement came through: the plugin that
 /// emitted it and those whose statements it was handling. Delivery never hands a statement to
 /// a plugin on its list, so plugins cannot feed each other in a loop.
@@ -117,7 +122,7 @@ impl LrsServices {
 
     fn document_key(plugin: &str, id: &str) -> DocumentKey {
         DocumentKey::ActivityProfile {
-            activity_id: format!("urn:lara:plugin:{plugin}"),
+            activity_id: documents_activity(plugin),
             profile_id: id.to_owned(),
         }
     }
@@ -293,7 +298,7 @@ impl Services for LrsServices {
 
     fn list_documents(&self, plugin: &str, prefix: &str) -> Result<Vec<String>, HostError> {
         let scope = DocumentScope::ActivityProfile {
-            activity_id: format!("urn:lara:plugin:{plugin}"),
+            activity_id: documents_activity(plugin),
         };
         let ids = self
             .runtime
