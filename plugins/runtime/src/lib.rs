@@ -20,9 +20,9 @@
 //!
 //! Everything a node knows is either in the registry or a cache of it (loaded components), so
 //! several nodes on one database run the same plugins. One node at a time delivers to a
-//! plugin and runs its schedule: it holds the plugin's lease in the registry, renewed every
-//! round, and another node takes over when a lease runs out ([`LEASE_SECONDS`]) or is given
-//! up at shutdown. Requests are served by every node.
+//! plugin and runs its schedule: it holds the plugin's lease in the registry, taken or renewed
+//! whenever there is work, and another node takes over when a lease runs out
+//! ([`LEASE_SECONDS`]) or is given up at shutdown. Requests are served by every node.
 #![cfg_attr(
     test,
     allow(
