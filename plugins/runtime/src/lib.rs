@@ -149,6 +149,7 @@ impl Default for RuntimeSettings {
 }
 
 /// A loaded component and what it was loaded from.
+#[derive(Clone)]
 struct Loaded {
     sha256: String,
     granted: Vec<String>,
@@ -312,7 +313,7 @@ impl PluginRuntime {
                 self.registry.set_plugin_grants(&d.name, kept).await?;
             }
         }
-        self.summary_of(&d.name).await
+        self.record(&d.name).await
     }
 
     /// Uninstalls a plugin: its record, cursor and health go, and its documents too unless
@@ -375,20 +376,9 @@ impl PluginRuntime {
             .ok_or_else(|| not_installed(name))
     }
 
-    async fn summary_of(&self, name: &str) -> Result<InstalledPlugin, RuntimeError> {
-        self.registry
-            .plugin(name)
-            .await?
-            .map(|p| InstalledPlugin {
-                wasm: Vec::new(),
-                ..p
-            })
-            .ok_or_else(|| not_installed(name))
-    }
-
     /// A plugin's record with its health and how far its cursor trails the newest statement.
     pub async fn status(&self, name: &str) -> Result<Value, RuntimeError> {
-        let p = self.summary_of(name).await?;
+        let p = self.record(name).await?;
         let newest = self.store.max_seq().await?;
         Ok(summary(&p, Some(newest)))
     }
@@ -456,12 +446,7 @@ impl PluginRuntime {
     }
 
     fn loaded_entry(&self, name: &str) -> Option<Loaded> {
-        let map = self.loaded.lock().ok()?;
-        map.get(name).map(|l| Loaded {
-            sha256: l.sha256.clone(),
-            granted: l.granted.clone(),
-            plugin: l.plugin.clone(),
-        })
+        self.loaded.lock().ok()?.get(name).cloned()
     }
 
     /// Calls `handle-request` of an enabled plugin for a route it declared. `path` is
@@ -472,11 +457,10 @@ impl PluginRuntime {
         request: HttpRequest,
     ) -> Result<HttpResponse, RuntimeError> {
         let record = self
-            .registry
-            .list_plugins()
-            .await?
-            .into_iter()
-            .find(|p| p.name == name && p.enabled)
+            .record(name)
+            .await
+            .ok()
+            .filter(|p| p.enabled)
             .ok_or_else(|| RuntimeError::NotFound(format!("no enabled plugin named {name:?}")))?;
         let plugin = self.load(&record).await?;
         let declared = plugin
@@ -510,12 +494,22 @@ impl PluginRuntime {
     /// cursor. Does nothing for a disabled plugin or one waiting after failures.
     pub async fn deliver(&self, name: &str) -> Result<Delivery, RuntimeError> {
         let record = self.record(name).await?;
+        let newest = self.store.max_seq().await?;
+        self.deliver_from(record, newest).await
+    }
+
+    /// [`PluginRuntime::deliver`] with the plugin's record and the newest `seq` just read.
+    async fn deliver_from(
+        &self,
+        record: InstalledPlugin,
+        newest: i64,
+    ) -> Result<Delivery, RuntimeError> {
+        let name = record.name.as_str();
         let mut health = Health::parse(&record.health);
         let now = Utc::now();
         if !record.enabled || health.backing_off(now) {
             return Ok(Delivery::default());
         }
-        let newest = self.store.max_seq().await?;
         if record.cursor >= newest {
             return Ok(Delivery::default());
         }
@@ -790,10 +784,7 @@ impl PluginRuntime {
                 .collect()
         };
         for name in names {
-            if let Ok(record) = self.record(&name).await {
-                self.write_health(&name, Health::parse(&record.health))
-                    .await?;
-            }
+            self.flush_counts_of(&name).await?;
         }
         Ok(())
     }
@@ -814,15 +805,17 @@ impl PluginRuntime {
         // The lease is taken (a write) only when there is something to do: new statements, or
         // the schedule's time, and the plugin is not waiting after failures.
         let now = Utc::now();
+        let newest = self.store.max_seq().await?;
         let work = !Health::parse(&record.health).backing_off(now)
-            && (record.cursor < self.store.max_seq().await? || schedule_due(&record, now));
+            && (record.cursor < newest || schedule_due(&record, now));
         if work
             && self
                 .registry
                 .lease_plugin(name, &self.node, LEASE_SECONDS)
                 .await?
         {
-            match self.deliver(name).await {
+            // The lease changes neither cursor nor health: the record just read is current.
+            match self.deliver_from(record, newest).await {
                 Ok(d) => more = d.more,
                 Err(e) => tracing::debug!(plugin = name, error = %e, "delivery failed"),
             }
