@@ -8,6 +8,7 @@
 //! - [`au_launch`]: launching cmi5 AUs and xAPI packages, and cmi5's rules and satisfaction.
 //! - [`scorm_xapi`]: SCORM run-time events as statements and documents (xAPI SCORM profile),
 //!   and [`sco_session`], which records them.
+//! - [`sequencing`]: a SCORM 2004 organization as the sequencing engine's activity tree.
 
 pub mod activities;
 pub mod au_launch;
@@ -15,6 +16,7 @@ pub mod import;
 pub mod launch;
 pub mod sco_session;
 pub mod scorm_xapi;
+pub mod sequencing;
 pub mod store;
 
 pub use activities::{activity_definitions, publish_activities};

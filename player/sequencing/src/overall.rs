@@ -1,0 +1,239 @@
+//! The Overall Sequencing Process (OP.1), the content's run-time data entering the tracking
+//! model, and what the learner may do next: request validity (`adl.nav.request_valid.*`) and
+//! the table of contents.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{Exception, ObjectiveChange, Sequencer};
+use crate::navigation::NavigationRequest;
+use crate::sequencing::Sequenced;
+use crate::tree::ActivityId;
+
+/// What a navigation request led to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "outcome", content = "activity")]
+pub enum Outcome {
+    /// Launch this activity; it is now the current activity.
+    Deliver(ActivityId),
+    /// The sequencing session is over (the course was exited, suspended or finished).
+    SessionEnded,
+    /// Valid, but nothing to launch: the learner picks the next activity (e.g. after an exit
+    /// that no rule continued).
+    Idle,
+}
+
+/// The run-time data a SCO reported for its attempt (SCORM 2004 RTE, mapped to the tracking
+/// model as the SN book's section 4.2 says). `None` means the content left it unknown.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContentReport {
+    /// `cmi.completion_status`: completed → true; incomplete or not attempted → false.
+    pub completed: Option<bool>,
+    /// `cmi.success_status`: passed → true, failed → false.
+    pub passed: Option<bool>,
+    pub score_scaled: Option<f64>,
+    pub score_raw: Option<f64>,
+    pub score_min: Option<f64>,
+    pub score_max: Option<f64>,
+    pub progress_measure: Option<f64>,
+    /// `cmi.session_time`, in seconds: adds to the experienced durations.
+    pub session_seconds: Option<f64>,
+    /// Wall-clock seconds of the session: adds to the absolute durations.
+    pub elapsed_seconds: Option<f64>,
+    /// `cmi.objectives.n`.
+    pub objectives: Vec<ObjectiveReport>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ObjectiveReport {
+    pub id: String,
+    pub passed: Option<bool>,
+    pub completed: Option<bool>,
+    pub score_scaled: Option<f64>,
+    pub score_raw: Option<f64>,
+    pub score_min: Option<f64>,
+    pub score_max: Option<f64>,
+    pub progress_measure: Option<f64>,
+}
+
+/// One line of the table of contents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TocEntry {
+    pub activity: ActivityId,
+    pub identifier: String,
+    pub title: String,
+    pub depth: usize,
+    /// Shown at all: `isvisible`, selected for this attempt, and not hidden from choice.
+    pub shown: bool,
+    /// A choice request for it would succeed now.
+    pub selectable: bool,
+    pub current: bool,
+    pub attempted: bool,
+    pub completed: Option<bool>,
+    pub satisfied: Option<bool>,
+    pub suspended: bool,
+}
+
+/// Which of the LMS's navigation controls would work now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Controls {
+    pub start: bool,
+    pub resume_all: bool,
+    pub continue_: bool,
+    pub previous: bool,
+    pub exit: bool,
+    pub exit_all: bool,
+    pub suspend_all: bool,
+    pub abandon: bool,
+    pub abandon_all: bool,
+}
+
+impl Sequencer<'_> {
+    /// OP.1 Overall Sequencing Process: handles one navigation request.
+    pub fn navigate(&mut self, nav: NavigationRequest) -> Result<Outcome, Exception> {
+        self.prepare_tree();
+        let requests = self.navigation_request(nav)?;
+        let mut sequencing = requests.sequencing;
+        if let Some(t) = requests.termination
+            && let Some(replacement) = self.termination_request(t)?
+        {
+            sequencing = Some(replacement);
+        }
+        let Some(sequencing) = sequencing else {
+            return Ok(Outcome::Idle);
+        };
+        match self.sequencing_request(sequencing)? {
+            Sequenced::Deliver(a) => {
+                self.delivery_request(a)?;
+                self.content_delivery(a)?;
+                Ok(Outcome::Deliver(a))
+            }
+            Sequenced::EndSession => {
+                // The course's own attempt ends with the session, unless it was suspended.
+                let root = self.tree.root();
+                self.terminate_descendent_attempts(root);
+                if self.st(root).active {
+                    self.end_attempt(root);
+                }
+                self.state.current = None;
+                Ok(Outcome::SessionEnded)
+            }
+            Sequenced::Nothing => Ok(Outcome::Idle),
+        }
+    }
+
+    /// Would this request succeed now? Runs it on a copy of the state.
+    pub fn is_valid(&self, nav: NavigationRequest) -> bool {
+        let mut probe = self.clone();
+        probe.navigate(nav).is_ok()
+    }
+
+    /// The state of the LMS's navigation buttons.
+    pub fn controls(&self) -> Controls {
+        let has_current = self.state.current.is_some();
+        let active = self.state.current.is_some_and(|c| self.st(c).active);
+        Controls {
+            start: !has_current && self.state.suspended.is_none(),
+            resume_all: !has_current && self.state.suspended.is_some(),
+            continue_: has_current && self.is_valid(NavigationRequest::Continue),
+            previous: has_current && self.is_valid(NavigationRequest::Previous),
+            exit: active,
+            exit_all: has_current,
+            suspend_all: has_current,
+            abandon: active,
+            abandon_all: has_current,
+        }
+    }
+
+    /// The table of contents, in tree order.
+    pub fn toc(&self) -> Vec<TocEntry> {
+        self.tree
+            .activities()
+            .map(|a| {
+                let id = a.id;
+                let s = self.st(id);
+                let selected = self
+                    .tree
+                    .path_to_root(id)
+                    .iter()
+                    .all(|x| self.is_available(*x));
+                TocEntry {
+                    activity: id,
+                    identifier: a.identifier.clone(),
+                    title: a.title.clone(),
+                    depth: a.depth,
+                    shown: a.visible && selected && !self.hidden_from_choice(id),
+                    selectable: selected && self.is_valid(NavigationRequest::Choice(id)),
+                    current: self.state.current == Some(id),
+                    attempted: self.attempted(id),
+                    completed: self.attempt_completed(id),
+                    satisfied: self
+                        .primary_index(id)
+                        .and_then(|o| self.objective_satisfied(id, o)),
+                    suspended: s.suspended,
+                }
+            })
+            .collect()
+    }
+
+    /// Records what the content reported for its current attempt (at commit or termination)
+    /// and rolls it up.
+    pub fn report(&mut self, id: ActivityId, data: &ContentReport) {
+        let s = self.st_mut(id);
+        if let Some(t) = data.session_seconds.filter(|t| t.is_finite() && *t >= 0.0) {
+            s.attempt_experienced_duration += t;
+            s.activity_experienced_duration += t;
+        }
+        if let Some(t) = data.elapsed_seconds.filter(|t| t.is_finite() && *t >= 0.0) {
+            s.attempt_absolute_duration += t;
+            s.activity_absolute_duration += t;
+        }
+        if !self.def(id).delivery_controls.tracked {
+            return;
+        }
+        self.set_attempt_completed(id, data.completed);
+        self.set_completion_amount(id, data.progress_measure);
+        if let Some(p) = self.primary_index(id) {
+            self.write_objective(
+                id,
+                p,
+                &ObjectiveChange {
+                    satisfied: Some(data.passed),
+                    measure: Some(data.score_scaled),
+                    raw_score: Some(data.score_raw),
+                    min_score: Some(data.score_min),
+                    max_score: Some(data.score_max),
+                    ..ObjectiveChange::default()
+                },
+            );
+        }
+        for o in &data.objectives {
+            let Some(i) = self.objective_index(id, Some(&o.id)) else {
+                continue;
+            };
+            // The primary objective's status comes from cmi.success_status and cmi.score.
+            if Some(i) == self.primary_index(id) {
+                continue;
+            }
+            self.write_objective(
+                id,
+                i,
+                &ObjectiveChange {
+                    satisfied: Some(o.passed),
+                    measure: Some(o.score_scaled),
+                    raw_score: Some(o.score_raw),
+                    min_score: Some(o.score_min),
+                    max_score: Some(o.score_max),
+                    completed: Some(o.completed),
+                    progress_measure: Some(o.progress_measure),
+                },
+            );
+        }
+        self.overall_rollup(id);
+        let written = self.written_globals(id);
+        self.rollup_readers(&written);
+    }
+}

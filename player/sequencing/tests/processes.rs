@@ -1,0 +1,1425 @@
+//! The SN book's processes, one construct at a time, on small trees built in code.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use lara_sequencing::definition::*;
+use lara_sequencing::{
+    ActivityId, ActivitySpec, ContentReport, NavigationRequest as Nav, ObjectiveReport, Outcome,
+    Sequencer, SequencingState, Tree,
+};
+
+// ---- building trees --------------------------------------------------------------------------
+
+fn leaf(id: &str) -> ActivitySpec {
+    ActivitySpec::new(id, vec![])
+}
+
+/// A cluster with flow enabled (choice stays on, as by default).
+fn cluster(id: &str, children: Vec<ActivitySpec>) -> ActivitySpec {
+    let mut a = ActivitySpec::new(id, children);
+    a.sequencing.control_mode.flow = true;
+    a
+}
+
+fn with(mut a: ActivitySpec, f: impl FnOnce(&mut SequencingDefinition)) -> ActivitySpec {
+    f(&mut a.sequencing);
+    a
+}
+
+fn cond(condition: RuleConditionKind) -> RuleCondition {
+    RuleCondition {
+        condition,
+        negate: false,
+        referenced_objective: None,
+        measure_threshold: 0.0,
+    }
+}
+
+fn not(condition: RuleConditionKind) -> RuleCondition {
+    RuleCondition {
+        negate: true,
+        ..cond(condition)
+    }
+}
+
+fn rule(conditions: Vec<RuleCondition>, action: RuleAction) -> SequencingRule {
+    SequencingRule {
+        combination: ConditionCombination::All,
+        conditions,
+        action,
+    }
+}
+
+fn rollup(
+    set: ChildActivitySet,
+    conditions: Vec<(RollupConditionKind, bool)>,
+    action: RollupAction,
+) -> RollupRule {
+    RollupRule {
+        child_activity_set: set,
+        combination: ConditionCombination::Any,
+        conditions: conditions
+            .into_iter()
+            .map(|(condition, negate)| RollupCondition { condition, negate })
+            .collect(),
+        action,
+    }
+}
+
+fn map(target: &str, read: bool, write: bool) -> ObjectiveMap {
+    ObjectiveMap {
+        read_satisfied_status: read,
+        read_normalized_measure: read,
+        write_satisfied_status: write,
+        write_normalized_measure: write,
+        ..ObjectiveMap::new(target)
+    }
+}
+
+fn tree(root: ActivitySpec) -> Tree {
+    Tree::new(root).unwrap()
+}
+
+// ---- driving the sequencer -------------------------------------------------------------------
+
+fn id(s: &Sequencer<'_>, name: &str) -> ActivityId {
+    s.tree()
+        .find(name)
+        .unwrap_or_else(|| panic!("no activity {name}"))
+}
+
+/// Runs a request: the delivered activity's identifier, "end", "idle" or the exception code.
+fn go(s: &mut Sequencer<'_>, nav: Nav) -> String {
+    match s.navigate(nav) {
+        Ok(Outcome::Deliver(a)) => s.activity(a).identifier.clone(),
+        Ok(Outcome::SessionEnded) => "end".into(),
+        Ok(Outcome::Idle) => "idle".into(),
+        Err(e) => e.code,
+    }
+}
+
+fn choose(s: &mut Sequencer<'_>, name: &str) -> String {
+    let target = id(s, name);
+    go(s, Nav::Choice(target))
+}
+
+/// The current SCO reports completion and (optionally) success and a scaled score.
+fn report(s: &mut Sequencer<'_>, completed: bool, passed: Option<bool>, scaled: Option<f64>) {
+    let c = s.current().unwrap();
+    s.report(
+        c,
+        &ContentReport {
+            completed: Some(completed),
+            passed,
+            score_scaled: scaled,
+            ..ContentReport::default()
+        },
+    );
+}
+
+fn satisfied(s: &Sequencer<'_>, name: &str) -> Option<bool> {
+    let a = id(s, name);
+    s.objective_satisfied(a, 0)
+}
+
+fn completed(s: &Sequencer<'_>, name: &str) -> Option<bool> {
+    let a = id(s, name);
+    s.attempt_completed(a)
+}
+
+fn attempts(s: &Sequencer<'_>, name: &str) -> u32 {
+    s.activity_state(id(s, name)).attempts
+}
+
+fn linear() -> Tree {
+    tree(cluster(
+        "course",
+        vec![
+            cluster("m1", vec![leaf("a"), leaf("b")]),
+            cluster("m2", vec![leaf("c")]),
+        ],
+    ))
+}
+
+// ---- navigation request process (NB.2.1) and flow (SB.2.1–SB.2.3, SB.2.5, SB.2.7, SB.2.8) ----
+
+#[test]
+fn start_continue_previous_walk_the_tree_in_order() {
+    let t = linear();
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert_eq!(go(&mut s, Nav::Continue), "b");
+    assert_eq!(go(&mut s, Nav::Continue), "c");
+    assert_eq!(go(&mut s, Nav::Previous), "b");
+    assert_eq!(go(&mut s, Nav::Previous), "a");
+    // Nothing precedes the first activity.
+    assert_eq!(go(&mut s, Nav::Previous), "SB.2.1-3");
+}
+
+#[test]
+fn continuing_past_the_last_activity_ends_the_session() {
+    let t = linear();
+    let mut s = Sequencer::new(&t, 1);
+    for expected in ["a", "b", "c"] {
+        let nav = if expected == "a" {
+            Nav::Start
+        } else {
+            Nav::Continue
+        };
+        assert_eq!(go(&mut s, nav), expected);
+        report(&mut s, true, Some(true), None);
+    }
+    assert_eq!(go(&mut s, Nav::Continue), "end");
+    assert_eq!(s.current(), None);
+    // Everything ended and rolled up.
+    assert_eq!(completed(&s, "course"), Some(true));
+    assert_eq!(satisfied(&s, "course"), Some(true));
+    assert!(!s.activity_state(id(&s, "course")).active);
+}
+
+#[test]
+fn navigation_requests_out_of_place_are_refused_with_their_codes() {
+    let t = linear();
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Continue), "NB.2.1-2");
+    assert_eq!(go(&mut s, Nav::Previous), "NB.2.1-2");
+    assert_eq!(go(&mut s, Nav::Exit), "NB.2.1-2");
+    assert_eq!(go(&mut s, Nav::ExitAll), "NB.2.1-2");
+    assert_eq!(go(&mut s, Nav::SuspendAll), "NB.2.1-2");
+    assert_eq!(go(&mut s, Nav::ResumeAll), "NB.2.1-3");
+    let a = id(&s, "a");
+    assert_eq!(go(&mut s, Nav::Jump(a)), "NB.2.1-2");
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert_eq!(go(&mut s, Nav::Start), "NB.2.1-1");
+    assert_eq!(go(&mut s, Nav::ResumeAll), "NB.2.1-1");
+}
+
+#[test]
+fn without_flow_continue_and_start_are_refused() {
+    let t = tree(ActivitySpec::new("course", vec![leaf("a"), leaf("b")]));
+    let mut s = Sequencer::new(&t, 1);
+    // Flow is off by default: start cannot pick an activity; the learner must choose.
+    assert_eq!(go(&mut s, Nav::Start), "SB.2.2-1");
+    assert_eq!(choose(&mut s, "a"), "a");
+    assert_eq!(go(&mut s, Nav::Continue), "NB.2.1-4");
+    assert_eq!(go(&mut s, Nav::Previous), "NB.2.1-5");
+    assert_eq!(choose(&mut s, "b"), "b");
+}
+
+#[test]
+fn forward_only_refuses_previous() {
+    let t = tree(with(cluster("course", vec![leaf("a"), leaf("b")]), |d| {
+        d.control_mode.forward_only = true
+    }));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert_eq!(go(&mut s, Nav::Continue), "b");
+    assert_eq!(go(&mut s, Nav::Previous), "NB.2.1-5");
+    // Choice backward is also refused where only forward is allowed.
+    assert_eq!(choose(&mut s, "a"), "SB.2.4-2");
+}
+
+#[test]
+fn previous_into_a_forward_only_cluster_enters_at_its_first_child() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(cluster("m1", vec![leaf("a"), leaf("b")]), |d| {
+                d.control_mode.forward_only = true
+            }),
+            leaf("c"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert_eq!(go(&mut s, Nav::Continue), "b");
+    assert_eq!(go(&mut s, Nav::Continue), "c");
+    assert_eq!(go(&mut s, Nav::Previous), "a");
+}
+
+// ---- choice (SB.2.9, SB.2.4) -----------------------------------------------------------------
+
+#[test]
+fn choice_delivers_any_leaf_and_a_cluster_delivers_its_first_leaf() {
+    let t = linear();
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(choose(&mut s, "c"), "c");
+    assert_eq!(choose(&mut s, "m1"), "a");
+    assert_eq!(choose(&mut s, "b"), "b");
+    assert_eq!(s.activity_state(id(&s, "a")).attempts, 1);
+}
+
+#[test]
+fn choice_is_refused_where_the_parent_disallows_it() {
+    let t = tree(cluster(
+        "course",
+        vec![with(cluster("m1", vec![leaf("a"), leaf("b")]), |d| {
+            d.control_mode.choice = false
+        })],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(choose(&mut s, "b"), "NB.2.1-10");
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert!(!s.is_valid(Nav::Choice(id(&s, "b"))));
+    assert_eq!(go(&mut s, Nav::Continue), "b");
+}
+
+#[test]
+fn choice_exit_false_keeps_the_learner_inside_an_active_cluster() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(cluster("m1", vec![leaf("a"), leaf("b")]), |d| {
+                d.control_mode.choice_exit = false
+            }),
+            leaf("c"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert_eq!(choose(&mut s, "c"), "NB.2.1-8");
+    // Inside the cluster, choice works.
+    assert_eq!(choose(&mut s, "b"), "b");
+    // Flowing out of it is not a choice.
+    assert_eq!(go(&mut s, Nav::Continue), "c");
+}
+
+#[test]
+fn hidden_from_choice_hides_and_refuses() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            leaf("a"),
+            with(leaf("b"), |d| {
+                d.pre_condition_rules = vec![rule(
+                    vec![cond(RuleConditionKind::Always)],
+                    RuleAction::HiddenFromChoice,
+                )]
+            }),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(choose(&mut s, "b"), "SB.2.9-3");
+    let toc = s.toc();
+    assert!(!toc[2].shown && !toc[2].selectable);
+    assert!(toc[1].shown && toc[1].selectable);
+    // Flow still reaches it.
+    assert_eq!(choose(&mut s, "a"), "a");
+    assert_eq!(go(&mut s, Nav::Continue), "b");
+}
+
+#[test]
+fn stop_forward_traversal_blocks_choice_beyond_but_not_flow() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            leaf("a"),
+            with(leaf("b"), |d| {
+                // (`not completed` would be unknown before the first attempt, and an
+                // unknown condition never holds.)
+                d.pre_condition_rules = vec![rule(
+                    vec![not(RuleConditionKind::Attempted)],
+                    RuleAction::StopForwardTraversal,
+                )]
+            }),
+            leaf("c"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    // b was never attempted: no jumping past it by choice.
+    assert_eq!(choose(&mut s, "c"), "SB.2.4-1");
+    assert_eq!(go(&mut s, Nav::Continue), "b");
+    assert_eq!(go(&mut s, Nav::Previous), "a");
+    assert_eq!(choose(&mut s, "c"), "c");
+}
+
+#[test]
+fn disabled_activities_are_not_delivered() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            leaf("a"),
+            with(leaf("b"), |d| {
+                d.pre_condition_rules = vec![rule(
+                    vec![cond(RuleConditionKind::Always)],
+                    RuleAction::Disabled,
+                )]
+            }),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(choose(&mut s, "b"), "DB.1.1-3");
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert_eq!(go(&mut s, Nav::Continue), "SB.2.2-2");
+}
+
+#[test]
+fn skip_rules_pass_over_activities_in_flow() {
+    // A pre-test: when it is passed, the content module it covers is skipped.
+    let skip_if_satisfied = |d: &mut SequencingDefinition| {
+        d.pre_condition_rules = vec![rule(
+            vec![cond(RuleConditionKind::Satisfied)],
+            RuleAction::Skip,
+        )];
+        d.objectives[0].maps = vec![map("g-topic", true, false)];
+    };
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(leaf("pretest"), |d| {
+                d.objectives[0].maps = vec![map("g-topic", false, true)];
+            }),
+            with(leaf("lesson"), skip_if_satisfied),
+            leaf("summary"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "pretest");
+    report(&mut s, true, Some(true), None);
+    assert_eq!(go(&mut s, Nav::Continue), "summary");
+    assert_eq!(attempts(&s, "lesson"), 0);
+
+    // Failing the pre-test delivers the lesson.
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "pretest");
+    report(&mut s, true, Some(false), None);
+    assert_eq!(go(&mut s, Nav::Continue), "lesson");
+    // Backward flow skips too once the objective is satisfied.
+    assert_eq!(go(&mut s, Nav::Continue), "summary");
+}
+
+#[test]
+fn skipping_the_last_activity_ends_the_session() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            leaf("a"),
+            with(leaf("b"), |d| {
+                d.pre_condition_rules = vec![rule(
+                    vec![cond(RuleConditionKind::Always)],
+                    RuleAction::Skip,
+                )]
+            }),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert_eq!(go(&mut s, Nav::Continue), "end");
+}
+
+#[test]
+fn rule_conditions_combine_with_all_and_any_and_unknown() {
+    // skip when (attempted AND satisfied) — unknown satisfaction never skips.
+    let mut r = rule(
+        vec![
+            cond(RuleConditionKind::Attempted),
+            cond(RuleConditionKind::Satisfied),
+        ],
+        RuleAction::Skip,
+    );
+    let b = |r: SequencingRule| {
+        with(leaf("b"), |d| {
+            d.pre_condition_rules = vec![r];
+            d.delivery_controls.objective_set_by_content = true;
+        })
+    };
+    let t = tree(cluster("course", vec![leaf("a"), b(r.clone())]));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(choose(&mut s, "b"), "b");
+    report(&mut s, false, None, None);
+    assert_eq!(choose(&mut s, "a"), "a");
+    // b: attempted, satisfaction unknown → (true AND unknown) = unknown → no skip.
+    assert_eq!(go(&mut s, Nav::Continue), "b");
+    report(&mut s, true, Some(true), None);
+    assert_eq!(choose(&mut s, "a"), "a");
+    assert_eq!(go(&mut s, Nav::Continue), "end");
+
+    // any: attempted OR satisfied.
+    r.combination = ConditionCombination::Any;
+    let t = tree(cluster("course", vec![leaf("a"), b(r)]));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(choose(&mut s, "b"), "b");
+    report(&mut s, false, None, None);
+    assert_eq!(choose(&mut s, "a"), "a");
+    assert_eq!(go(&mut s, Nav::Continue), "end");
+}
+
+#[test]
+fn measure_conditions_use_the_threshold() {
+    let mut gt = cond(RuleConditionKind::ObjectiveMeasureGreaterThan);
+    gt.measure_threshold = 0.5;
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(leaf("test"), |d| {
+                d.objectives[0].maps = vec![map("g", false, true)];
+            }),
+            with(leaf("extra"), |d| {
+                d.objectives[0].maps = vec![map("g", true, false)];
+                d.pre_condition_rules = vec![rule(vec![gt], RuleAction::Skip)];
+            }),
+            leaf("end"),
+        ],
+    ));
+    for (score, next) in [(0.8, "end"), (0.4, "extra"), (0.5, "extra")] {
+        let mut s = Sequencer::new(&t, 1);
+        assert_eq!(go(&mut s, Nav::Start), "test");
+        report(&mut s, true, None, Some(score));
+        assert_eq!(go(&mut s, Nav::Continue), next, "score {score}");
+    }
+}
+
+// ---- termination (TB.2.x): exit, post-condition and exit-condition rules ---------------------
+
+#[test]
+fn post_condition_retry_redelivers_until_passed() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(leaf("quiz"), |d| {
+                d.post_condition_rules = vec![rule(
+                    vec![not(RuleConditionKind::Satisfied)],
+                    RuleAction::Retry,
+                )];
+                d.delivery_controls.objective_set_by_content = true;
+            }),
+            leaf("next"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "quiz");
+    report(&mut s, true, Some(false), None);
+    assert_eq!(go(&mut s, Nav::Continue), "quiz");
+    assert_eq!(attempts(&s, "quiz"), 2);
+    // The new attempt starts with unknown status.
+    assert_eq!(satisfied(&s, "quiz"), None);
+    report(&mut s, true, Some(true), None);
+    assert_eq!(go(&mut s, Nav::Continue), "next");
+}
+
+#[test]
+fn post_condition_continue_and_previous_move_on_their_own() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            leaf("a"),
+            with(leaf("b"), |d| {
+                d.post_condition_rules = vec![
+                    rule(
+                        vec![cond(RuleConditionKind::Satisfied)],
+                        RuleAction::Continue,
+                    ),
+                    rule(
+                        vec![not(RuleConditionKind::Satisfied)],
+                        RuleAction::Previous,
+                    ),
+                ];
+                d.delivery_controls.objective_set_by_content = true;
+            }),
+            leaf("c"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(choose(&mut s, "b"), "b");
+    report(&mut s, true, Some(false), None);
+    // Exit alone would leave the learner idle; the post condition sends them back.
+    assert_eq!(go(&mut s, Nav::Exit), "a");
+    assert_eq!(go(&mut s, Nav::Continue), "b");
+    report(&mut s, true, Some(true), None);
+    assert_eq!(go(&mut s, Nav::Exit), "c");
+}
+
+#[test]
+fn exit_without_rules_leaves_the_learner_to_choose() {
+    let t = linear();
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert_eq!(go(&mut s, Nav::Exit), "idle");
+    assert_eq!(s.current(), Some(id(&s, "a")));
+    assert!(!s.activity_state(id(&s, "a")).active);
+    assert_eq!(go(&mut s, Nav::Exit), "NB.2.1-12");
+    assert_eq!(go(&mut s, Nav::Continue), "b");
+}
+
+#[test]
+fn post_condition_exit_parent_and_exit_all() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(
+                cluster(
+                    "m1",
+                    vec![
+                        leaf("a"),
+                        with(leaf("b"), |d| {
+                            d.post_condition_rules = vec![rule(
+                                vec![cond(RuleConditionKind::Always)],
+                                RuleAction::ExitParent,
+                            )]
+                        }),
+                    ],
+                ),
+                |d| {
+                    d.post_condition_rules = vec![rule(
+                        vec![cond(RuleConditionKind::Completed)],
+                        RuleAction::Continue,
+                    )]
+                },
+            ),
+            leaf("c"),
+            with(leaf("d"), |d| {
+                d.post_condition_rules = vec![rule(
+                    vec![cond(RuleConditionKind::Always)],
+                    RuleAction::ExitAll,
+                )]
+            }),
+            leaf("e"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(choose(&mut s, "b"), "b");
+    // b exits its parent m1, whose own post condition (completed: b was, a is not — so m1 is
+    // not) does not continue: the learner is left at m1.
+    assert_eq!(go(&mut s, Nav::Exit), "idle");
+    assert_eq!(s.current(), Some(id(&s, "m1")));
+    assert!(!s.activity_state(id(&s, "m1")).active);
+    assert_eq!(choose(&mut s, "a"), "a");
+    assert_eq!(go(&mut s, Nav::Continue), "b");
+    // Now all of m1 is completed: exit parent, then m1 continues to c.
+    assert_eq!(go(&mut s, Nav::Exit), "c");
+    assert_eq!(go(&mut s, Nav::Continue), "d");
+    // d exits everything: the session ends although e follows.
+    assert_eq!(go(&mut s, Nav::Continue), "end");
+    assert_eq!(s.current(), None);
+    assert!(!s.activity_state(id(&s, "course")).active);
+}
+
+#[test]
+fn post_condition_retry_all_starts_the_course_over() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            leaf("a"),
+            with(leaf("b"), |d| {
+                d.post_condition_rules = vec![rule(
+                    vec![not(RuleConditionKind::Satisfied)],
+                    RuleAction::RetryAll,
+                )];
+                d.delivery_controls.objective_set_by_content = true;
+            }),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert_eq!(go(&mut s, Nav::Continue), "b");
+    report(&mut s, true, Some(false), None);
+    assert_eq!(go(&mut s, Nav::Continue), "a");
+    assert_eq!(attempts(&s, "course"), 2);
+    assert_eq!(attempts(&s, "a"), 2);
+}
+
+#[test]
+fn exit_condition_rule_ends_the_cluster() {
+    // m1 ends as soon as it is satisfied (e.g. a mastery shortcut); its post condition then
+    // continues past it.
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(cluster("m1", vec![leaf("a"), leaf("b")]), |d| {
+                d.exit_condition_rules = vec![rule(
+                    vec![cond(RuleConditionKind::Satisfied)],
+                    RuleAction::Exit,
+                )];
+                d.post_condition_rules = vec![rule(
+                    vec![cond(RuleConditionKind::Satisfied)],
+                    RuleAction::Continue,
+                )];
+                d.rollup_rules = vec![rollup(
+                    ChildActivitySet::Any,
+                    vec![(RollupConditionKind::Satisfied, false)],
+                    RollupAction::Satisfied,
+                )];
+            }),
+            leaf("c"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    report(&mut s, true, Some(true), None);
+    assert_eq!(go(&mut s, Nav::Exit), "c");
+    assert_eq!(attempts(&s, "b"), 0);
+    assert_eq!(satisfied(&s, "m1"), Some(true));
+}
+
+// ---- abandon, suspend and resume -------------------------------------------------------------
+
+#[test]
+fn abandon_records_nothing() {
+    let t = linear();
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert_eq!(go(&mut s, Nav::Abandon), "idle");
+    assert_eq!(completed(&s, "a"), None);
+    assert!(!s.activity_state(id(&s, "a")).active);
+    assert_eq!(go(&mut s, Nav::Continue), "b");
+    assert_eq!(go(&mut s, Nav::AbandonAll), "end");
+    assert_eq!(completed(&s, "b"), None);
+    assert!(!s.activity_state(id(&s, "m1")).active);
+}
+
+#[test]
+fn suspend_all_and_resume_all_across_sessions() {
+    let t = linear();
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert_eq!(go(&mut s, Nav::Continue), "b");
+    assert_eq!(go(&mut s, Nav::SuspendAll), "end");
+    assert_eq!(s.suspended_activity(), Some(id(&s, "b")));
+    assert!(s.activity_state(id(&s, "m1")).suspended);
+
+    // A new browser session: the state went through JSON.
+    let json = serde_json::to_string(s.state()).unwrap();
+    let state: SequencingState = serde_json::from_str(&json).unwrap();
+    let mut s = Sequencer::resume(&t, state, 1).unwrap();
+    assert!(!s.controls().start);
+    assert!(s.controls().resume_all);
+    assert_eq!(go(&mut s, Nav::ResumeAll), "b");
+    // Resuming continues the same attempts.
+    assert_eq!(attempts(&s, "b"), 1);
+    assert_eq!(attempts(&s, "m1"), 1);
+    assert!(!s.activity_state(id(&s, "b")).suspended);
+    assert!(!s.activity_state(id(&s, "m1")).suspended);
+    assert_eq!(s.suspended_activity(), None);
+    assert_eq!(go(&mut s, Nav::Continue), "c");
+}
+
+#[test]
+fn choosing_elsewhere_after_resume_clears_the_suspension() {
+    let t = linear();
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert_eq!(go(&mut s, Nav::SuspendAll), "end");
+    assert_eq!(choose(&mut s, "c"), "c");
+    assert_eq!(s.suspended_activity(), None);
+    assert!(!s.activity_state(id(&s, "a")).suspended);
+    assert!(!s.activity_state(id(&s, "m1")).suspended);
+}
+
+#[test]
+fn stored_state_that_does_not_fit_the_tree_is_refused() {
+    let t = linear();
+    let other = tree(cluster("x", vec![leaf("y")]));
+    let s = Sequencer::new(&other, 1);
+    assert!(Sequencer::resume(&t, s.into_state(), 1).is_err());
+}
+
+#[test]
+fn exit_all_ends_the_attempt_and_a_new_start_begins_another() {
+    let t = linear();
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert_eq!(go(&mut s, Nav::ExitAll), "end");
+    assert_eq!(completed(&s, "a"), Some(true));
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert_eq!(attempts(&s, "course"), 2);
+}
+
+#[test]
+fn jump_ignores_flow_and_choice_controls() {
+    let t = tree(with(
+        cluster("course", vec![leaf("a"), leaf("b"), leaf("c")]),
+        |d| d.control_mode.choice = false,
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert_eq!(choose(&mut s, "c"), "NB.2.1-10");
+    let c = id(&s, "c");
+    assert_eq!(go(&mut s, Nav::Jump(c)), "c");
+}
+
+// ---- limit conditions (UP.1) -----------------------------------------------------------------
+
+#[test]
+fn attempt_limit_stops_further_attempts() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(leaf("exam"), |d| d.limit_conditions.attempt_limit = Some(2)),
+            leaf("b"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(choose(&mut s, "exam"), "exam");
+    assert_eq!(choose(&mut s, "b"), "b");
+    assert_eq!(choose(&mut s, "exam"), "exam");
+    assert_eq!(choose(&mut s, "b"), "b");
+    assert_eq!(choose(&mut s, "exam"), "DB.1.1-3");
+    assert_eq!(attempts(&s, "exam"), 2);
+}
+
+#[test]
+fn time_limit_condition_uses_the_tracked_durations() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(leaf("a"), |d| {
+                d.limit_conditions.attempt_experienced_duration_limit = Some(60.0);
+                d.post_condition_rules = vec![rule(
+                    vec![cond(RuleConditionKind::TimeLimitExceeded)],
+                    RuleAction::Continue,
+                )];
+            }),
+            leaf("b"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    let a = id(&s, "a");
+    s.report(
+        a,
+        &ContentReport {
+            session_seconds: Some(30.0),
+            ..ContentReport::default()
+        },
+    );
+    assert_eq!(go(&mut s, Nav::Exit), "idle");
+    assert_eq!(choose(&mut s, "a"), "a");
+    s.report(
+        a,
+        &ContentReport {
+            session_seconds: Some(61.0),
+            ..ContentReport::default()
+        },
+    );
+    assert_eq!(go(&mut s, Nav::Exit), "b");
+}
+
+// ---- rollup (RB.1.x) -------------------------------------------------------------------------
+
+#[test]
+fn default_rollup_needs_every_child() {
+    let t = linear();
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    report(&mut s, true, Some(true), None);
+    assert_eq!(go(&mut s, Nav::Continue), "b");
+    assert_eq!(completed(&s, "m1"), None);
+    report(&mut s, true, Some(false), None);
+    assert_eq!(go(&mut s, Nav::Continue), "c");
+    // Every child of m1 is known: completed, and not satisfied because b failed.
+    assert_eq!(completed(&s, "m1"), Some(true));
+    assert_eq!(satisfied(&s, "m1"), Some(false));
+    assert_eq!(completed(&s, "course"), None);
+}
+
+#[test]
+fn rollup_rules_child_sets() {
+    let check = |set: ChildActivitySet, results: [Option<bool>; 4], expected: Option<bool>| {
+        let t = tree(with(
+            cluster("course", vec![leaf("a"), leaf("b"), leaf("c"), leaf("d")]),
+            |d| {
+                d.rollup_rules = vec![rollup(
+                    set,
+                    vec![(RollupConditionKind::Satisfied, false)],
+                    RollupAction::Satisfied,
+                )]
+            },
+        ));
+        let mut s = Sequencer::new(&t, 1);
+        for (name, passed) in ["a", "b", "c", "d"].into_iter().zip(results) {
+            if passed.is_some() {
+                assert_eq!(choose(&mut s, name), name);
+                report(&mut s, true, passed, None);
+            }
+        }
+        go(&mut s, Nav::ExitAll);
+        assert_eq!(satisfied(&s, "course"), expected, "{set:?} {results:?}");
+    };
+    let (t, f, u) = (Some(true), Some(false), None);
+    check(ChildActivitySet::All, [t, t, t, t], t);
+    check(ChildActivitySet::All, [t, t, t, f], u);
+    check(ChildActivitySet::Any, [f, f, t, f], t);
+    check(ChildActivitySet::Any, [f, f, f, f], u);
+    check(ChildActivitySet::AtLeastCount(2), [t, f, t, f], t);
+    check(ChildActivitySet::AtLeastCount(3), [t, f, t, f], u);
+    check(ChildActivitySet::AtLeastPercent(0.75), [t, t, t, f], t);
+    check(ChildActivitySet::AtLeastPercent(0.75), [t, t, f, f], u);
+}
+
+#[test]
+fn rollup_rule_none_and_not() {
+    // Satisfied when none of the children is not satisfied... written as: none failed.
+    let t = tree(with(cluster("course", vec![leaf("a"), leaf("b")]), |d| {
+        d.rollup_rules = vec![
+            rollup(
+                ChildActivitySet::None,
+                vec![(RollupConditionKind::Satisfied, true)],
+                RollupAction::Satisfied,
+            ),
+            rollup(
+                ChildActivitySet::Any,
+                vec![(RollupConditionKind::Satisfied, true)],
+                RollupAction::NotSatisfied,
+            ),
+        ]
+    }));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(choose(&mut s, "a"), "a");
+    report(&mut s, true, Some(true), None);
+    assert_eq!(choose(&mut s, "b"), "b");
+    report(&mut s, true, Some(false), None);
+    go(&mut s, Nav::ExitAll);
+    assert_eq!(satisfied(&s, "course"), Some(false));
+}
+
+#[test]
+fn completion_rollup_rules_and_attempted_condition() {
+    // Completed as soon as any child was attempted; incomplete rules are absent, so the
+    // default completion rules are not used.
+    let t = tree(with(cluster("course", vec![leaf("a"), leaf("b")]), |d| {
+        d.rollup_rules = vec![rollup(
+            ChildActivitySet::Any,
+            vec![(RollupConditionKind::Attempted, false)],
+            RollupAction::Completed,
+        )]
+    }));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert_eq!(completed(&s, "course"), None);
+    report(&mut s, false, None, None);
+    assert_eq!(completed(&s, "course"), Some(true));
+}
+
+#[test]
+fn rollup_controls_leave_children_out() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            leaf("a"),
+            with(leaf("survey"), |d| {
+                d.rollup_controls.rollup_objective_satisfied = false;
+                d.rollup_controls.rollup_progress_completion = false;
+            }),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    report(&mut s, true, Some(true), None);
+    go(&mut s, Nav::ExitAll);
+    assert_eq!(completed(&s, "course"), Some(true));
+    assert_eq!(satisfied(&s, "course"), Some(true));
+}
+
+#[test]
+fn untracked_children_are_left_out_and_record_nothing() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            leaf("a"),
+            with(leaf("intro"), |d| d.delivery_controls.tracked = false),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(choose(&mut s, "intro"), "intro");
+    report(&mut s, true, Some(false), None);
+    assert_eq!(completed(&s, "intro"), None);
+    assert_eq!(choose(&mut s, "a"), "a");
+    report(&mut s, true, Some(true), None);
+    go(&mut s, Nav::ExitAll);
+    assert_eq!(satisfied(&s, "course"), Some(true));
+    assert_eq!(completed(&s, "intro"), None);
+}
+
+#[test]
+fn rollup_considerations_if_attempted_and_if_not_skipped() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            leaf("a"),
+            with(leaf("optional"), |d| {
+                d.rollup_considerations.required_for_satisfied = Required::IfAttempted;
+                d.rollup_considerations.required_for_not_satisfied = Required::IfAttempted;
+                d.rollup_considerations.required_for_completed = Required::IfAttempted;
+                d.rollup_considerations.required_for_incomplete = Required::IfAttempted;
+            }),
+            with(leaf("skipped"), |d| {
+                d.pre_condition_rules = vec![rule(
+                    vec![cond(RuleConditionKind::Always)],
+                    RuleAction::Skip,
+                )];
+                d.rollup_considerations.required_for_satisfied = Required::IfNotSkipped;
+                d.rollup_considerations.required_for_not_satisfied = Required::IfNotSkipped;
+                d.rollup_considerations.required_for_completed = Required::IfNotSkipped;
+                d.rollup_considerations.required_for_incomplete = Required::IfNotSkipped;
+            }),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(choose(&mut s, "optional"), "optional");
+    go(&mut s, Nav::Abandon);
+    assert_eq!(choose(&mut s, "a"), "a");
+    report(&mut s, true, Some(true), None);
+    // optional was attempted (abandoned, status unknown), so it counts and blocks.
+    go(&mut s, Nav::ExitAll);
+    assert_eq!(satisfied(&s, "course"), None);
+    assert_eq!(completed(&s, "course"), None);
+
+    // Never attempting `optional` leaves it out.
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    report(&mut s, true, Some(true), None);
+    go(&mut s, Nav::ExitAll);
+    assert_eq!(satisfied(&s, "course"), Some(true));
+    assert_eq!(completed(&s, "course"), Some(true));
+}
+
+#[test]
+fn rollup_considerations_if_not_suspended() {
+    let considered = |d: &mut SequencingDefinition| {
+        d.rollup_considerations.required_for_completed = Required::IfNotSuspended;
+        d.rollup_considerations.required_for_incomplete = Required::IfNotSuspended;
+    };
+    let t = tree(cluster(
+        "course",
+        vec![with(cluster("m1", vec![leaf("a")]), considered), leaf("b")],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(choose(&mut s, "b"), "b");
+    report(&mut s, true, None, None);
+    assert_eq!(choose(&mut s, "a"), "a");
+    go(&mut s, Nav::SuspendAll);
+    // m1 is suspended: left out; b alone is completed.
+    assert_eq!(completed(&s, "course"), Some(true));
+}
+
+#[test]
+fn measure_rollup_weights_children() {
+    let t = tree(with(
+        cluster(
+            "course",
+            vec![
+                with(leaf("a"), |d| {
+                    d.rollup_controls.objective_measure_weight = 3.0 / 4.0
+                }),
+                with(leaf("b"), |d| {
+                    d.rollup_controls.objective_measure_weight = 1.0 / 4.0
+                }),
+                with(leaf("c"), |d| {
+                    d.rollup_controls.objective_measure_weight = 0.0
+                }),
+            ],
+        ),
+        |d| {
+            d.objectives[0].satisfied_by_measure = true;
+            d.objectives[0].min_normalized_measure = 0.6;
+        },
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    report(&mut s, true, None, Some(0.8));
+    assert_eq!(go(&mut s, Nav::Continue), "b");
+    report(&mut s, true, None, Some(0.0));
+    assert_eq!(go(&mut s, Nav::Continue), "c");
+    report(&mut s, true, None, Some(-1.0));
+    go(&mut s, Nav::ExitAll);
+    let course = id(&s, "course");
+    let m = s.objective_measure(course, 0).unwrap();
+    assert!((m - 0.6).abs() < 1e-9, "{m}");
+    // 0.6 reaches the threshold: satisfied by measure.
+    assert_eq!(satisfied(&s, "course"), Some(true));
+}
+
+#[test]
+fn satisfied_by_measure_on_a_leaf_and_measure_satisfaction_if_active() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(leaf("quiz"), |d| {
+                d.objectives[0].satisfied_by_measure = true;
+                d.objectives[0].min_normalized_measure = 0.7;
+                d.rollup_considerations.measure_satisfaction_if_active = false;
+            }),
+            leaf("b"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "quiz");
+    // The content says passed, but the measure decides; while active it is not evaluated.
+    report(&mut s, true, Some(true), Some(0.5));
+    assert_eq!(satisfied(&s, "quiz"), None);
+    assert_eq!(go(&mut s, Nav::Continue), "b");
+    assert_eq!(satisfied(&s, "quiz"), Some(false));
+}
+
+#[test]
+fn completion_measure_rollup_and_completed_by_measure() {
+    let mut a = leaf("a");
+    a.completion_threshold.progress_weight = 1.0;
+    let mut b = leaf("b");
+    b.completion_threshold.progress_weight = 3.0;
+    let mut course = cluster("course", vec![a, b]);
+    course.completion_threshold = CompletionThreshold {
+        completed_by_measure: true,
+        min_progress_measure: 0.5,
+        progress_weight: 1.0,
+    };
+    let t = tree(course);
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    let a = id(&s, "a");
+    s.report(
+        a,
+        &ContentReport {
+            completed: Some(true),
+            progress_measure: Some(1.0),
+            ..ContentReport::default()
+        },
+    );
+    let course = id(&s, "course");
+    // 1.0 × 1 / 4 = 0.25: below 0.5.
+    assert_eq!(s.completion_amount(course), Some(0.25));
+    assert_eq!(s.attempt_completed(course), Some(false));
+    assert_eq!(go(&mut s, Nav::Continue), "b");
+    let b = id(&s, "b");
+    s.report(
+        b,
+        &ContentReport {
+            completed: Some(false),
+            progress_measure: Some(0.5),
+            ..ContentReport::default()
+        },
+    );
+    // (1.0 + 0.5 × 3) / 4 = 0.625.
+    assert_eq!(s.completion_amount(course), Some(0.625));
+    assert_eq!(s.attempt_completed(course), Some(true));
+}
+
+#[test]
+fn end_attempt_defaults_unless_set_by_content() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            leaf("page"),
+            with(leaf("sco"), |d| {
+                d.delivery_controls.completion_set_by_content = true;
+                d.delivery_controls.objective_set_by_content = true;
+            }),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "page");
+    assert_eq!(go(&mut s, Nav::Continue), "sco");
+    // An asset that reports nothing is completed and satisfied when it ends.
+    assert_eq!(completed(&s, "page"), Some(true));
+    assert_eq!(satisfied(&s, "page"), Some(true));
+    go(&mut s, Nav::ExitAll);
+    assert_eq!(completed(&s, "sco"), None);
+    assert_eq!(satisfied(&s, "sco"), None);
+}
+
+// ---- objectives and global objective maps ------------------------------------------------------
+
+#[test]
+fn global_objectives_are_shared_across_activities_and_attempts() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(leaf("a"), |d| {
+                d.objectives.push(ObjectiveDefinition {
+                    id: Some("obj-x".into()),
+                    primary: false,
+                    maps: vec![map("shared-x", false, true)],
+                    ..ObjectiveDefinition::default()
+                })
+            }),
+            with(leaf("b"), |d| {
+                d.objectives.push(ObjectiveDefinition {
+                    id: Some("obj-x".into()),
+                    primary: false,
+                    maps: vec![map("shared-x", true, false)],
+                    ..ObjectiveDefinition::default()
+                });
+                let mut c = cond(RuleConditionKind::Satisfied);
+                c.referenced_objective = Some("obj-x".into());
+                d.pre_condition_rules = vec![rule(vec![c], RuleAction::Disabled)];
+            }),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    let a = id(&s, "a");
+    s.report(
+        a,
+        &ContentReport {
+            completed: Some(true),
+            objectives: vec![ObjectiveReport {
+                id: "obj-x".into(),
+                passed: Some(true),
+                score_scaled: Some(0.9),
+                ..ObjectiveReport::default()
+            }],
+            ..ContentReport::default()
+        },
+    );
+    assert_eq!(s.state().globals["shared-x"].satisfied, Some(true));
+    // b reads the shared objective: it is disabled now.
+    assert_eq!(go(&mut s, Nav::Continue), "SB.2.2-2");
+    let b = id(&s, "b");
+    assert_eq!(s.objective_view(b, 1).measure, Some(0.9));
+    // A new attempt on a does not erase what the shared objective knows.
+    assert_eq!(choose(&mut s, "a"), "a");
+    assert_eq!(s.objective_satisfied(a, 1), None);
+    assert_eq!(s.state().globals["shared-x"].satisfied, Some(true));
+}
+
+#[test]
+fn fourth_edition_maps_share_scores_completion_and_progress() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(leaf("a"), |d| {
+                d.objectives[0].maps = vec![ObjectiveMap {
+                    target: "g".into(),
+                    write_raw_score: true,
+                    write_min_score: true,
+                    write_max_score: true,
+                    write_completion_status: true,
+                    write_progress_measure: true,
+                    ..ObjectiveMap::default()
+                }];
+            }),
+            with(leaf("b"), |d| {
+                d.objectives[0].maps = vec![ObjectiveMap {
+                    target: "g".into(),
+                    read_raw_score: true,
+                    read_min_score: true,
+                    read_max_score: true,
+                    read_completion_status: true,
+                    read_progress_measure: true,
+                    ..ObjectiveMap::default()
+                }];
+            }),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    let a = id(&s, "a");
+    s.report(
+        a,
+        &ContentReport {
+            completed: Some(true),
+            progress_measure: Some(1.0),
+            score_raw: Some(42.0),
+            score_min: Some(0.0),
+            score_max: Some(50.0),
+            ..ContentReport::default()
+        },
+    );
+    let b = id(&s, "b");
+    let view = s.objective_view(b, 0);
+    assert_eq!(view.raw_score, Some(42.0));
+    assert_eq!(view.min_score, Some(0.0));
+    assert_eq!(view.max_score, Some(50.0));
+    // b's completion comes from the shared objective before b is even attempted.
+    assert_eq!(s.attempt_completed(b), Some(true));
+    assert_eq!(s.completion_amount(b), Some(1.0));
+}
+
+#[test]
+fn use_current_attempt_objective_info_ignores_earlier_attempts_in_rollup() {
+    let build = |current: bool| {
+        tree(cluster(
+            "course",
+            vec![
+                with(cluster("m1", vec![leaf("a"), leaf("b")]), |d| {
+                    d.control_mode.use_current_attempt_objective_info = current;
+                    d.control_mode.use_current_attempt_progress_info = current;
+                }),
+                leaf("c"),
+            ],
+        ))
+    };
+    for current in [true, false] {
+        let t = build(current);
+        let mut s = Sequencer::new(&t, 1);
+        assert_eq!(go(&mut s, Nav::Start), "a");
+        report(&mut s, true, Some(true), None);
+        assert_eq!(go(&mut s, Nav::Continue), "b");
+        report(&mut s, true, Some(true), None);
+        assert_eq!(go(&mut s, Nav::Continue), "c");
+        assert_eq!(satisfied(&s, "m1"), Some(true));
+        // A new attempt on m1: a is delivered again, b is from the old attempt.
+        assert_eq!(choose(&mut s, "a"), "a");
+        assert_eq!(attempts(&s, "m1"), 2);
+        report(&mut s, true, Some(true), None);
+        let m1 = id(&s, "m1");
+        s.overall_rollup(m1);
+        let expected = if current { None } else { Some(true) };
+        assert_eq!(satisfied(&s, "m1"), expected, "useCurrent={current}");
+    }
+}
+
+// ---- selection and randomization (SR.1, SR.2) --------------------------------------------------
+
+fn pool(timing: Timing, select: Option<u32>, reorder: bool) -> Tree {
+    tree(with(
+        cluster(
+            "course",
+            vec![leaf("q1"), leaf("q2"), leaf("q3"), leaf("q4"), leaf("q5")],
+        ),
+        |d| {
+            d.randomization = RandomizationControls {
+                randomization_timing: timing,
+                select_count: select,
+                reorder_children: reorder,
+                selection_timing: timing,
+            }
+        },
+    ))
+}
+
+fn delivered_order(s: &mut Sequencer<'_>) -> Vec<String> {
+    let mut order = vec![go(s, Nav::Start)];
+    loop {
+        let next = go(s, Nav::Continue);
+        if next == "end" {
+            return order;
+        }
+        order.push(next);
+    }
+}
+
+#[test]
+fn selection_picks_a_subset_in_manifest_order() {
+    let t = pool(Timing::Once, Some(3), false);
+    let mut s = Sequencer::new(&t, 7);
+    let order = delivered_order(&mut s);
+    assert_eq!(order.len(), 3);
+    let mut sorted = order.clone();
+    sorted.sort();
+    assert_eq!(order, sorted);
+    // The same registration (seed) always gets the same selection.
+    let mut again = Sequencer::new(&t, 7);
+    assert_eq!(delivered_order(&mut again), order);
+    // Unselected activities are not choosable.
+    let unselected = ["q1", "q2", "q3", "q4", "q5"]
+        .into_iter()
+        .find(|q| !order.iter().any(|o| o == q))
+        .unwrap();
+    assert_eq!(choose(&mut again, unselected), "SB.2.9-2");
+    // Different seeds give different selections.
+    let distinct: std::collections::HashSet<Vec<String>> = (0..20)
+        .map(|seed| delivered_order(&mut Sequencer::new(&t, seed)))
+        .collect();
+    assert!(distinct.len() > 1);
+}
+
+#[test]
+fn randomization_reorders_once_or_on_each_attempt() {
+    let t = pool(Timing::Once, None, true);
+    let orders: std::collections::HashSet<Vec<String>> = (0..20)
+        .map(|seed| delivered_order(&mut Sequencer::new(&t, seed)))
+        .collect();
+    assert!(orders.len() > 1);
+    assert!(orders.iter().all(|o| o.len() == 5));
+
+    // Once: the second attempt keeps the order.
+    let mut s = Sequencer::new(&t, 3);
+    let first = delivered_order(&mut s);
+    assert_eq!(delivered_order(&mut s), first);
+
+    // On each new attempt: some later attempt differs.
+    let t = pool(Timing::OnEachNewAttempt, None, true);
+    let mut s = Sequencer::new(&t, 3);
+    let first = delivered_order(&mut s);
+    let differs = (0..10).any(|_| delivered_order(&mut s) != first);
+    assert!(differs);
+}
+
+// ---- constrained choice ----------------------------------------------------------------------
+
+#[test]
+fn constrain_choice_limits_choice_to_the_neighbourhood() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(cluster("m1", vec![leaf("a"), leaf("b")]), |d| {
+                d.constrained_choice.constrain_choice = true
+            }),
+            cluster("m2", vec![leaf("c")]),
+            cluster("m3", vec![leaf("d")]),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    // From inside m1, only m1's next sibling (m2) and what it contains may be chosen.
+    assert!(!s.is_valid(Nav::Choice(id(&s, "d"))));
+    assert_eq!(choose(&mut s, "d"), "SB.2.9-8");
+    assert_eq!(choose(&mut s, "c"), "c");
+    // Now m1 is no longer active: the constraint is gone.
+    assert_eq!(choose(&mut s, "d"), "d");
+}
+
+#[test]
+fn prevent_activation_refuses_choice_into_a_cluster_not_yet_begun() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            leaf("intro"),
+            with(cluster("m1", vec![leaf("a"), leaf("b")]), |d| {
+                d.constrained_choice.prevent_activation = true
+            }),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "intro");
+    assert_eq!(choose(&mut s, "b"), "SB.2.9-6");
+    // Flow may enter it; inside, choice is free.
+    assert_eq!(go(&mut s, Nav::Continue), "a");
+    assert_eq!(choose(&mut s, "b"), "b");
+}
+
+// ---- what the learner may do next ------------------------------------------------------------
+
+#[test]
+fn controls_and_toc_follow_the_model() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            leaf("a"),
+            with(leaf("b"), |d| {
+                d.pre_condition_rules = vec![rule(
+                    vec![not(RuleConditionKind::Attempted)],
+                    RuleAction::Disabled,
+                )]
+            }),
+            leaf("c"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    let c = s.controls();
+    assert!(c.start && !c.continue_ && !c.previous && !c.exit_all);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    let c = s.controls();
+    assert!(!c.start && !c.previous && c.exit && c.suspend_all && c.exit_all);
+    // b is disabled until attempted, so continue cannot deliver.
+    assert!(!c.continue_);
+    let toc = s.toc();
+    let names: Vec<(&str, bool)> = toc
+        .iter()
+        .map(|e| (e.identifier.as_str(), e.selectable))
+        .collect();
+    assert_eq!(
+        names,
+        [("course", true), ("a", true), ("b", false), ("c", true)]
+    );
+    assert!(toc[1].current && toc[1].attempted);
+    // Validity checks leave the state alone.
+    assert_eq!(s.current(), Some(id(&s, "a")));
+    assert!(s.activity_state(id(&s, "a")).active);
+}
