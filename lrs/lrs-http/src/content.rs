@@ -54,6 +54,10 @@ pub fn content_router(
             axum::routing::post(crate::player::sco_event),
         )
         .route(
+            "/launch/{token}/navigate",
+            axum::routing::post(crate::player::navigate),
+        )
+        .route(
             "/launch/{token}/objectives/{item}",
             axum::routing::get(crate::player::objectives),
         )

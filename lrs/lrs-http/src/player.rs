@@ -344,9 +344,33 @@ pub(crate) async fn page(State(state): State<LaunchState>, Path(token): Path<Str
         ScormVersion::Scorm12 => "1.2",
         ScormVersion::Scorm2004 { .. } => "2004",
     };
+    // SCORM 2004: what sequencing allows now (the page starts with start or resume all).
+    let sequencing = if scorm_version == "2004" {
+        let view = player_core::sco_sequencing::with_session(
+            state.launches.as_ref(),
+            &state.locks,
+            registration.id,
+            m,
+            async |s| s.view(),
+        )
+        .await;
+        match view {
+            Ok(v) => serde_json::to_value(v).unwrap_or(Value::Null),
+            Err(e) => {
+                tracing::error!(error = %e, "loading the sequencing state");
+                return plain(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the launch could not be opened",
+                );
+            }
+        }
+    } else {
+        Value::Null
+    };
     let config = json!({
         "title": m.title,
         "scormVersion": scorm_version,
+        "sequencing": sequencing,
         "registration": registration.id,
         "learner": {
             "id": registration.actor_key,
@@ -627,7 +651,19 @@ pub(crate) async fn sco_event(
     )
     .await
     {
-        Ok(_) => {
+        Ok(applied) => {
+            // SCORM 2004: the sequencing engine's tracking model follows the SCO's data.
+            if applied
+                && matches!(m.version, ScormVersion::Scorm2004 { .. })
+                && event.event != scorm_xapi::EventKind::Initialize
+                && let Err(e) = report_to_sequencing(&state, &registration, m, &item, &event).await
+            {
+                tracing::error!(error = %e, "updating the sequencing state");
+                return plain(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the event could not be recorded",
+                );
+            }
             let mut r = Response::new(Body::empty());
             *r.status_mut() = StatusCode::NO_CONTENT;
             r
@@ -638,6 +674,90 @@ pub(crate) async fn sco_event(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the event could not be recorded",
             )
+        }
+    }
+}
+
+async fn report_to_sequencing(
+    state: &LaunchState,
+    registration: &Registration,
+    m: &ScormManifest,
+    item: &str,
+    event: &RuntimeEvent,
+) -> Result<(), player_core::sco_sequencing::SequencingError> {
+    let session = (event.event == scorm_xapi::EventKind::Terminate).then(|| {
+        let seconds = event
+            .session_time
+            .as_deref()
+            .and_then(scorm_xapi::duration_seconds)
+            .unwrap_or(0.0);
+        (event.session, seconds)
+    });
+    player_core::sco_sequencing::with_session(
+        state.launches.as_ref(),
+        &state.locks,
+        registration.id,
+        m,
+        async |s| s.report(item, &event.state, session).await,
+    )
+    .await
+}
+
+/// `POST /launch/{token}/navigate`: a SCORM 2004 navigation request (from the player's
+/// controls or the content's `adl.nav.request`), answered with the item to deliver, if any,
+/// and what the learner may do next.
+pub(crate) async fn navigate(
+    State(state): State<LaunchState>,
+    Path(token): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let (registration, manifest) = match opened(&state, &token).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Manifest::Scorm(m) = &manifest else {
+        return plain(StatusCode::NOT_FOUND, "this course has no sequencing");
+    };
+    if !matches!(m.version, ScormVersion::Scorm2004 { .. }) {
+        return plain(StatusCode::NOT_FOUND, "this course has no sequencing");
+    }
+    let request: player_core::sco_sequencing::RequestByName = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return plain(
+                StatusCode::BAD_REQUEST,
+                &format!("the navigation request is not valid: {e}"),
+            );
+        }
+    };
+    use player_core::sco_sequencing::SequencingError as E;
+    let answer = player_core::sco_sequencing::with_session(
+        state.launches.as_ref(),
+        &state.locks,
+        registration.id,
+        m,
+        async |s| s.navigate(&request).await,
+    )
+    .await;
+    match answer {
+        Ok(a) => match serde_json::to_string(&a) {
+            Ok(text) => {
+                let mut r = json_response(text);
+                r.headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                r
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "encoding a navigation answer");
+                plain(StatusCode::INTERNAL_SERVER_ERROR, "navigation failed")
+            }
+        },
+        Err(e @ (E::UnknownRequest(_) | E::UnknownActivity(_))) => {
+            plain(StatusCode::BAD_REQUEST, &e.to_string())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "navigating");
+            plain(StatusCode::INTERNAL_SERVER_ERROR, "navigation failed")
         }
     }
 }

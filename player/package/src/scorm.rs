@@ -3,7 +3,9 @@
 //! The structure (organizations, items, resources, dependencies) and every item setting the
 //! runtime needs are read into [`ScormManifest`]. SCORM 2004 sequencing definitions
 //! (`imsss:sequencing` on items and organizations, and the manifest's `sequencingCollection`) are
-//! kept as XML text for the sequencing engine, which interprets them.
+//! kept as self-contained XML text for the sequencing engine, which interprets them; they are
+//! checked with [`lara_sequencing::parse_sequencing`] at import, so a package whose sequencing
+//! the engine would refuse is refused here, naming the item that carries it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -11,7 +13,7 @@ use roxmltree::Node;
 
 use crate::refs::{check_file, file_of, is_external};
 use crate::report::Report;
-use crate::xml::{attr, boolean, child, child_text, children, path, source, text};
+use crate::xml::{attr, boolean, child, child_text, children, path, source_with_namespaces, text};
 
 /// The manifest's file name, at the root of the package.
 pub const MANIFEST: &str = "imsmanifest.xml";
@@ -40,7 +42,8 @@ pub struct ScormManifest {
     pub default_organization: String,
     pub organizations: Vec<Organization>,
     pub resources: Vec<Resource>,
-    /// SCORM 2004 `imsss:sequencingCollection`, verbatim.
+    /// SCORM 2004 `imsss:sequencingCollection`, verbatim but for the namespace declarations it
+    /// inherits from the manifest root, which are added to its start tag.
     pub sequencing_collection: Option<String>,
 }
 
@@ -63,7 +66,8 @@ pub struct Organization {
     pub identifier: String,
     pub title: String,
     pub items: Vec<Item>,
-    /// SCORM 2004 sequencing of the root activity, verbatim.
+    /// SCORM 2004 sequencing of the root activity, verbatim but for the inherited namespace
+    /// declarations, which are added to its start tag.
     pub sequencing: Option<String>,
     /// SCORM 2004 `adlseq:objectivesGlobalToSystem` (default true).
     pub objectives_global_to_system: bool,
@@ -98,7 +102,8 @@ pub struct Item {
     pub hide_lms_ui: Vec<String>,
     /// SCORM 2004 4th edition `adlcp:data/map`: shared data buckets.
     pub data_maps: Vec<DataMap>,
-    /// SCORM 2004 sequencing, verbatim.
+    /// SCORM 2004 sequencing, verbatim but for the inherited namespace declarations, which are
+    /// added to its start tag.
     pub sequencing: Option<String>,
     /// The objectives of the item's sequencing (its own, or those of the
     /// `sequencingCollection` entry it refers to), primary objective first: what the run-time
@@ -226,11 +231,17 @@ pub fn parse(
         }
     }
 
+    let sequencing_collection =
+        child(root, "sequencingCollection").map(|n| source_with_namespaces(&doc, n));
+    let sequencing = SequencingCheck {
+        enabled: matches!(version, ScormVersion::Scorm2004 { .. }),
+        collection: sequencing_collection.as_deref(),
+    };
     let mut organizations = Vec::new();
     let orgs = child(root, "organizations");
     if let Some(orgs) = orgs {
         for o in children(orgs, "organization") {
-            organizations.push(organization(&doc, o, &by_id, report));
+            organizations.push(organization(&doc, o, &by_id, &sequencing, report));
         }
     }
     if organizations.is_empty() {
@@ -279,7 +290,6 @@ pub fn parse(
     if child(root, "manifest").is_some() {
         report.warning(MANIFEST, "manifest/manifest", "sub-manifests are ignored");
     }
-    let sequencing_collection = child(root, "sequencingCollection").map(|n| source(&doc, n));
     Some(ScormManifest {
         version,
         identifier,
@@ -290,6 +300,26 @@ pub fn parse(
         resources,
         sequencing_collection,
     })
+}
+
+/// How sequencing definitions are checked: only in SCORM 2004 manifests (SCORM 1.2 has no
+/// sequencing), against the manifest's collection.
+struct SequencingCheck<'c> {
+    enabled: bool,
+    collection: Option<&'c str>,
+}
+
+impl SequencingCheck<'_> {
+    /// Reports a definition the sequencing engine would refuse, at the element (`at`) that
+    /// carries it.
+    fn check(&self, text: &str, at: &str, report: &mut Report) {
+        if !self.enabled {
+            return;
+        }
+        if let Err(e) = lara_sequencing::parse_sequencing(text, self.collection) {
+            report.error(MANIFEST, at, format!("sequencing: {e}"));
+        }
+    }
 }
 
 fn has_launchable(items: &[Item]) -> bool {
@@ -434,16 +464,21 @@ fn organization(
     doc: &roxmltree::Document<'_>,
     o: Node<'_, '_>,
     resources: &BTreeMap<&str, &Resource>,
+    check: &SequencingCheck<'_>,
     report: &mut Report,
 ) -> Organization {
     let items = children(o, "item")
-        .map(|i| item(doc, i, resources, report))
+        .map(|i| item(doc, i, resources, check, report))
         .collect();
+    let sequencing = child(o, "sequencing").map(|n| source_with_namespaces(doc, n));
+    if let Some(text) = &sequencing {
+        check.check(text, &path(o), report);
+    }
     Organization {
         identifier: attr(o, &["identifier"]).unwrap_or_default(),
         title: child_text(o, "title").unwrap_or_default(),
         items,
-        sequencing: child(o, "sequencing").map(|n| source(doc, n)),
+        sequencing,
         objectives_global_to_system: attr(o, &["objectivesGlobalToSystem"])
             .and_then(|v| boolean(&v))
             .unwrap_or(true),
@@ -457,6 +492,7 @@ fn item(
     doc: &roxmltree::Document<'_>,
     i: Node<'_, '_>,
     resources: &BTreeMap<&str, &Resource>,
+    check: &SequencingCheck<'_>,
     report: &mut Report,
 ) -> Item {
     let at = path(i);
@@ -465,7 +501,7 @@ fn item(
         report.error(MANIFEST, at.clone(), "an item without an identifier");
     }
     let children_items: Vec<Item> = children(i, "item")
-        .map(|c| item(doc, c, resources, report))
+        .map(|c| item(doc, c, resources, check, report))
         .collect();
     let resource = attr(i, &["identifierref"]).filter(|r| !r.is_empty());
     if let Some(r) = &resource {
@@ -523,6 +559,10 @@ fn item(
             progress_weight: number("progressWeight", 1.0),
         }
     });
+    let sequencing = child(i, "sequencing").map(|n| source_with_namespaces(doc, n));
+    if let Some(text) = &sequencing {
+        check.check(text, &at, report);
+    }
     let hide_lms_ui = child(i, "presentation")
         .and_then(|p| child(p, "navigationInterface"))
         .map(|n| children(n, "hideLMSUI").filter_map(text).collect())
@@ -561,7 +601,7 @@ fn item(
         completion_threshold,
         hide_lms_ui,
         data_maps,
-        sequencing: child(i, "sequencing").map(|n| source(doc, n)),
+        sequencing,
         objectives: child(i, "sequencing")
             .map(|n| sequencing_objectives(doc, n))
             .unwrap_or_default(),

@@ -123,11 +123,147 @@ pub(crate) fn source<'i>(doc: &Document<'i>, node: Node<'_, 'i>) -> String {
         .to_owned()
 }
 
+/// [`source`] made self-contained: the element's start tag gains a declaration of every
+/// namespace in scope that it does not declare itself (typically `xmlns:imsss` and
+/// `xmlns:adlseq` from the manifest root), so the text parses on its own.
+pub(crate) fn source_with_namespaces<'i>(doc: &Document<'i>, node: Node<'_, 'i>) -> String {
+    let text = source(doc, node);
+    let own = declared_prefixes(&text);
+    let mut declarations = String::new();
+    for ns in node.namespaces() {
+        let attribute = match ns.name() {
+            // Bound by XML itself; never declared.
+            Some("xml") => continue,
+            Some(prefix) => format!("xmlns:{prefix}"),
+            None => "xmlns".to_owned(),
+        };
+        if own.contains(&attribute) {
+            continue;
+        }
+        declarations.push_str(&format!(" {attribute}=\"{}\"", escape_attribute(ns.uri())));
+    }
+    // The start tag's name runs from after `<` to the first blank, `/` or `>`.
+    let name_end = text
+        .char_indices()
+        .skip(1)
+        .find(|(_, c)| c.is_whitespace() || *c == '/' || *c == '>')
+        .map(|(i, _)| i);
+    match name_end.and_then(|i| text.split_at_checked(i)) {
+        Some((head, tail)) if !declarations.is_empty() => format!("{head}{declarations}{tail}"),
+        _ => text,
+    }
+}
+
+/// The `xmlns` and `xmlns:p` attribute names of the start tag `element` begins with. The text
+/// comes from a parsed document, so the tag is well-formed.
+fn declared_prefixes(element: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let Some(mut rest) = element.strip_prefix('<') else {
+        return names;
+    };
+    // Skip the element's name.
+    rest = rest.trim_start_matches(|c: char| !(c.is_whitespace() || c == '/' || c == '>'));
+    loop {
+        rest = rest.trim_start();
+        if rest.is_empty() || rest.starts_with('>') || rest.starts_with('/') {
+            return names;
+        }
+        let Some((name, after)) = rest.split_once('=') else {
+            return names;
+        };
+        let name = name.trim();
+        let after = after.trim_start();
+        let Some(quote) = after.chars().next().filter(|q| *q == '"' || *q == '\'') else {
+            return names;
+        };
+        let Some((_, after_value)) = after
+            .get(quote.len_utf8()..)
+            .and_then(|v| v.split_once(quote))
+        else {
+            return names;
+        };
+        if name == "xmlns" || name.starts_with("xmlns:") {
+            names.push(name.to_owned());
+        }
+        rest = after_value;
+    }
+}
+
+fn escape_attribute(value: &str) -> String {
+    value
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('"', "&quot;")
+}
+
 /// xs:boolean as SCORM and cmi5 manifests write it.
 pub(crate) fn boolean(value: &str) -> Option<bool> {
     match value.trim() {
         "true" | "1" | "True" | "TRUE" => Some(true),
         "false" | "0" | "False" | "FALSE" => Some(false),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use roxmltree::Document;
+
+    use super::{declared_prefixes, parse, source_with_namespaces};
+
+    /// The text of the first element named `name`, made self-contained, and whether it parses.
+    fn standalone(manifest: &str, name: &str) -> String {
+        let doc = parse(manifest).unwrap();
+        let node = doc
+            .descendants()
+            .find(|n| n.is_element() && n.tag_name().name() == name)
+            .unwrap();
+        let text = source_with_namespaces(&doc, node);
+        let alone = Document::parse(&text).unwrap();
+        let root = alone.root_element();
+        assert_eq!(root.tag_name().name(), name);
+        assert_eq!(root.tag_name().namespace(), node.tag_name().namespace());
+        text
+    }
+
+    #[test]
+    fn inherited_namespaces_are_declared() {
+        let manifest = r#"<manifest xmlns="urn:cp" xmlns:imsss="urn:ss" xmlns:adlseq="urn:seq">
+            <item><imsss:sequencing><imsss:controlMode flow="true"/>
+            <adlseq:objectives/></imsss:sequencing></item></manifest>"#;
+        let text = standalone(manifest, "sequencing");
+        assert!(text.starts_with("<imsss:sequencing xmlns"), "{text}");
+        for d in [
+            r#"xmlns="urn:cp""#,
+            r#"xmlns:imsss="urn:ss""#,
+            r#"xmlns:adlseq="urn:seq""#,
+        ] {
+            assert!(text.contains(d), "{d} missing: {text}");
+        }
+        assert!(!text.contains("xmlns:xml"), "{text}");
+    }
+
+    #[test]
+    fn own_declarations_are_not_repeated() {
+        let manifest = r#"<m xmlns:imsss="urn:ss" xmlns:a="urn:a"><imsss:sequencing
+            xmlns:imsss = 'urn:other' data="x>y"><imsss:objectives/></imsss:sequencing></m>"#;
+        let text = standalone(manifest, "sequencing");
+        assert_eq!(text.matches("xmlns:imsss").count(), 1, "{text}");
+        assert!(text.contains(r#"xmlns:a="urn:a""#), "{text}");
+        let text = standalone("<m xmlns:a='urn:&amp;\"'><a:b/></m>", "b");
+        assert!(text.contains("urn:&amp;&quot;"), "{text}");
+        // Nothing to add: the text is unchanged.
+        assert_eq!(standalone("<m><e  /></m>", "e"), "<e  />");
+    }
+
+    #[test]
+    fn start_tag_declarations_are_found() {
+        assert_eq!(
+            declared_prefixes(r#"<a:b c="1" xmlns:a='u' d = "x>'" xmlns="v"/>"#),
+            vec!["xmlns:a", "xmlns"]
+        );
+        assert!(declared_prefixes("<b>").is_empty());
     }
 }

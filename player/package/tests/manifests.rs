@@ -401,3 +401,218 @@ fn a_bom_is_accepted() {
     let text = format!("\u{feff}{}", data("tincan.xml"));
     assert!(read(&[("tincan.xml", &text), ("story.html", "")]).is_ok());
 }
+
+/// The SCORM 2004 fixture with its files.
+fn scorm2004(text: &str) -> Result<Package, ImportError> {
+    read(&[
+        ("imsmanifest.xml", text),
+        ("content/hygiene/index.html", ""),
+        ("content/medication/start here.html", ""),
+    ])
+}
+
+/// The SCORM 2004 fixture with `sequencing` in place of MODULE1's sequencing.
+fn with_module_sequencing(sequencing: &str) -> String {
+    let text = data("scorm2004-4.xml");
+    let module =
+        r#"<imsss:sequencing><imsss:controlMode choice="false" flow="true"/></imsss:sequencing>"#;
+    assert!(text.contains(module));
+    text.replace(module, sequencing)
+}
+
+#[test]
+fn stored_sequencing_text_parses_on_its_own() {
+    // The fixture's root declares xmlns:imsss and the other prefixes; the stored texts
+    // declare them too, so they parse without the manifest.
+    let p = scorm2004(&data("scorm2004-4.xml")).unwrap();
+    let Manifest::Scorm(m) = &p.manifest else {
+        panic!()
+    };
+    let module = &m.organization().unwrap().items[0];
+    let texts = [
+        module.sequencing.as_deref().unwrap(),
+        module.children[0].sequencing.as_deref().unwrap(),
+        m.sequencing_collection.as_deref().unwrap(),
+    ];
+    for text in texts {
+        let doc = roxmltree::Document::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        let root = doc.root_element();
+        assert_eq!(
+            root.tag_name().namespace(),
+            Some("http://www.imsglobal.org/xsd/imsss"),
+            "{text}"
+        );
+        assert!(
+            root.descendants()
+                .filter(|n| n.is_element())
+                .all(|n| n.tag_name().namespace() == Some("http://www.imsglobal.org/xsd/imsss")),
+            "{text}"
+        );
+    }
+    assert!(
+        texts[0].starts_with("<imsss:sequencing xmlns"),
+        "{}",
+        texts[0]
+    );
+    assert!(texts[0].ends_with("</imsss:sequencing>"), "{}", texts[0]);
+    // And the sequencing engine reads them, IDRef included.
+    let sco1 = lara_sequencing::parse_sequencing(texts[1], Some(texts[2])).unwrap();
+    assert_eq!(sco1.limit_conditions.attempt_limit, Some(3));
+    assert_eq!(sco1.objectives[0].id.as_deref(), Some("hygiene-mastered"));
+    let module = lara_sequencing::parse_sequencing(texts[0], None).unwrap();
+    assert!(module.control_mode.flow && !module.control_mode.choice);
+}
+
+#[test]
+fn scorm_2004_with_full_sequencing_imports() {
+    let text = with_module_sequencing(
+        r#"<imsss:sequencing>
+          <imsss:controlMode choice="false" flow="true" forwardOnly="true"/>
+          <imsss:sequencingRules>
+            <imsss:preConditionRule>
+              <imsss:ruleConditions conditionCombination="any">
+                <imsss:ruleCondition condition="satisfied" referencedObjective="module-done"/>
+                <imsss:ruleCondition condition="attemptLimitExceeded"/>
+              </imsss:ruleConditions>
+              <imsss:ruleAction action="disabled"/>
+            </imsss:preConditionRule>
+            <imsss:postConditionRule>
+              <imsss:ruleConditions><imsss:ruleCondition condition="satisfied" operator="not"/></imsss:ruleConditions>
+              <imsss:ruleAction action="retry"/>
+            </imsss:postConditionRule>
+          </imsss:sequencingRules>
+          <imsss:rollupRules objectiveMeasureWeight="0.5">
+            <imsss:rollupRule childActivitySet="atLeastCount" minimumCount="1">
+              <imsss:rollupConditions><imsss:rollupCondition condition="completed"/></imsss:rollupConditions>
+              <imsss:rollupAction action="completed"/>
+            </imsss:rollupRule>
+          </imsss:rollupRules>
+          <imsss:objectives>
+            <imsss:primaryObjective objectiveID="module-done">
+              <imsss:mapInfo targetObjectiveID="urn:example:module1"/>
+            </imsss:primaryObjective>
+          </imsss:objectives>
+          <imsss:randomizationControls reorderChildren="true" randomizationTiming="once"/>
+          <adlseq:rollupConsiderations requiredForSatisfied="ifAttempted"/>
+          <adlseq:objectives>
+            <adlseq:objective objectiveID="module-done">
+              <adlseq:mapInfo targetObjectiveID="urn:example:module1" writeCompletionStatus="true"/>
+            </adlseq:objective>
+          </adlseq:objectives>
+        </imsss:sequencing>"#,
+    );
+    let p = scorm2004(&text).unwrap();
+    assert!(!p.report.has_errors(), "{:?}", p.report);
+    let Manifest::Scorm(m) = &p.manifest else {
+        panic!()
+    };
+    let stored = m.organization().unwrap().items[0]
+        .sequencing
+        .as_deref()
+        .unwrap();
+    let d = lara_sequencing::parse_sequencing(stored, None).unwrap();
+    assert_eq!(d.pre_condition_rules.len(), 1);
+    assert!(d.objectives[0].maps[0].write_completion_status);
+}
+
+#[test]
+fn an_unknown_rule_condition_is_refused() {
+    let text = with_module_sequencing(
+        r#"<imsss:sequencing><imsss:sequencingRules><imsss:preConditionRule>
+             <imsss:ruleConditions><imsss:ruleCondition condition="passed"/></imsss:ruleConditions>
+             <imsss:ruleAction action="skip"/>
+           </imsss:preConditionRule></imsss:sequencingRules></imsss:sequencing>"#,
+    );
+    let r = match scorm2004(&text) {
+        Err(ImportError::Invalid(r)) => r,
+        other => panic!("not refused for its sequencing: {other:?}"),
+    };
+    assert!(
+        has_error(
+            &r,
+            "manifest/organizations/organization/item",
+            "sequencing: sequencing/sequencingRules/preConditionRule/ruleConditions/ruleCondition/@condition: \"passed\""
+        ),
+        "{r:?}"
+    );
+    // The message lists what is allowed, and the import error shows it.
+    let message = &r.errors().next().unwrap().message;
+    assert!(
+        message.contains("satisfied, objectiveStatusKnown"),
+        "{message}"
+    );
+    let e = scorm2004(&text).unwrap_err().to_string();
+    assert!(e.contains("\"passed\""), "{e}");
+}
+
+#[test]
+fn an_idref_to_a_missing_collection_entry_is_refused() {
+    let text = data("scorm2004-4.xml").replace("IDRef=\"common\"", "IDRef=\"uncommon\"");
+    let r = match scorm2004(&text) {
+        Err(ImportError::Invalid(r)) => r,
+        other => panic!("not refused for its IDRef: {other:?}"),
+    };
+    assert!(
+        has_error(
+            &r,
+            "manifest/organizations/organization/item/item[1]",
+            "sequencing: sequencing/@IDRef: names \"uncommon\""
+        ),
+        "{r:?}"
+    );
+    // Without any collection.
+    let start = text.find("<imsss:sequencingCollection>").unwrap();
+    let end =
+        text.find("</imsss:sequencingCollection>").unwrap() + "</imsss:sequencingCollection>".len();
+    let text = format!("{}{}", &text[..start], &text[end..]);
+    let r = match scorm2004(&text) {
+        Err(ImportError::Invalid(r)) => r,
+        other => panic!("not refused for its IDRef: {other:?}"),
+    };
+    assert!(
+        has_error(
+            &r,
+            "manifest/organizations/organization/item/item[1]",
+            "no sequencingCollection"
+        ),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn organization_sequencing_is_checked_too() {
+    let text = data("scorm2004-4.xml").replace(
+        "<title>Onboarding for home care</title>",
+        r#"<title>Onboarding for home care</title><imsss:sequencing><imsss:limitConditions attemptLimit="many"/></imsss:sequencing>"#,
+    );
+    let r = match scorm2004(&text) {
+        Err(ImportError::Invalid(r)) => r,
+        other => panic!("not refused for its sequencing: {other:?}"),
+    };
+    assert!(
+        has_error(
+            &r,
+            "manifest/organizations/organization",
+            "sequencing/limitConditions/@attemptLimit: \"many\""
+        ),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn scorm_1_2_sequencing_is_not_interpreted() {
+    // SCORM 1.2 has no sequencing: an imsss element there is carried, not checked.
+    let text = data("scorm12.xml").replace(
+        "</organization>",
+        r#"<imsss:sequencing xmlns:imsss="http://www.imsglobal.org/xsd/imsss"><imsss:controlMode flow="perhaps"/></imsss:sequencing></organization>"#,
+    );
+    assert!(text.contains("perhaps"));
+    let p = read(&[
+        ("imsmanifest.xml", &text),
+        ("quiz/index.html", ""),
+        ("quiz/quiz.js", ""),
+        ("common/style.css", ""),
+    ])
+    .unwrap();
+    assert!(!p.report.has_errors(), "{:?}", p.report);
+}

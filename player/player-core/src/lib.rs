@@ -8,12 +8,14 @@
 //! - [`au_launch`]: launching cmi5 AUs and xAPI packages, and cmi5's rules and satisfaction.
 //! - [`scorm_xapi`]: SCORM run-time events as statements and documents (xAPI SCORM profile),
 //!   and [`sco_session`], which records them.
-//! - [`sequencing`]: a SCORM 2004 organization as the sequencing engine's activity tree.
+//! - [`sequencing`]: a SCORM 2004 organization as the sequencing engine's activity tree, and
+//!   [`sco_sequencing`], a registration's sequencing state, reports and navigation requests.
 
 pub mod activities;
 pub mod au_launch;
 pub mod import;
 pub mod launch;
+pub mod sco_sequencing;
 pub mod sco_session;
 pub mod scorm_xapi;
 pub mod sequencing;

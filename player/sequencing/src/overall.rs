@@ -179,6 +179,14 @@ impl Sequencer<'_> {
             .collect()
     }
 
+    /// Sets Activity is Suspended for a SCO that exits with `cmi.exit = suspend` (or clears
+    /// it): its attempt is then resumed, not ended, when it is delivered again.
+    pub fn set_suspended(&mut self, id: ActivityId, suspended: bool) {
+        if self.is_leaf(id) {
+            self.st_mut(id).suspended = suspended;
+        }
+    }
+
     /// Records what the content reported for its current attempt (at commit or termination)
     /// and rolls it up.
     pub fn report(&mut self, id: ActivityId, data: &ContentReport) {

@@ -297,7 +297,11 @@ fn attr_path(node: Node<'_, '_>, name: &str) -> String {
 
 /// xs:boolean.
 fn boolean(node: Node<'_, '_>, name: &str, default: bool) -> Result<bool, DefinitionError> {
-    match attr(node, name) {
+    // xs:boolean is lower case, but some authoring tools write "True"; the meaning is clear.
+    match attr(node, name)
+        .map(|v| v.trim().to_ascii_lowercase())
+        .as_deref()
+    {
         None => Ok(default),
         Some("true" | "1") => Ok(true),
         Some("false" | "0") => Ok(false),

@@ -15,7 +15,9 @@ use crate::definition::{CompletionThreshold, SequencingDefinition};
 pub struct ActivityId(pub(crate) u32);
 
 impl ActivityId {
-    pub(crate) fn index(self) -> usize {
+    /// The position in the tree's preorder (also the index into [`crate::SequencingState`]'s
+    /// activities).
+    pub fn index(self) -> usize {
         self.0 as usize
     }
 }

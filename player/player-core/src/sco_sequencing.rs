@@ -1,0 +1,342 @@
+//! A registration's SCORM 2004 sequencing: the engine's state kept in the launch store, the
+//! SCOs' run-time data taken into it, and navigation requests from the player page or the
+//! content (`adl.nav.request`) answered with what to deliver and what the learner may do next.
+
+use lara_package::scorm::ScormManifest;
+use lara_sequencing::{
+    ActivityId, ContentReport, Controls, Exception, NavigationRequest, ObjectiveReport, Outcome,
+    Sequencer, SequencingState, TocEntry, Tree,
+};
+use lrs_core::StoreError;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use thiserror::Error;
+use uuid::Uuid;
+
+use crate::sco_session::SessionLocks;
+use crate::sequencing::{SequencingSetupError, activity_tree};
+use crate::store::LaunchStore;
+
+/// The launch-store key of a registration's sequencing state. Item identifiers are xs:ID
+/// values, which cannot contain ':', so it never names an item.
+pub const SEQUENCING_KEY: &str = "lara:sequencing";
+
+#[derive(Debug, Error)]
+pub enum SequencingError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Setup(#[from] SequencingSetupError),
+    #[error("unknown navigation request {0:?}")]
+    UnknownRequest(String),
+    #[error("no activity {0:?} in this course")]
+    UnknownActivity(String),
+    #[error("stored sequencing state is unreadable: {0}")]
+    Corrupt(String),
+}
+
+/// A navigation request as the player page sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestByName {
+    /// `start`, `resumeAll`, `continue`, `previous`, `choice`, `jump`, `exit`, `exitAll`,
+    /// `abandon`, `abandonAll` or `suspendAll`; or an `adl.nav.request` value such as
+    /// `{target=intro}choice`.
+    pub request: String,
+    #[serde(default)]
+    pub target: Option<String>,
+}
+
+/// What the learner may do, for the player's buttons, table of contents and
+/// `adl.nav.request_valid.*`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SequencingView {
+    pub controls: Controls,
+    pub toc: Vec<TocEntry>,
+    /// Activities a choice request would deliver now (`request_valid.choice`).
+    pub choice: Vec<String>,
+    /// Activities a jump request may target (`request_valid.jump`).
+    pub jump: Vec<String>,
+    /// The current activity's identifier.
+    pub current: Option<String>,
+}
+
+/// The answer to a navigation request.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NavigationAnswer {
+    /// The item to launch now.
+    pub deliver: Option<String>,
+    /// The launch resumes a suspended attempt (`cmi.entry = resume`).
+    pub resume: bool,
+    pub session_ended: bool,
+    pub exception: Option<Exception>,
+    pub view: SequencingView,
+}
+
+/// The stored form: the engine's state and the SCO sessions whose time is counted.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct Stored {
+    state: Option<SequencingState>,
+    timed_sessions: Vec<Uuid>,
+}
+
+/// The selection and randomization seed of a registration: the same registration always draws
+/// the same children for the same attempt.
+fn seed(registration: Uuid) -> u64 {
+    let b = registration.as_u64_pair();
+    b.0 ^ b.1
+}
+
+fn parse_request(tree: &Tree, r: &RequestByName) -> Result<NavigationRequest, SequencingError> {
+    let mut name = r.request.trim().to_owned();
+    let mut target = r.target.clone();
+    // adl.nav.request's own syntax: {target=ID}choice or {target=ID}jump.
+    if let Some(rest) = name.strip_prefix("{target=")
+        && let Some((t, kind)) = rest.split_once('}')
+    {
+        target = Some(t.to_owned());
+        name = kind.to_owned();
+    }
+    let find = |t: &Option<String>| {
+        let t = t.as_deref().unwrap_or_default();
+        tree.find(t)
+            .ok_or_else(|| SequencingError::UnknownActivity(t.to_owned()))
+    };
+    Ok(match name.as_str() {
+        "start" => NavigationRequest::Start,
+        "resumeAll" => NavigationRequest::ResumeAll,
+        "continue" => NavigationRequest::Continue,
+        "previous" => NavigationRequest::Previous,
+        "choice" => NavigationRequest::Choice(find(&target)?),
+        "jump" => NavigationRequest::Jump(find(&target)?),
+        "exit" => NavigationRequest::Exit,
+        "exitAll" => NavigationRequest::ExitAll,
+        "abandon" => NavigationRequest::Abandon,
+        "abandonAll" => NavigationRequest::AbandonAll,
+        "suspendAll" => NavigationRequest::SuspendAll,
+        _ => return Err(SequencingError::UnknownRequest(r.request.clone())),
+    })
+}
+
+/// The run-time data of a SCO's data model (`values` and `arrays` as the player's SCORM 2004
+/// runtime saves them) as the tracking model's input.
+pub fn content_report(state: &Value) -> ContentReport {
+    let values = state.get("values");
+    let text = |k: &str| values.and_then(|v| v.get(k)).and_then(Value::as_str);
+    let number = |k: &str| text(k).and_then(|t| t.trim().parse::<f64>().ok());
+    let completion = |t: Option<&str>| match t {
+        Some("completed") => Some(true),
+        Some("incomplete" | "not attempted") => Some(false),
+        _ => None,
+    };
+    let success = |t: Option<&str>| match t {
+        Some("passed") => Some(true),
+        Some("failed") => Some(false),
+        _ => None,
+    };
+    let objectives = state
+        .get("arrays")
+        .and_then(|a| a.get("cmi.objectives"))
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|o| {
+                    let field = |k: &str| o.get(k).and_then(Value::as_str);
+                    let num = |k: &str| field(k).and_then(|t| t.trim().parse::<f64>().ok());
+                    Some(ObjectiveReport {
+                        id: field("id")?.to_owned(),
+                        passed: success(field("success_status")),
+                        completed: completion(field("completion_status")),
+                        score_scaled: num("score.scaled"),
+                        score_raw: num("score.raw"),
+                        score_min: num("score.min"),
+                        score_max: num("score.max"),
+                        progress_measure: num("progress_measure"),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    ContentReport {
+        completed: completion(text("cmi.completion_status")),
+        passed: success(text("cmi.success_status")),
+        score_scaled: number("cmi.score.scaled"),
+        score_raw: number("cmi.score.raw"),
+        score_min: number("cmi.score.min"),
+        score_max: number("cmi.score.max"),
+        progress_measure: number("cmi.progress_measure"),
+        session_seconds: None,
+        elapsed_seconds: None,
+        objectives,
+    }
+}
+
+/// One registration's sequencing, loaded for a request.
+pub struct Session<'a> {
+    launches: &'a dyn LaunchStore,
+    registration: Uuid,
+    tree: Tree,
+    stored: Stored,
+}
+
+impl<'a> Session<'a> {
+    /// Loads the tree of the manifest and the registration's state.
+    pub async fn load(
+        launches: &'a dyn LaunchStore,
+        registration: Uuid,
+        manifest: &ScormManifest,
+    ) -> Result<Session<'a>, SequencingError> {
+        let tree = activity_tree(manifest)?;
+        let stored = match launches.load_state(registration, SEQUENCING_KEY).await? {
+            Some(text) => {
+                serde_json::from_str(&text).map_err(|e| SequencingError::Corrupt(e.to_string()))?
+            }
+            None => Stored::default(),
+        };
+        Ok(Session {
+            launches,
+            registration,
+            tree,
+            stored,
+        })
+    }
+
+    fn sequencer(&self) -> Result<Sequencer<'_>, SequencingError> {
+        let seed = seed(self.registration);
+        match self.stored.state.clone() {
+            Some(state) => Sequencer::resume(&self.tree, state, seed)
+                .map_err(|e| SequencingError::Corrupt(e.to_string())),
+            None => Ok(Sequencer::new(&self.tree, seed)),
+        }
+    }
+
+    async fn save(&mut self, state: SequencingState) -> Result<(), SequencingError> {
+        self.stored.state = Some(state);
+        let text = serde_json::to_string(&self.stored)
+            .map_err(|e| SequencingError::Corrupt(e.to_string()))?;
+        self.launches
+            .save_state(self.registration, SEQUENCING_KEY, text, chrono::Utc::now())
+            .await?;
+        Ok(())
+    }
+
+    /// Takes a SCO's committed data into the tracking model. `session` and `seconds` count a
+    /// terminated session's time once; `suspended` marks an exit with `cmi.exit = suspend`.
+    pub async fn report(
+        &mut self,
+        item: &str,
+        data: &Value,
+        session: Option<(Uuid, f64)>,
+    ) -> Result<(), SequencingError> {
+        let Some(activity) = self.tree.find(item) else {
+            return Err(SequencingError::UnknownActivity(item.to_owned()));
+        };
+        let mut report = content_report(data);
+        if let Some((id, seconds)) = session
+            && !self.stored.timed_sessions.contains(&id)
+        {
+            report.session_seconds = Some(seconds);
+            self.stored.timed_sessions.push(id);
+            // Only recent sessions can be reported again.
+            if self.stored.timed_sessions.len() > 64 {
+                self.stored.timed_sessions.remove(0);
+            }
+        }
+        let mut s = self.sequencer()?;
+        // Data of a SCO that is not the current activity (a late commit) is still its data,
+        // but only the current attempt may change.
+        if s.current() == Some(activity) && s.activity_state(activity).active {
+            s.report(activity, &report);
+            let suspend = data
+                .get("values")
+                .and_then(|v| v.get("cmi.exit"))
+                .and_then(Value::as_str)
+                == Some("suspend");
+            s.set_suspended(activity, suspend);
+        }
+        let state = s.into_state();
+        self.save(state).await
+    }
+
+    /// Handles a navigation request.
+    pub async fn navigate(
+        &mut self,
+        request: &RequestByName,
+    ) -> Result<NavigationAnswer, SequencingError> {
+        let nav = parse_request(&self.tree, request)?;
+        let mut s = self.sequencer()?;
+        let resumed = |s: &Sequencer<'_>, a: ActivityId| s.activity_state(a).suspended;
+        // Whether the delivered SCO resumes is known before delivery clears the flag.
+        let suspended_before: Vec<bool> = self.tree.ids().map(|a| resumed(&s, a)).collect();
+        let outcome = s.navigate(nav);
+        let (deliver, resume, session_ended, exception) = match outcome {
+            Ok(Outcome::Deliver(a)) => (
+                self.tree.get(a).map(|x| x.identifier.clone()),
+                suspended_before.get(a.index()).copied().unwrap_or(false),
+                false,
+                None,
+            ),
+            Ok(Outcome::SessionEnded) => (None, false, true, None),
+            Ok(Outcome::Idle) => (None, false, false, None),
+            Err(e) => (None, false, false, Some(e)),
+        };
+        let view = view_of(&s);
+        let state = s.into_state();
+        self.save(state).await?;
+        Ok(NavigationAnswer {
+            deliver,
+            resume,
+            session_ended,
+            exception,
+            view,
+        })
+    }
+
+    /// What the learner may do now, without changing anything.
+    pub fn view(&self) -> Result<SequencingView, SequencingError> {
+        Ok(view_of(&self.sequencer()?))
+    }
+}
+
+fn view_of(s: &Sequencer<'_>) -> SequencingView {
+    let toc = s.toc();
+    let choice = toc
+        .iter()
+        .filter(|e| e.selectable)
+        .map(|e| e.identifier.clone())
+        .collect();
+    let tree = s.tree();
+    let jump = tree
+        .activities()
+        .filter(|a| a.is_leaf() && s.current().is_some())
+        .map(|a| a.identifier.clone())
+        .collect();
+    SequencingView {
+        controls: s.controls(),
+        toc,
+        choice,
+        jump,
+        current: s
+            .current()
+            .and_then(|c| tree.get(c))
+            .map(|a| a.identifier.clone()),
+    }
+}
+
+/// Runs `work` on a registration's sequencing with the registration's sequencing lock held,
+/// so that reports and navigation requests apply one at a time on this node.
+pub async fn with_session<T>(
+    launches: &dyn LaunchStore,
+    locks: &SessionLocks,
+    registration: Uuid,
+    manifest: &ScormManifest,
+    work: impl AsyncFnOnce(&mut Session<'_>) -> Result<T, SequencingError>,
+) -> Result<T, SequencingError> {
+    let lock = locks.lock(registration, SEQUENCING_KEY);
+    let _guard = lock.lock().await;
+    let mut session = Session::load(launches, registration, manifest).await?;
+    work(&mut session).await
+}
