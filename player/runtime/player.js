@@ -47,6 +47,12 @@
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify(body),
         keepalive: true,
+      }).then(function (r) {
+        // SCORM 2004: the answer says what sequencing allows now.
+        if (r && r.status === 200) {
+          return r.json().then(function (v) { if (sequenced) { showView(v); } }, function () {});
+        }
+        return null;
       }).catch(function () { return null; });
       inflight.push(sent);
       sent.then(function () { inflight.splice(inflight.indexOf(sent), 1); });
@@ -69,7 +75,14 @@
     return !!v && (v["cmi.core.exit"] === "suspend" || v["cmi.exit"] === "suspend");
   }
 
-  var buttons = cfg.items.map(function (item, index) {
+  // SCORM 2004 courses are sequenced by Lara (the SN book's model): every move is a
+  // navigation request answered by the server. SCORM 1.2 courses are a list of SCOs.
+  var sequenced = cfg.scormVersion === "2004" && !!cfg.sequencing;
+  var view = cfg.sequencing;
+  var byId = {};
+  cfg.items.forEach(function (item, index) { byId[item.id] = index; });
+
+  var buttons = sequenced ? [] : cfg.items.map(function (item, index) {
     var b = document.createElement("button");
     b.type = "button";
     b.textContent = item.title || item.id;
@@ -77,6 +90,34 @@
     toc.appendChild(b);
     return b;
   });
+
+  // The table of contents of a sequenced course: activities shown as the model says, those a
+  // choice would deliver enabled, with their status.
+  function renderToc() {
+    toc.textContent = "";
+    (view.toc || []).forEach(function (e) {
+      if (e.depth === 0 || !e.shown) { return; }
+      var b = document.createElement("button");
+      b.type = "button";
+      b.textContent = e.title || e.identifier;
+      b.dataset.id = e.identifier;
+      b.style.paddingLeft = (0.4 + (e.depth - 1) * 0.9) + "rem";
+      b.disabled = !e.selectable;
+      b.setAttribute("aria-current", e.current ? "true" : "false");
+      var status = e.completed === true ? "completed" : e.completed === false ? "incomplete" : "";
+      if (e.satisfied === true) { status += (status ? ", " : "") + "passed"; }
+      if (e.satisfied === false) { status += (status ? ", " : "") + "failed"; }
+      if (status) { b.title = status; b.dataset.status = status; }
+      b.addEventListener("click", function () { request({ request: "choice", target: e.identifier }); });
+      toc.appendChild(b);
+    });
+  }
+
+  function showView(v) {
+    view = v;
+    renderToc();
+    updateControls();
+  }
 
   // What a launch of an item starts from. After a suspend, the saved state (entry resume).
   // After an ended session: SCORM 2004 begins a new attempt with a fresh data model; SCORM 1.2
@@ -94,19 +135,61 @@
   // Ends the running SCO's session the way a learner's button would, then does `next`.
   // A SCO that already terminated is left alone; one that did not is finished for it, with
   // the exit the button means.
+  var leaving = false;
   function leave(exit, next) {
     var api = cfg.scormVersion === "1.2" ? window.API : window.API_1484_11;
     if (api && api._laraRunning && api._laraRunning()) {
+      leaving = true;
       if (cfg.scormVersion === "1.2") {
         api.LMSSetValue("cmi.core.exit", exit === "suspend" ? "suspend" : "");
         api.LMSFinish("");
       } else {
-        api.SetValue("cmi.exit", exit);
+        if (exit) { api.SetValue("cmi.exit", exit); }
         api.Terminate("");
       }
+      leaving = false;
     }
     next();
   }
+
+  // Sends a navigation request once every report of the SCO is in, and carries out the
+  // answer: deliver an activity, end the course, or wait for the learner's choice.
+  function request(nav) {
+    var exit = nav.request === "suspendAll" ? "suspend" : null;
+    leave(exit, function () {
+      message.textContent = "";
+      Promise.all(inflight.slice())
+        .then(function () {
+          return fetch("navigate", {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify(nav),
+          });
+        })
+        .then(function (r) { return r.ok ? r.json() : r.text().then(function (t) { throw new Error(t); }); })
+        .then(function (answer) { carryOut(nav, answer); })
+        .catch(function (e) { message.textContent = "Navigation failed: " + e.message; });
+    });
+  }
+
+  function carryOut(nav, answer) {
+    showView(answer.view);
+    if (answer.deliver !== null && answer.deliver !== undefined && byId[answer.deliver] !== undefined) {
+      openSequenced(byId[answer.deliver], answer.resume);
+    } else if (answer.sessionEnded) {
+      finishedCourse(nav.request === "suspendAll"
+        ? "Suspended: launch again to continue where you left off."
+        : "You have left the course.");
+    } else {
+      frame.src = "about:blank";
+      current = -1;
+      updateControls();
+      message.textContent = answer.exception
+        ? "Not available now: " + answer.exception.message + " (" + answer.exception.code + ")."
+        : "Choose an activity from the list.";
+    }
+  }
+
 
   function finishedCourse(text) {
     frame.src = "about:blank";
@@ -117,10 +200,18 @@
   }
 
   function updateControls() {
-    document.getElementById("previous").disabled = current <= 0;
-    document.getElementById("continue").disabled = current < 0 || current >= cfg.items.length - 1;
-    document.getElementById("suspend").disabled = current < 0;
-    document.getElementById("exit").disabled = current < 0;
+    if (sequenced) {
+      var c = view.controls || {};
+      document.getElementById("previous").disabled = !c.previous;
+      document.getElementById("continue").disabled = !c["continue"];
+      document.getElementById("suspend").disabled = !c.suspendAll;
+      document.getElementById("exit").disabled = !c.exitAll;
+    } else {
+      document.getElementById("previous").disabled = current <= 0;
+      document.getElementById("continue").disabled = current < 0 || current >= cfg.items.length - 1;
+      document.getElementById("suspend").disabled = current < 0;
+      document.getElementById("exit").disabled = current < 0;
+    }
     // Controls the SCO asks the player to hide (adlnav:hideLMSUI).
     var hide = current >= 0 ? (cfg.items[current].hide || []) : [];
     ["previous", "continue", "suspend", "exit"].forEach(function (id) {
@@ -129,15 +220,19 @@
   }
 
   document.getElementById("previous").addEventListener("click", function () {
+    if (sequenced) { request({ request: "previous" }); return; }
     leave("normal", function () { open(current - 1); });
   });
   document.getElementById("continue").addEventListener("click", function () {
+    if (sequenced) { request({ request: "continue" }); return; }
     leave("normal", function () { open(current + 1); });
   });
   document.getElementById("suspend").addEventListener("click", function () {
+    if (sequenced) { request({ request: "suspendAll" }); return; }
     leave("suspend", function () { finishedCourse("Suspended: launch again to continue where you left off."); });
   });
   document.getElementById("exit").addEventListener("click", function () {
+    if (sequenced) { request({ request: "exitAll" }); return; }
     leave("normal", function () { finishedCourse("You have left the course."); });
   });
 
@@ -157,6 +252,14 @@
   }
 
   function navValid(kind, target) {
+    if (sequenced) {
+      var c = view.controls || {};
+      if (kind === "continue") { return !!c["continue"]; }
+      if (kind === "previous") { return !!c.previous; }
+      if (kind === "choice") { return (view.choice || []).indexOf(target) >= 0; }
+      if (kind === "jump") { return (view.jump || []).indexOf(target) >= 0; }
+      return "unknown";
+    }
     if (kind === "continue") { return current < cfg.items.length - 1; }
     if (kind === "previous") { return current > 0; }
     if (kind === "choice" || kind === "jump") {
@@ -175,8 +278,20 @@
     prepare(item).then(function () { if (current === index) { load(index, item); } });
   }
 
-  function load(index, item) {
-    var start = startingPoint(item);
+  function openSequenced(index, resume) {
+    message.textContent = "";
+    current = index;
+    updateControls();
+    var item = cfg.items[index];
+    frame.src = "about:blank";
+    var start = resume && item.state
+      ? { entry: "resume", state: item.state }
+      : { entry: "ab-initio", state: undefined };
+    prepare(item).then(function () { if (current === index) { load(index, item, start); } });
+  }
+
+  function load(index, item, given) {
+    var start = given || startingPoint(item);
     var report = reporter(item);
     var options = {
       learnerId: cfg.learner.id,
@@ -197,10 +312,20 @@
       }),
       navValid: navValid,
       terminate: function (state) {
-        var request = state.values && state.values["adl.nav.request"];
-        if (request && request !== "_none_" && cfg.items[current] === item) {
+        var asked = state.values && state.values["adl.nav.request"];
+        if (sequenced) {
+          // The SCO ended its session itself: its navigation request, or a plain exit (which
+          // post-condition rules may turn into a move), goes to sequencing. Not when the
+          // player ended the session for a request of its own.
+          if (!leaving && cfg.items[current] === item) {
+            var nav = asked && asked !== "_none_" ? { request: asked } : { request: "exit" };
+            setTimeout(function () { request(nav); }, 0);
+          }
+          return;
+        }
+        if (asked && asked !== "_none_" && cfg.items[current] === item) {
           // After the SCO's own Terminate returns, not inside it.
-          setTimeout(function () { navigate(request); }, 0);
+          setTimeout(function () { navigate(asked); }, 0);
         }
       },
       initialize: function (state) { report("initialize", state); },
@@ -225,5 +350,8 @@
     frame.src = item.url;
   }
 
-  if (cfg.items.length > 0) { open(0); }
+  if (sequenced) {
+    showView(view);
+    request({ request: "launch" });
+  } else if (cfg.items.length > 0) { open(0); }
 }());

@@ -652,17 +652,22 @@ pub(crate) async fn sco_event(
     .await
     {
         Ok(applied) => {
-            // SCORM 2004: the sequencing engine's tracking model follows the SCO's data.
+            // SCORM 2004: the sequencing engine's tracking model follows the SCO's data, and
+            // the page learns what the learner may do now.
             if applied
                 && matches!(m.version, ScormVersion::Scorm2004 { .. })
                 && event.event != scorm_xapi::EventKind::Initialize
-                && let Err(e) = report_to_sequencing(&state, &registration, m, &item, &event).await
             {
-                tracing::error!(error = %e, "updating the sequencing state");
-                return plain(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "the event could not be recorded",
-                );
+                return match report_to_sequencing(&state, &registration, m, &item, &event).await {
+                    Ok(view) => json_response(serde_json::to_string(&view).unwrap_or_default()),
+                    Err(e) => {
+                        tracing::error!(error = %e, "updating the sequencing state");
+                        plain(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "the event could not be recorded",
+                        )
+                    }
+                };
             }
             let mut r = Response::new(Body::empty());
             *r.status_mut() = StatusCode::NO_CONTENT;
@@ -684,7 +689,8 @@ async fn report_to_sequencing(
     m: &ScormManifest,
     item: &str,
     event: &RuntimeEvent,
-) -> Result<(), player_core::sco_sequencing::SequencingError> {
+) -> Result<player_core::sco_sequencing::SequencingView, player_core::sco_sequencing::SequencingError>
+{
     let session = (event.event == scorm_xapi::EventKind::Terminate).then(|| {
         let seconds = event
             .session_time

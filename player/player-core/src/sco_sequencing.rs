@@ -230,7 +230,7 @@ impl<'a> Session<'a> {
         item: &str,
         data: &Value,
         session: Option<(Uuid, f64)>,
-    ) -> Result<(), SequencingError> {
+    ) -> Result<SequencingView, SequencingError> {
         let Some(activity) = self.tree.find(item) else {
             return Err(SequencingError::UnknownActivity(item.to_owned()));
         };
@@ -257,21 +257,52 @@ impl<'a> Session<'a> {
                 == Some("suspend");
             s.set_suspended(activity, suspend);
         }
+        let view = view_of(&s);
         let state = s.into_state();
-        self.save(state).await
+        self.save(state).await?;
+        Ok(view)
     }
 
-    /// Handles a navigation request.
+    /// Handles a navigation request. `launch` is the player page opening: it resumes a
+    /// suspended course, or starts it. A session the learner left without exiting (the
+    /// browser was closed) is suspended first, so the learner comes back to where they were.
     pub async fn navigate(
         &mut self,
         request: &RequestByName,
     ) -> Result<NavigationAnswer, SequencingError> {
-        let nav = parse_request(&self.tree, request)?;
         let mut s = self.sequencer()?;
+        let nav = if request.request == "launch" {
+            if s.current().is_some() {
+                // Its own outcome does not matter: the resume below says what happens.
+                let _ = s.navigate(NavigationRequest::SuspendAll);
+            }
+            if s.suspended_activity().is_some() {
+                NavigationRequest::ResumeAll
+            } else {
+                NavigationRequest::Start
+            }
+        } else {
+            parse_request(&self.tree, request)?
+        };
         let resumed = |s: &Sequencer<'_>, a: ActivityId| s.activity_state(a).suspended;
         // Whether the delivered SCO resumes is known before delivery clears the flag.
         let suspended_before: Vec<bool> = self.tree.ids().map(|a| resumed(&s, a)).collect();
-        let outcome = s.navigate(nav);
+        let mut outcome = s.navigate(nav);
+        // A course whose root does not flow cannot start by itself: the SN model leaves the
+        // first move to the learner. Opening the first activity a choice would deliver spares
+        // them a click (most single-SCO packages declare no sequencing at all).
+        if request.request == "launch"
+            && nav == NavigationRequest::Start
+            && outcome.is_err()
+            && let Some(first) = self
+                .tree
+                .activities()
+                .filter(|a| a.is_leaf())
+                .map(|a| a.id)
+                .find(|a| s.is_valid(NavigationRequest::Choice(*a)))
+        {
+            outcome = s.navigate(NavigationRequest::Choice(first));
+        }
         let (deliver, resume, session_ended, exception) = match outcome {
             Ok(Outcome::Deliver(a)) => (
                 self.tree.get(a).map(|x| x.identifier.clone()),

@@ -82,6 +82,7 @@ pub struct TocEntry {
 pub struct Controls {
     pub start: bool,
     pub resume_all: bool,
+    #[serde(rename = "continue")]
     pub continue_: bool,
     pub previous: bool,
     pub exit: bool,
