@@ -346,12 +346,20 @@ async fn a_scorm_2004_course_navigates_and_shares_data() {
     for v in ["scored", "completed", "passed", "terminated"] {
         assert!(verbs.contains(&v), "no {v} in {verbs:?}");
     }
-    for s in &statements {
+    // Statements about a SCO are grouped under the course; those about the course itself
+    // (its rolled-up status, from sequencing) are not.
+    let (about_course, about_scos): (Vec<&Value>, Vec<&Value>) = statements
+        .iter()
+        .partition(|s| &s["object"]["id"] == course);
+    for s in &about_scos {
         assert_eq!(
             &s["context"]["contextActivities"]["grouping"][0]["id"],
             course
         );
     }
+    // Every SCO was completed before the learner left: the course rolled up to completed.
+    let course_verbs: Vec<&str> = about_course.iter().map(|s| verb(s)).collect();
+    assert!(course_verbs.contains(&"completed"), "{course_verbs:?}");
 }
 
 /// Imports a package and registers a learner given as `actor`: (launch URL, registration).

@@ -699,14 +699,49 @@ async fn report_to_sequencing(
             .unwrap_or(0.0);
         (event.session, seconds)
     });
-    player_core::sco_sequencing::with_session(
+    let (before, view) = player_core::sco_sequencing::with_session(
         state.launches.as_ref(),
         &state.locks,
         registration.id,
         m,
-        async |s| s.report(item, &event.state, session).await,
+        async |s| {
+            let before = s.course()?;
+            Ok((before, s.report(item, &event.state, session).await?))
+        },
+    )
+    .await?;
+    record_course(state, registration, m, before, view.course).await;
+    Ok(view)
+}
+
+/// Records statements about the course when its rolled-up status changed. A failure is
+/// logged: the learner's progress is kept in the sequencing state either way.
+async fn record_course(
+    state: &LaunchState,
+    registration: &Registration,
+    m: &ScormManifest,
+    before: scorm_xapi::CourseStatus,
+    after: scorm_xapi::CourseStatus,
+) {
+    let actor: Value = serde_json::from_str(&registration.actor).unwrap_or(Value::Null);
+    let iris = CourseIris::new(state.config.activity_base(), registration.package_id);
+    let course = scorm_xapi::CourseRef {
+        actor: &actor,
+        registration: registration.id,
+        iris: &iris,
+        title: &m.title,
+    };
+    if let Err(e) = player_core::sco_session::record_course_status(
+        &state.lrs,
+        &course,
+        before,
+        after,
+        chrono::Utc::now(),
     )
     .await
+    {
+        tracing::error!(error = %e, "recording the course's status");
+    }
 }
 
 /// `POST /launch/{token}/navigate`: a SCORM 2004 navigation request (from the player's
@@ -742,10 +777,16 @@ pub(crate) async fn navigate(
         &state.locks,
         registration.id,
         m,
-        async |s| s.navigate(&request).await,
+        async |s| {
+            let before = s.course()?;
+            Ok((before, s.navigate(&request).await?))
+        },
     )
     .await;
-    match answer {
+    if let Ok((before, a)) = &answer {
+        record_course(&state, &registration, m, *before, a.view.course).await;
+    }
+    match answer.map(|(_, a)| a) {
         Ok(a) => match serde_json::to_string(&a) {
             Ok(text) => {
                 let mut r = json_response(text);

@@ -14,6 +14,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use crate::sco_session::SessionLocks;
+pub use crate::scorm_xapi::CourseStatus;
 use crate::sequencing::{SequencingSetupError, activity_tree};
 use crate::store::LaunchStore;
 
@@ -60,6 +61,18 @@ pub struct SequencingView {
     pub jump: Vec<String>,
     /// The current activity's identifier.
     pub current: Option<String>,
+    /// The course's rolled-up status (the root activity).
+    pub course: CourseStatus,
+}
+
+fn course_status(s: &Sequencer<'_>) -> CourseStatus {
+    let root = s.tree().root();
+    CourseStatus {
+        completed: s.attempt_completed(root),
+        satisfied: s.objective_satisfied(root, 0),
+        measure: s.objective_measure(root, 0),
+        attempts: s.activity_state(root).attempts,
+    }
 }
 
 /// The answer to a navigation request.
@@ -326,6 +339,11 @@ impl<'a> Session<'a> {
         })
     }
 
+    /// The course's rolled-up status now.
+    pub fn course(&self) -> Result<CourseStatus, SequencingError> {
+        Ok(course_status(&self.sequencer()?))
+    }
+
     /// What the learner may do now, without changing anything.
     pub fn view(&self) -> Result<SequencingView, SequencingError> {
         Ok(view_of(&self.sequencer()?))
@@ -354,6 +372,7 @@ fn view_of(s: &Sequencer<'_>) -> SequencingView {
             .current()
             .and_then(|c| tree.get(c))
             .map(|a| a.identifier.clone()),
+        course: course_status(s),
     }
 }
 

@@ -198,3 +198,27 @@ pub async fn sco_record(
         .await?
         .and_then(|s| ScoRecord::from_stored(&s)))
 }
+
+/// Records statements about the course itself when sequencing changed its rolled-up status
+/// (`scorm_xapi::course_statements`).
+pub async fn record_course_status(
+    lrs: &Lrs,
+    course: &crate::scorm_xapi::CourseRef<'_>,
+    before: crate::scorm_xapi::CourseStatus,
+    after: crate::scorm_xapi::CourseStatus,
+    now: DateTime<Utc>,
+) -> Result<(), RecordError> {
+    let statements = crate::scorm_xapi::course_statements(course, before, after, now);
+    if statements.is_empty() {
+        return Ok(());
+    }
+    lrs.store_statements(
+        &player_credential(now),
+        STATEMENT_VERSION,
+        statements,
+        Vec::new(),
+        None,
+    )
+    .await?;
+    Ok(())
+}

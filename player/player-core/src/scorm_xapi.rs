@@ -1170,3 +1170,88 @@ pub fn initial_objectives(
     }
     out
 }
+
+/// A learner's course: who, which registration, and the course's activity.
+#[derive(Debug, Clone, Copy)]
+pub struct CourseRef<'a> {
+    pub actor: &'a Value,
+    pub registration: Uuid,
+    pub iris: &'a CourseIris,
+    pub title: &'a str,
+}
+
+/// A SCORM 2004 course's rolled-up status, as sequencing last computed it.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CourseStatus {
+    pub completed: Option<bool>,
+    pub satisfied: Option<bool>,
+    pub measure: Option<f64>,
+    /// Attempts on the course (the root activity).
+    pub attempts: u32,
+}
+
+/// Statements about the course itself when its rolled-up status changes: `completed`,
+/// `passed` or `failed`, with the course's score. A new attempt on the course starts from
+/// unknown, so finishing it again is reported again.
+pub fn course_statements(
+    course: &CourseRef<'_>,
+    before: CourseStatus,
+    after: CourseStatus,
+    now: DateTime<Utc>,
+) -> Vec<Value> {
+    let CourseRef {
+        actor,
+        registration,
+        iris,
+        title: course_title,
+    } = *course;
+    let before = if before.attempts == after.attempts {
+        before
+    } else {
+        CourseStatus::default()
+    };
+    let score = after
+        .measure
+        .filter(|m| (-1.0..=1.0).contains(m))
+        .map(|m| json!({ "scaled": m }));
+    let statement = |verb: &str, result: Value| {
+        json!({
+            "id": Uuid::new_v4(),
+            "actor": actor,
+            "verb": { "id": format!("{VERBS}{verb}"), "display": { "en-US": verb } },
+            "object": {
+                "objectType": "Activity",
+                "id": iris.course,
+                "definition": {
+                    "name": { "und": title_or(course_title, "SCORM course") },
+                    "type": TYPE_COURSE,
+                },
+            },
+            "result": result,
+            "context": {
+                "registration": registration,
+                "contextActivities": {
+                    "category": [{
+                        "objectType": "Activity",
+                        "id": PROFILE_ACTIVITY,
+                        "definition": { "type": TYPE_PROFILE },
+                    }],
+                },
+            },
+            "timestamp": xapi_model::time::format_timestamp(now),
+        })
+    };
+    let mut out = Vec::new();
+    if after.completed == Some(true) && before.completed != Some(true) {
+        out.push(statement("completed", json!({ "completion": true })));
+    }
+    if let Some(success) = after.satisfied.filter(|s| before.satisfied != Some(*s)) {
+        let mut result = json!({ "success": success });
+        if let (Some(s), Some(map)) = (&score, result.as_object_mut()) {
+            map.insert("score".into(), s.clone());
+        }
+        out.push(statement(if success { "passed" } else { "failed" }, result));
+    }
+    out
+}
