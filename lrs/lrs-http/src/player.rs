@@ -600,6 +600,32 @@ async fn read_globals(
     Ok(out)
 }
 
+/// The global objectives every SCO of the course maps, from the learner's (or the
+/// registration's) global objective documents: what sequencing starts from.
+async fn course_globals(
+    state: &LaunchState,
+    registration: &Registration,
+    m: &ScormManifest,
+) -> Result<Vec<(String, player_core::sco_sequencing::GlobalObjective)>, lrs_core::LrsError> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for item in scos(m) {
+        for (target, doc) in read_globals(state, registration, m, item).await? {
+            if seen.insert(target.clone()) {
+                out.push((
+                    target,
+                    player_core::sco_sequencing::GlobalObjective {
+                        satisfied: doc.get("satisfied").and_then(Value::as_bool),
+                        measure: doc.get("measure").and_then(Value::as_f64),
+                        ..Default::default()
+                    },
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// `POST /launch/{token}/events/{item}`: a SCO's session event (initialize, commit,
 /// terminate) with its data model. Lara keeps the data model to resume from and records the
 /// session in the LRS as the xAPI SCORM profile describes, with the registration's learner.
@@ -699,12 +725,14 @@ async fn report_to_sequencing(
             .unwrap_or(0.0);
         (event.session, seconds)
     });
+    let globals = course_globals(state, registration, m).await?;
     let (before, view) = player_core::sco_sequencing::with_session(
         state.launches.as_ref(),
         &state.locks,
         registration.id,
         m,
         async |s| {
+            s.import_globals(globals);
             let before = s.course()?;
             Ok((before, s.report(item, &event.state, session).await?))
         },
@@ -772,12 +800,20 @@ pub(crate) async fn navigate(
         }
     };
     use player_core::sco_sequencing::SequencingError as E;
+    let globals = match course_globals(&state, &registration, m).await {
+        Ok(g) => g,
+        Err(e) => {
+            tracing::error!(error = %e, "reading global objectives");
+            return plain(StatusCode::INTERNAL_SERVER_ERROR, "navigation failed");
+        }
+    };
     let answer = player_core::sco_sequencing::with_session(
         state.launches.as_ref(),
         &state.locks,
         registration.id,
         m,
         async |s| {
+            s.import_globals(globals);
             let before = s.course()?;
             Ok((before, s.navigate(&request).await?))
         },

@@ -17,6 +17,7 @@ use crate::sco_session::SessionLocks;
 pub use crate::scorm_xapi::CourseStatus;
 use crate::sequencing::{SequencingSetupError, activity_tree};
 use crate::store::LaunchStore;
+pub use lara_sequencing::state::GlobalObjective;
 
 /// The launch-store key of a registration's sequencing state. Item identifiers are xs:ID
 /// values, which cannot contain ':', so it never names an item.
@@ -28,6 +29,8 @@ pub enum SequencingError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Setup(#[from] SequencingSetupError),
+    #[error(transparent)]
+    Lrs(#[from] lrs_core::LrsError),
     #[error("unknown navigation request {0:?}")]
     UnknownRequest(String),
     #[error("no activity {0:?} in this course")]
@@ -337,6 +340,26 @@ impl<'a> Session<'a> {
             exception,
             view,
         })
+    }
+
+    /// Takes in global objectives kept outside this registration's state (shared with the
+    /// learner's other courses when the manifest makes objectives global to the system). What
+    /// they know wins over the copy here.
+    pub fn import_globals(&mut self, globals: impl IntoIterator<Item = (String, GlobalObjective)>) {
+        let tree = &self.tree;
+        let state = self
+            .stored
+            .state
+            .get_or_insert_with(|| SequencingState::new(tree));
+        for (target, g) in globals {
+            let mine = state.globals.entry(target).or_default();
+            if g.satisfied.is_some() {
+                mine.satisfied = g.satisfied;
+            }
+            if g.measure.is_some() {
+                mine.measure = g.measure;
+            }
+        }
     }
 
     /// The course's rolled-up status now.

@@ -1,0 +1,304 @@
+//! SCORM 2004 sequencing through the player's HTTP endpoints, on both backends: SCO events as
+//! the player page sends them, navigation requests, the course's rolled-up status as
+//! statements, and global objectives shared between courses.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::io::Write;
+
+use conformance_tests::{TestLrs, basic, on_both_backends};
+use lrs_core::auth::Scope;
+use reqwest::Method;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+on_both_backends!(
+    a_flowing_course_is_delivered_in_order_and_rolls_up,
+    global_objectives_reach_the_learners_other_courses,
+    bad_navigation_requests_are_refused
+);
+
+const RESOURCES: &str = r#"<resources>
+    <resource identifier="r" type="webcontent" adlcp:scormType="sco" href="sco.html"><file href="sco.html"/></resource>
+  </resources>"#;
+
+fn manifest(identifier: &str, items: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest identifier="{identifier}" version="1"
+    xmlns="http://www.imsglobal.org/xsd/imscp_v1p1"
+    xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3"
+    xmlns:adlseq="http://www.adlnet.org/xsd/adlseq_v1p3"
+    xmlns:imsss="http://www.imsglobal.org/xsd/imsss">
+  <metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>
+  <organizations default="org">
+    <organization identifier="org">
+      <title>{identifier}</title>
+      {items}
+      <imsss:sequencing><imsss:controlMode choice="true" flow="true"/></imsss:sequencing>
+    </organization>
+  </organizations>
+  {RESOURCES}
+</manifest>"#
+    )
+}
+
+fn zip(manifest: &str) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    w.start_file("imsmanifest.xml", options).unwrap();
+    w.write_all(manifest.as_bytes()).unwrap();
+    w.start_file("sco.html", options).unwrap();
+    w.write_all(b"<!DOCTYPE html><title>SCO</title>").unwrap();
+    w.finish().unwrap().into_inner()
+}
+
+struct Learner<'a> {
+    lrs: &'a TestLrs,
+    /// The launch URL (ends with '/').
+    launch: String,
+    registration: String,
+}
+
+impl<'a> Learner<'a> {
+    async fn register(lrs: &'a TestLrs, package: Vec<u8>, email: &str) -> Learner<'a> {
+        let (key, secret) = lrs.credential(vec![Scope::Admin]).await;
+        let admin = basic(&key, &secret);
+        let root = lrs.base.trim_end_matches("/xapi");
+        let imported = lrs
+            .client
+            .post(format!("{root}/api/packages"))
+            .header("Authorization", &admin)
+            .body(package)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(imported.status(), 201, "{}", imported.text().await.unwrap());
+        let imported: Value = imported.json().await.unwrap();
+        let launch: Value = lrs
+            .client
+            .post(format!("{root}/api/registrations"))
+            .header("Authorization", &admin)
+            .json(&json!({
+                "actor": { "name": "Learner", "mbox": format!("mailto:{email}") },
+                "packageId": imported["packageId"],
+            }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        Learner {
+            lrs,
+            launch: launch["launchUrl"].as_str().unwrap().to_owned(),
+            registration: launch["registration"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    async fn navigate(&self, request: &str, target: Option<&str>) -> Value {
+        let r = self
+            .lrs
+            .client
+            .post(format!("{}navigate", self.launch))
+            .json(&json!({ "request": request, "target": target }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{request}: {}", r.text().await.unwrap());
+        r.json().await.unwrap()
+    }
+
+    /// One SCO session as the player page reports it: initialize, then terminate with the
+    /// data model's values.
+    async fn run_sco(&self, item: &str, values: Value) -> Value {
+        let session = Uuid::new_v4();
+        let post = |seq: u64, event: &str, values: Value| {
+            self.lrs
+                .client
+                .post(format!("{}events/{item}", self.launch))
+                .json(&json!({
+                    "session": session, "seq": seq, "event": event,
+                    "state": { "values": values, "arrays": {} },
+                    "sessionTime": if event == "terminate" { Some("PT30S") } else { None },
+                }))
+                .send()
+        };
+        let r = post(1, "initialize", json!({})).await.unwrap();
+        assert!(r.status().is_success());
+        let r = post(2, "terminate", values).await.unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        // The answer is what sequencing allows now.
+        r.json().await.unwrap()
+    }
+
+    async fn statements(&self) -> Vec<Value> {
+        let r = self
+            .lrs
+            .req(Method::GET, "/statements")
+            .query(&[
+                ("registration", self.registration.as_str()),
+                ("ascending", "true"),
+                ("limit", "500"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let body: Value = r.json().await.unwrap();
+        body["statements"].as_array().unwrap().clone()
+    }
+}
+
+fn delivered(answer: &Value) -> &str {
+    answer["deliver"].as_str().unwrap_or("-")
+}
+
+async fn a_flowing_course_is_delivered_in_order_and_rolls_up(lrs: &TestLrs) {
+    let items = r#"
+      <item identifier="m1"><title>Module</title>
+        <item identifier="a" identifierref="r"><title>A</title></item>
+        <item identifier="b" identifierref="r"><title>B</title></item>
+        <imsss:sequencing><imsss:controlMode flow="true"/></imsss:sequencing>
+      </item>
+      <item identifier="c" identifierref="r"><title>C</title>
+        <imsss:sequencing>
+          <imsss:deliveryControls objectiveSetByContent="true" completionSetByContent="true"/>
+        </imsss:sequencing>
+      </item>"#;
+    let learner =
+        Learner::register(lrs, zip(&manifest("seq.flow", items)), "flow@example.com").await;
+    let answer = learner.navigate("launch", None).await;
+    assert_eq!(delivered(&answer), "a");
+    assert_eq!(answer["view"]["controls"]["previous"], false);
+    let toc: Vec<&str> = answer["view"]["toc"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["identifier"].as_str().unwrap())
+        .collect();
+    assert_eq!(toc, ["org", "m1", "a", "b", "c"]);
+
+    let view = learner
+        .run_sco("a", json!({ "cmi.completion_status": "completed" }))
+        .await;
+    assert_eq!(view["controls"]["continue"], true);
+    assert_eq!(delivered(&learner.navigate("continue", None).await), "b");
+    assert_eq!(delivered(&learner.navigate("previous", None).await), "a");
+    assert_eq!(delivered(&learner.navigate("continue", None).await), "b");
+    // The SCO ends itself with adl.nav.request = continue, as the player forwards it.
+    learner
+        .run_sco("b", json!({ "cmi.completion_status": "completed" }))
+        .await;
+    let answer = learner.navigate("continue", None).await;
+    assert_eq!(delivered(&answer), "c");
+    // m1 is completed (both SCOs), the course not yet (c reports itself).
+    assert_eq!(answer["view"]["course"]["completed"], Value::Null);
+    learner
+        .run_sco(
+            "c",
+            json!({ "cmi.completion_status": "completed", "cmi.success_status": "passed" }),
+        )
+        .await;
+    let answer = learner.navigate("continue", None).await;
+    assert_eq!(answer["sessionEnded"], true, "{answer}");
+    assert_eq!(answer["view"]["course"]["completed"], true);
+    assert_eq!(answer["view"]["course"]["satisfied"], true);
+
+    // The course's outcome is in the LRS, once.
+    let statements = learner.statements().await;
+    let about_course: Vec<&str> = statements
+        .iter()
+        .filter(|s| {
+            s["object"]["definition"]["type"] == "http://adlnet.gov/expapi/activities/course"
+        })
+        .map(|s| s["verb"]["display"]["en-US"].as_str().unwrap())
+        .collect();
+    assert_eq!(about_course, ["completed", "passed"], "{statements:#?}");
+
+    // A new launch starts a new attempt on the course.
+    let answer = learner.navigate("launch", None).await;
+    assert_eq!(delivered(&answer), "a");
+    assert_eq!(answer["view"]["course"]["attempts"], 2);
+}
+
+async fn global_objectives_reach_the_learners_other_courses(lrs: &TestLrs) {
+    // Course 1 teaches a skill and records it in a global objective; course 2 skips its own
+    // lesson on that skill for a learner who has it (objectives are global to the system by
+    // default).
+    let teach = r#"
+      <item identifier="lift" identifierref="r"><title>Lifting</title>
+        <imsss:sequencing><imsss:objectives>
+          <imsss:primaryObjective objectiveID="lift">
+            <imsss:mapInfo targetObjectiveID="urn:lara:test:skill:lifting" writeSatisfiedStatus="true"/>
+          </imsss:primaryObjective>
+        </imsss:objectives></imsss:sequencing>
+      </item>"#;
+    let skip = r#"
+      <item identifier="lift-refresher" identifierref="r"><title>Lifting refresher</title>
+        <imsss:sequencing>
+          <imsss:sequencingRules><imsss:preConditionRule>
+            <imsss:ruleConditions><imsss:ruleCondition condition="satisfied"/></imsss:ruleConditions>
+            <imsss:ruleAction action="skip"/>
+          </imsss:preConditionRule></imsss:sequencingRules>
+          <imsss:objectives><imsss:primaryObjective objectiveID="lift">
+            <imsss:mapInfo targetObjectiveID="urn:lara:test:skill:lifting" readSatisfiedStatus="true"/>
+          </imsss:primaryObjective></imsss:objectives>
+        </imsss:sequencing>
+      </item>
+      <item identifier="wards" identifierref="r"><title>Ward routines</title></item>"#;
+    let course1 = zip(&manifest("seq.teach", teach));
+    let course2 = zip(&manifest("seq.skip", skip));
+
+    let kari = Learner::register(lrs, course1, "kari@example.com").await;
+    assert_eq!(delivered(&kari.navigate("launch", None).await), "lift");
+    kari.run_sco(
+        "lift",
+        json!({ "cmi.completion_status": "completed", "cmi.success_status": "passed" }),
+    )
+    .await;
+    assert_eq!(kari.navigate("exitAll", None).await["sessionEnded"], true);
+
+    let kari2 = Learner::register(lrs, course2.clone(), "kari@example.com").await;
+    assert_eq!(delivered(&kari2.navigate("launch", None).await), "wards");
+    // Someone without the skill gets the refresher.
+    let ola = Learner::register(lrs, course2, "ola@example.com").await;
+    assert_eq!(
+        delivered(&ola.navigate("launch", None).await),
+        "lift-refresher"
+    );
+}
+
+async fn bad_navigation_requests_are_refused(lrs: &TestLrs) {
+    let items = r#"<item identifier="a" identifierref="r"><title>A</title></item>"#;
+    let learner = Learner::register(lrs, zip(&manifest("seq.bad", items)), "bad@example.com").await;
+    for body in [
+        json!({ "request": "fly" }),
+        json!({ "request": "choice", "target": "nowhere" }),
+    ] {
+        let r = lrs
+            .client
+            .post(format!("{}navigate", learner.launch))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{body}");
+    }
+    let r = lrs
+        .client
+        .post(format!("{}navigate", learner.launch))
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    // A request sequencing refuses is an answer, not an error: nothing is delivered and the
+    // exception names the SN book's code.
+    let answer = learner.navigate("previous", None).await;
+    assert_eq!(answer["exception"]["code"], "NB.2.1-2");
+    assert_eq!(answer["deliver"], Value::Null);
+}
