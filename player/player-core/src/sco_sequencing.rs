@@ -185,7 +185,6 @@ pub fn content_report(state: &Value) -> ContentReport {
         score_max: number("cmi.score.max"),
         progress_measure: number("cmi.progress_measure"),
         session_seconds: None,
-        elapsed_seconds: None,
         objectives,
     }
 }
@@ -222,11 +221,13 @@ impl<'a> Session<'a> {
 
     fn sequencer(&self) -> Result<Sequencer<'_>, SequencingError> {
         let seed = seed(self.registration);
-        match self.stored.state.clone() {
+        let mut s = match self.stored.state.clone() {
             Some(state) => Sequencer::resume(&self.tree, state, seed)
-                .map_err(|e| SequencingError::Corrupt(e.to_string())),
-            None => Ok(Sequencer::new(&self.tree, seed)),
-        }
+                .map_err(|e| SequencingError::Corrupt(e.to_string()))?,
+            None => Sequencer::new(&self.tree, seed),
+        };
+        s.set_clock(chrono::Utc::now().timestamp_millis() as f64 / 1000.0);
+        Ok(s)
     }
 
     async fn save(&mut self, state: SequencingState) -> Result<(), SequencingError> {

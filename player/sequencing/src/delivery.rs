@@ -67,11 +67,14 @@ impl Sequencer<'_> {
     fn begin_attempt(&mut self, id: ActivityId) {
         let control = self.def(id).control_mode;
         let children = self.tree[id].children.clone();
+        let now = self.now;
         let s = self.st_mut(id);
         s.attempts = s.attempts.saturating_add(1);
         s.completed = None;
         s.completion_amount = None;
+        s.earlier_attempts_absolute_duration += s.attempt_absolute_duration;
         s.attempt_absolute_duration = 0.0;
+        s.attempt_started = now;
         s.attempt_experienced_duration = 0.0;
         for o in &mut s.objectives {
             *o = ObjectiveState::default();
@@ -142,6 +145,11 @@ impl Sequencer<'_> {
 
     /// UP.4 End Attempt Process.
     pub(crate) fn end_attempt(&mut self, id: ActivityId) {
+        let now = self.now;
+        let s = self.st_mut(id);
+        if let (Some(now), Some(start)) = (now, s.attempt_started) {
+            s.attempt_absolute_duration = (now - start).max(0.0);
+        }
         if self.is_leaf(id) {
             let def = self.def(id);
             if def.delivery_controls.tracked && !self.st(id).suspended {

@@ -32,6 +32,9 @@ pub struct Sequencer<'t> {
     /// Seed for selection and randomization; each use mixes in the activity and attempt, so
     /// the same registration always draws the same children for the same attempt.
     pub(crate) seed: u64,
+    /// The time now (Unix seconds), for durations and time limits; without it those limits
+    /// are never reached.
+    pub(crate) now: Option<f64>,
 }
 
 impl<'t> Sequencer<'t> {
@@ -41,6 +44,7 @@ impl<'t> Sequencer<'t> {
             tree,
             state: SequencingState::new(tree),
             seed,
+            now: None,
         }
     }
 
@@ -51,7 +55,18 @@ impl<'t> Sequencer<'t> {
         seed: u64,
     ) -> Result<Sequencer<'t>, StateMismatch> {
         state.check(tree)?;
-        Ok(Sequencer { tree, state, seed })
+        Ok(Sequencer {
+            tree,
+            state,
+            seed,
+            now: None,
+        })
+    }
+
+    /// Sets the time now (Unix seconds): absolute durations and the begin and end time
+    /// limits are measured against it.
+    pub fn set_clock(&mut self, unix_seconds: f64) {
+        self.now = Some(unix_seconds).filter(|t| t.is_finite());
     }
 
     pub fn tree(&self) -> &'t Tree {

@@ -38,8 +38,6 @@ pub struct ContentReport {
     pub progress_measure: Option<f64>,
     /// `cmi.session_time`, in seconds: adds to the experienced durations.
     pub session_seconds: Option<f64>,
-    /// Wall-clock seconds of the session: adds to the absolute durations.
-    pub elapsed_seconds: Option<f64>,
     /// `cmi.objectives.n`.
     pub objectives: Vec<ObjectiveReport>,
 }
@@ -195,10 +193,6 @@ impl Sequencer<'_> {
         if let Some(t) = data.session_seconds.filter(|t| t.is_finite() && *t >= 0.0) {
             s.attempt_experienced_duration += t;
             s.activity_experienced_duration += t;
-        }
-        if let Some(t) = data.elapsed_seconds.filter(|t| t.is_finite() && *t >= 0.0) {
-            s.attempt_absolute_duration += t;
-            s.activity_absolute_duration += t;
         }
         if !self.def(id).delivery_controls.tracked {
             return;

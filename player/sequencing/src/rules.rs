@@ -115,9 +115,7 @@ impl Sequencer<'_> {
             RuleConditionKind::Attempted => Some(self.attempted(id)),
             RuleConditionKind::AttemptLimitExceeded => Some(self.attempt_limit_exceeded(id)),
             RuleConditionKind::TimeLimitExceeded => Some(self.time_limit_exceeded(id)),
-            // Begin and end time limits are optional for an LMS (SN book, limit conditions);
-            // Lara does not schedule activities, so no activity is ever outside its range.
-            RuleConditionKind::OutsideAvailableTimeRange => Some(false),
+            RuleConditionKind::OutsideAvailableTimeRange => Some(self.outside_time_range(id)),
         }
     }
 
@@ -133,20 +131,37 @@ impl Sequencer<'_> {
     pub(crate) fn time_limit_exceeded(&self, id: ActivityId) -> bool {
         let l = &self.def(id).limit_conditions;
         let s = self.st(id);
+        // A running attempt's absolute duration grows with the clock.
+        let attempt_absolute = match (self.now, s.attempt_started) {
+            (Some(now), Some(start)) if s.active || s.suspended => (now - start).max(0.0),
+            _ => s.attempt_absolute_duration,
+        };
         let over = |limit: Option<f64>, value: f64| limit.is_some_and(|l| value >= l);
-        over(
-            l.attempt_absolute_duration_limit,
-            s.attempt_absolute_duration,
-        ) || over(
-            l.activity_absolute_duration_limit,
-            s.activity_absolute_duration,
-        ) || over(
-            l.attempt_experienced_duration_limit,
-            s.attempt_experienced_duration,
-        ) || over(
-            l.activity_experienced_duration_limit,
-            s.activity_experienced_duration,
-        )
+        over(l.attempt_absolute_duration_limit, attempt_absolute)
+            || over(
+                l.activity_absolute_duration_limit,
+                s.earlier_attempts_absolute_duration + attempt_absolute,
+            )
+            || over(
+                l.attempt_experienced_duration_limit,
+                s.attempt_experienced_duration,
+            )
+            || over(
+                l.activity_experienced_duration_limit,
+                s.activity_experienced_duration,
+            )
+    }
+
+    /// Now is before the activity's begin time limit or after its end time limit. Without a
+    /// clock, no activity is outside its range.
+    pub(crate) fn outside_time_range(&self, id: ActivityId) -> bool {
+        let Some(now) = self.now else {
+            return false;
+        };
+        let l = &self.def(id).limit_conditions;
+        let at = |t: &Option<String>| t.as_deref().and_then(timestamp);
+        at(&l.begin_time_limit).is_some_and(|begin| now < begin)
+            || at(&l.end_time_limit).is_some_and(|end| now > end)
     }
 
     /// UP.1 Limit Conditions Check Process: true when a limit is violated.
@@ -155,7 +170,9 @@ impl Sequencer<'_> {
         if !self.def(id).delivery_controls.tracked || s.active || s.suspended {
             return false;
         }
-        self.attempt_limit_exceeded(id) || self.time_limit_exceeded(id)
+        self.attempt_limit_exceeded(id)
+            || self.time_limit_exceeded(id)
+            || self.outside_time_range(id)
     }
 
     /// UP.5 Check Activity Process: true when the activity may not be delivered (a disabled
@@ -183,4 +200,16 @@ impl Sequencer<'_> {
         self.rules_check(id, RuleKind::Pre, &[RuleAction::StopForwardTraversal])
             .is_some()
     }
+}
+
+/// An xs:dateTime as Unix seconds; one without a time zone is taken as UTC.
+fn timestamp(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let parsed = chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .or_else(|_| {
+            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").map(|t| t.and_utc())
+        })
+        .ok()?;
+    Some(parsed.timestamp_millis() as f64 / 1000.0)
 }

@@ -38,10 +38,15 @@ pub struct ActivityState {
     pub completed: Option<bool>,
     /// Attempt Completion Amount when its status is true (`cmi.progress_measure`).
     pub completion_amount: Option<f64>,
-    /// Durations in seconds: of the current attempt and of all attempts.
+    /// When the current attempt began (Unix seconds), if the sequencer had a clock.
+    pub attempt_started: Option<f64>,
+    /// Absolute duration (wall-clock, suspensions included) of the current attempt as of its
+    /// last end, and of the attempts before it, in seconds.
     pub attempt_absolute_duration: f64,
+    pub earlier_attempts_absolute_duration: f64,
+    /// Experienced duration (the content's session times) of the current attempt and of all
+    /// attempts, in seconds.
     pub attempt_experienced_duration: f64,
-    pub activity_absolute_duration: f64,
     pub activity_experienced_duration: f64,
     pub active: bool,
     pub suspended: bool,

@@ -1423,3 +1423,215 @@ fn controls_and_toc_follow_the_model() {
     assert_eq!(s.current(), Some(id(&s, "a")));
     assert!(s.activity_state(id(&s, "a")).active);
 }
+
+// ---- more conditions, time and the clock -------------------------------------------------------
+
+#[test]
+fn measure_known_and_less_than_conditions() {
+    let mut lt = cond(RuleConditionKind::ObjectiveMeasureLessThan);
+    lt.measure_threshold = 0.3;
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(leaf("test"), |d| {
+                d.objectives[0].maps = vec![map("g", false, true)];
+            }),
+            with(leaf("basics"), |d| {
+                d.objectives[0].maps = vec![map("g", true, false)];
+                // Shown only to those who scored below 0.3, or who have no score at all.
+                d.pre_condition_rules = vec![SequencingRule {
+                    combination: ConditionCombination::All,
+                    conditions: vec![
+                        cond(RuleConditionKind::ObjectiveMeasureKnown),
+                        RuleCondition {
+                            negate: true,
+                            ..lt.clone()
+                        },
+                    ],
+                    action: RuleAction::Skip,
+                }];
+            }),
+            leaf("end"),
+        ],
+    ));
+    for (score, next) in [(Some(0.2), "basics"), (Some(0.3), "end"), (None, "basics")] {
+        let mut s = Sequencer::new(&t, 1);
+        assert_eq!(go(&mut s, Nav::Start), "test");
+        report(&mut s, true, None, score);
+        assert_eq!(go(&mut s, Nav::Continue), next, "score {score:?}");
+    }
+}
+
+#[test]
+fn attempt_limit_exceeded_as_a_rule_condition() {
+    // After two tries the learner moves on, passed or not.
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(leaf("quiz"), |d| {
+                d.limit_conditions.attempt_limit = Some(2);
+                d.delivery_controls.objective_set_by_content = true;
+                d.post_condition_rules = vec![
+                    rule(
+                        vec![cond(RuleConditionKind::AttemptLimitExceeded)],
+                        RuleAction::Continue,
+                    ),
+                    rule(vec![not(RuleConditionKind::Satisfied)], RuleAction::Retry),
+                ];
+            }),
+            leaf("next"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "quiz");
+    report(&mut s, true, Some(false), None);
+    assert_eq!(go(&mut s, Nav::Continue), "quiz");
+    report(&mut s, true, Some(false), None);
+    assert_eq!(go(&mut s, Nav::Exit), "next");
+    assert_eq!(attempts(&s, "quiz"), 2);
+}
+
+#[test]
+fn explicit_incomplete_rule_replaces_the_default_completion_rules() {
+    // Incomplete as soon as any child is incomplete; no completed rule, so completion never
+    // rolls up to true.
+    let t = tree(with(cluster("course", vec![leaf("a"), leaf("b")]), |d| {
+        d.rollup_rules = vec![rollup(
+            ChildActivitySet::Any,
+            vec![(RollupConditionKind::Completed, true)],
+            RollupAction::Incomplete,
+        )]
+    }));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    report(&mut s, false, None, None);
+    assert_eq!(completed(&s, "course"), Some(false));
+    assert_eq!(go(&mut s, Nav::Continue), "b");
+    report(&mut s, true, None, None);
+    go(&mut s, Nav::ExitAll);
+    // a stays incomplete from its attempt; the rule holds; nothing says completed.
+    assert_eq!(completed(&s, "course"), Some(false));
+}
+
+#[test]
+fn use_current_attempt_progress_info_alone() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(cluster("m1", vec![leaf("a"), leaf("b")]), |d| {
+                d.control_mode.use_current_attempt_objective_info = false;
+                d.control_mode.use_current_attempt_progress_info = true;
+            }),
+            leaf("c"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    report(&mut s, true, Some(true), None);
+    assert_eq!(go(&mut s, Nav::Continue), "b");
+    report(&mut s, true, Some(true), None);
+    assert_eq!(go(&mut s, Nav::Continue), "c");
+    assert_eq!(choose(&mut s, "a"), "a");
+    report(&mut s, true, Some(true), None);
+    let m1 = id(&s, "m1");
+    s.overall_rollup(m1);
+    // b's satisfaction (from m1's first attempt) still counts, its completion does not.
+    assert_eq!(satisfied(&s, "m1"), Some(true));
+    assert_eq!(completed(&s, "m1"), None);
+}
+
+#[test]
+fn absolute_duration_limits_follow_the_clock() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(leaf("timed"), |d| {
+                d.limit_conditions.attempt_absolute_duration_limit = Some(600.0);
+                d.post_condition_rules = vec![rule(
+                    vec![not(RuleConditionKind::TimeLimitExceeded)],
+                    RuleAction::Retry,
+                )];
+            }),
+            leaf("next"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    s.set_clock(1_000.0);
+    assert_eq!(go(&mut s, Nav::Start), "timed");
+    // Within ten minutes: back to it.
+    s.set_clock(1_300.0);
+    assert_eq!(go(&mut s, Nav::Exit), "timed");
+    // The second attempt runs over ten minutes (suspensions count in absolute time).
+    s.set_clock(2_000.0);
+    assert_eq!(go(&mut s, Nav::Exit), "idle");
+    assert!(s.activity_state(id(&s, "timed")).attempt_absolute_duration >= 600.0);
+    // A limit violated blocks a new attempt.
+    assert_eq!(choose(&mut s, "timed"), "DB.1.1-3");
+    assert_eq!(choose(&mut s, "next"), "next");
+
+    // Activity absolute duration adds the attempts up.
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(leaf("a"), |d| {
+                d.limit_conditions.activity_absolute_duration_limit = Some(100.0)
+            }),
+            leaf("b"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    s.set_clock(0.0);
+    assert_eq!(choose(&mut s, "a"), "a");
+    s.set_clock(60.0);
+    assert_eq!(choose(&mut s, "b"), "b");
+    assert_eq!(choose(&mut s, "a"), "a");
+    s.set_clock(110.0);
+    assert_eq!(choose(&mut s, "b"), "b");
+    // 60 + 50 seconds.
+    assert_eq!(choose(&mut s, "a"), "DB.1.1-3");
+}
+
+#[test]
+fn begin_and_end_time_limits() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            leaf("intro"),
+            with(leaf("exam"), |d| {
+                d.limit_conditions.begin_time_limit = Some("2026-12-01T09:00:00Z".into());
+                d.limit_conditions.end_time_limit = Some("2026-12-01T12:00:00+01:00".into());
+            }),
+            with(leaf("notice"), |d| {
+                d.pre_condition_rules = vec![rule(
+                    vec![not(RuleConditionKind::OutsideAvailableTimeRange)],
+                    RuleAction::Skip,
+                )];
+                // Its own range: the exam's.
+                d.limit_conditions.begin_time_limit = Some("2026-12-01T09:00:00".into());
+                d.limit_conditions.end_time_limit = Some("2026-12-01T11:00:00Z".into());
+            }),
+        ],
+    ));
+    let at = |iso: &str| {
+        chrono::DateTime::parse_from_rfc3339(iso)
+            .unwrap()
+            .timestamp() as f64
+    };
+    let mut s = Sequencer::new(&t, 1);
+    s.set_clock(at("2026-12-01T08:59:00Z"));
+    assert_eq!(choose(&mut s, "exam"), "DB.1.1-3");
+    s.set_clock(at("2026-12-01T09:30:00Z"));
+    assert_eq!(choose(&mut s, "exam"), "exam");
+    // Inside the range the notice is skipped; after it (11:00 UTC) it is shown.
+    assert_eq!(choose(&mut s, "intro"), "intro");
+    assert_eq!(go(&mut s, Nav::Continue), "exam");
+    assert_eq!(go(&mut s, Nav::Continue), "end");
+    let mut s = Sequencer::new(&t, 1);
+    s.set_clock(at("2026-12-01T11:30:00Z"));
+    assert_eq!(choose(&mut s, "intro"), "intro");
+    // 11:30 UTC is after the exam's end (11:00 UTC): it cannot be entered.
+    assert_eq!(go(&mut s, Nav::Continue), "SB.2.2-2");
+    // Without a clock there is no time range.
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(choose(&mut s, "exam"), "exam");
+}
