@@ -318,7 +318,11 @@
           // post-condition rules may turn into a move), goes to sequencing. Not when the
           // player ended the session for a request of its own.
           if (!leaving && cfg.items[current] === item) {
-            var nav = asked && asked !== "_none_" ? { request: asked } : { request: "exit" };
+            // cmi.exit "time-out" and "logout" (deprecated) end the whole course.
+            var exit = state.values && state.values["cmi.exit"];
+            var nav = asked && asked !== "_none_" ? { request: asked }
+              : exit === "time-out" || exit === "logout" ? { request: "exitAll" }
+              : { request: "exit" };
             setTimeout(function () { request(nav); }, 0);
           }
           return;
