@@ -265,11 +265,32 @@ async fn global_objectives_reach_the_learners_other_courses(lrs: &TestLrs) {
     let kari2 = Learner::register(lrs, course2.clone(), "kari@example.com").await;
     assert_eq!(delivered(&kari2.navigate("launch", None).await), "wards");
     // Someone without the skill gets the refresher.
-    let ola = Learner::register(lrs, course2, "ola@example.com").await;
+    let ola = Learner::register(lrs, course2.clone(), "ola@example.com").await;
     assert_eq!(
         delivered(&ola.navigate("launch", None).await),
         "lift-refresher"
     );
+
+    // A global objective written by rollup (a module's objective, not a SCO's) is shared too.
+    let module = r#"
+      <item identifier="module"><title>Lifting module</title>
+        <item identifier="part" identifierref="r"><title>Part</title></item>
+        <imsss:sequencing><imsss:objectives>
+          <imsss:primaryObjective objectiveID="module-done">
+            <imsss:mapInfo targetObjectiveID="urn:lara:test:skill:lifting" writeSatisfiedStatus="true"/>
+          </imsss:primaryObjective>
+        </imsss:objectives></imsss:sequencing>
+      </item>"#;
+    let per = Learner::register(lrs, zip(&manifest("seq.module", module)), "per@example.com").await;
+    assert_eq!(delivered(&per.navigate("launch", None).await), "part");
+    per.run_sco(
+        "part",
+        json!({ "cmi.completion_status": "completed", "cmi.success_status": "passed" }),
+    )
+    .await;
+    assert_eq!(per.navigate("exitAll", None).await["sessionEnded"], true);
+    let per2 = Learner::register(lrs, course2, "per@example.com").await;
+    assert_eq!(delivered(&per2.navigate("launch", None).await), "wards");
 }
 
 async fn bad_navigation_requests_are_refused(lrs: &TestLrs) {

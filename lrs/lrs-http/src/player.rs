@@ -726,7 +726,8 @@ async fn report_to_sequencing(
         (event.session, seconds)
     });
     let globals = course_globals(state, registration, m).await?;
-    let (before, view) = player_core::sco_sequencing::with_session(
+    let imported = globals.clone();
+    let (before, view, after) = player_core::sco_sequencing::with_session(
         state.launches.as_ref(),
         &state.locks,
         registration.id,
@@ -734,12 +735,43 @@ async fn report_to_sequencing(
         async |s| {
             s.import_globals(globals);
             let before = s.course()?;
-            Ok((before, s.report(item, &event.state, session).await?))
+            let view = s.report(item, &event.state, session).await?;
+            Ok((before, view, s.globals()))
         },
     )
     .await?;
     record_course(state, registration, m, before, view.course).await;
+    share_globals(state, registration, m, &imported, after).await?;
     Ok(view)
+}
+
+/// Writes the global objectives sequencing changed back to the shared documents.
+async fn share_globals(
+    state: &LaunchState,
+    registration: &Registration,
+    m: &ScormManifest,
+    imported: &[(String, player_core::sco_sequencing::GlobalObjective)],
+    after: std::collections::BTreeMap<String, player_core::sco_sequencing::GlobalObjective>,
+) -> Result<(), lrs_core::LrsError> {
+    let changed: Vec<_> = after
+        .into_iter()
+        .filter(|(target, g)| {
+            let known = imported.iter().find(|(t, _)| t == target).map(|(_, g)| g);
+            known.is_none_or(|k| k.satisfied != g.satisfied || k.measure != g.measure)
+        })
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let iris = CourseIris::new(state.config.activity_base(), registration.package_id);
+    player_core::sco_session::write_global_objectives(
+        &state.lrs,
+        &registration.actor_key,
+        (!objectives_global_to_system(m)).then_some(registration.id),
+        &iris,
+        &changed,
+    )
+    .await
 }
 
 /// Records statements about the course when its rolled-up status changed. A failure is
@@ -807,6 +839,7 @@ pub(crate) async fn navigate(
             return plain(StatusCode::INTERNAL_SERVER_ERROR, "navigation failed");
         }
     };
+    let imported = globals.clone();
     let answer = player_core::sco_sequencing::with_session(
         state.launches.as_ref(),
         &state.locks,
@@ -815,14 +848,22 @@ pub(crate) async fn navigate(
         async |s| {
             s.import_globals(globals);
             let before = s.course()?;
-            Ok((before, s.navigate(&request).await?))
+            let answer = s.navigate(&request).await?;
+            Ok((before, answer, s.globals()))
         },
     )
     .await;
-    if let Ok((before, a)) = &answer {
-        record_course(&state, &registration, m, *before, a.view.course).await;
-    }
-    match answer.map(|(_, a)| a) {
+    let answer = match answer {
+        Ok((before, a, after)) => {
+            record_course(&state, &registration, m, before, a.view.course).await;
+            if let Err(e) = share_globals(&state, &registration, m, &imported, after).await {
+                tracing::error!(error = %e, "sharing global objectives");
+            }
+            Ok(a)
+        }
+        Err(e) => Err(e),
+    };
+    match answer {
         Ok(a) => match serde_json::to_string(&a) {
             Ok(text) => {
                 let mut r = json_response(text);

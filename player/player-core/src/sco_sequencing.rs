@@ -363,6 +363,15 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// The global objectives as this registration's sequencing knows them.
+    pub fn globals(&self) -> std::collections::BTreeMap<String, GlobalObjective> {
+        self.stored
+            .state
+            .as_ref()
+            .map(|s| s.globals.clone())
+            .unwrap_or_default()
+    }
+
     /// The course's rolled-up status now.
     pub fn course(&self) -> Result<CourseStatus, SequencingError> {
         Ok(course_status(&self.sequencer()?))

@@ -222,3 +222,35 @@ pub async fn record_course_status(
     .await?;
     Ok(())
 }
+
+/// Writes global objectives sequencing changed (a cluster's rolled-up objective with a write
+/// map, say) to the learner's global objective documents, where the learner's other courses
+/// read them. `registration` scopes them when objectives are not global to the system.
+pub async fn write_global_objectives(
+    lrs: &Lrs,
+    agent: &str,
+    registration: Option<Uuid>,
+    iris: &crate::scorm_xapi::CourseIris,
+    changed: &[(String, lara_sequencing::state::GlobalObjective)],
+) -> Result<(), LrsError> {
+    for (target, g) in changed {
+        let mut merge = serde_json::Map::new();
+        if let Some(v) = g.satisfied {
+            merge.insert("satisfied".into(), json!(v));
+        }
+        if let Some(v) = g.measure {
+            merge.insert("measure".into(), json!(v));
+        }
+        if merge.is_empty() {
+            continue;
+        }
+        let key = DocumentKey::State {
+            activity_id: iris.global_objective(target),
+            agent: agent.to_owned(),
+            registration,
+            state_id: GLOBAL_OBJECTIVE_ID.into(),
+        };
+        merge_json(lrs, &key, &Value::Object(merge)).await?;
+    }
+    Ok(())
+}
