@@ -252,6 +252,7 @@ impl<'a> Session<'a> {
             return Err(SequencingError::UnknownActivity(item.to_owned()));
         };
         let mut report = content_report(data);
+        let terminated = session.is_some();
         if let Some((id, seconds)) = session
             && !self.stored.timed_sessions.contains(&id)
         {
@@ -263,10 +264,13 @@ impl<'a> Session<'a> {
             }
         }
         let mut s = self.sequencer()?;
-        // Data of a SCO that is not the current activity (a late commit) is still its data,
-        // but only the current attempt may change.
+        // Only the current activity's running attempt takes the data: a late commit from an
+        // earlier session changes nothing.
         if s.current() == Some(activity) && s.activity_state(activity).active {
             s.report(activity, &report);
+        }
+        // cmi.exit counts when the session ends.
+        if terminated && s.current() == Some(activity) {
             let suspend = data
                 .get("values")
                 .and_then(|v| v.get("cmi.exit"))
