@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 on_both_backends!(
     a_flowing_course_is_delivered_in_order_and_rolls_up,
+    suspend_all_and_a_closed_browser_resume_where_the_learner_was,
     global_objectives_reach_the_learners_other_courses,
     bad_navigation_requests_are_refused
 );
@@ -223,6 +224,62 @@ async fn a_flowing_course_is_delivered_in_order_and_rolls_up(lrs: &TestLrs) {
     let answer = learner.navigate("launch", None).await;
     assert_eq!(delivered(&answer), "a");
     assert_eq!(answer["view"]["course"]["attempts"], 2);
+}
+
+async fn suspend_all_and_a_closed_browser_resume_where_the_learner_was(lrs: &TestLrs) {
+    let items = r#"
+      <item identifier="a" identifierref="r"><title>A</title></item>
+      <item identifier="b" identifierref="r"><title>B</title></item>
+      <item identifier="c" identifierref="r"><title>C</title></item>"#;
+    let learner = Learner::register(
+        lrs,
+        zip(&manifest("seq.suspend", items)),
+        "suspend@example.com",
+    )
+    .await;
+    assert_eq!(delivered(&learner.navigate("launch", None).await), "a");
+    learner
+        .run_sco("a", json!({ "cmi.completion_status": "completed" }))
+        .await;
+    assert_eq!(delivered(&learner.navigate("continue", None).await), "b");
+    let answer = learner.navigate("suspendAll", None).await;
+    assert_eq!(answer["sessionEnded"], true);
+    assert_eq!(answer["view"]["controls"]["resumeAll"], true);
+
+    // The next launch (a new browser session) resumes b's attempt.
+    let answer = learner.navigate("launch", None).await;
+    assert_eq!(delivered(&answer), "b");
+    assert_eq!(answer["resume"], true);
+
+    // b suspends itself (cmi.exit = suspend); the browser is closed without any request.
+    learner
+        .run_sco(
+            "b",
+            json!({ "cmi.exit": "suspend", "cmi.suspend_data": "page 3" }),
+        )
+        .await;
+    let answer = learner.navigate("launch", None).await;
+    assert_eq!(delivered(&answer), "b");
+    assert_eq!(answer["resume"], true);
+    // The attempt on b went on: still its first.
+    let b = answer["view"]["toc"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["identifier"] == "b")
+        .unwrap()
+        .clone();
+    assert_eq!(b["current"], true);
+    assert_eq!(b["attempted"], true);
+
+    // Finished normally, b starts afresh next time it is chosen.
+    learner
+        .run_sco("b", json!({ "cmi.completion_status": "completed" }))
+        .await;
+    assert_eq!(delivered(&learner.navigate("continue", None).await), "c");
+    let answer = learner.navigate("choice", Some("b")).await;
+    assert_eq!(delivered(&answer), "b");
+    assert_eq!(answer["resume"], false);
 }
 
 async fn global_objectives_reach_the_learners_other_courses(lrs: &TestLrs) {
