@@ -320,8 +320,13 @@
           if (!leaving && cfg.items[current] === item) {
             // cmi.exit "time-out" and "logout" (deprecated) end the whole course.
             var exit = state.values && state.values["cmi.exit"];
+            // A course of one SCO is over when that SCO ends without asking for more:
+            // suspended if it said so (to resume next time), else exited.
+            var single = cfg.items.length === 1;
             var nav = asked && asked !== "_none_" ? { request: asked }
               : exit === "time-out" || exit === "logout" ? { request: "exitAll" }
+              : single && exit === "suspend" ? { request: "suspendAll" }
+              : single ? { request: "exitAll" }
               : { request: "exit" };
             setTimeout(function () { request(nav); }, 0);
           }

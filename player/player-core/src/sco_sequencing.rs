@@ -397,7 +397,7 @@ fn view_of(s: &Sequencer<'_>) -> SequencingView {
     let tree = s.tree();
     let jump = tree
         .activities()
-        .filter(|a| a.is_leaf() && s.current().is_some())
+        .filter(|a| a.is_leaf() && s.current().is_some() && s.is_selected(a.id))
         .map(|a| a.identifier.clone())
         .collect();
     SequencingView {

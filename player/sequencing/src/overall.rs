@@ -124,6 +124,14 @@ impl Sequencer<'_> {
         }
     }
 
+    /// Is the activity among the available (selected) children all the way up from it?
+    pub fn is_selected(&self, id: ActivityId) -> bool {
+        self.tree
+            .path_to_root(id)
+            .iter()
+            .all(|x| self.is_available(*x))
+    }
+
     /// Would this request succeed now? Runs it on a copy of the state.
     pub fn is_valid(&self, nav: NavigationRequest) -> bool {
         let mut probe = self.clone();
@@ -154,11 +162,7 @@ impl Sequencer<'_> {
             .map(|a| {
                 let id = a.id;
                 let s = self.st(id);
-                let selected = self
-                    .tree
-                    .path_to_root(id)
-                    .iter()
-                    .all(|x| self.is_available(*x));
+                let selected = self.is_selected(id);
                 TocEntry {
                     activity: id,
                     identifier: a.identifier.clone(),
