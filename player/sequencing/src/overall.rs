@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Exception, ObjectiveChange, Sequencer};
-use crate::navigation::NavigationRequest;
-use crate::sequencing::Sequenced;
+use crate::navigation::{NavigationRequest, TerminationRequest};
+use crate::sequencing::{Choice, Sequenced};
 use crate::tree::ActivityId;
 
 /// What a navigation request led to.
@@ -132,6 +132,57 @@ impl Sequencer<'_> {
             .all(|x| self.is_available(*x))
     }
 
+    /// For every activity (by index), whether a choice request for it would succeed now.
+    ///
+    /// The same as [`Sequencer::is_valid`] for each, but the termination a choice asks for
+    /// (exiting the current activity) is the same whatever the target, so it runs once, on
+    /// one copy; the choice itself is checked without side effects.
+    pub fn choosable(&self) -> Vec<bool> {
+        let mut base = self.clone();
+        base.prepare_tree();
+        let mut termination_failed = false;
+        let mut replacement = None;
+        if let Some(c) = self.state.current
+            && self.st(c).active
+        {
+            match base.termination_request(TerminationRequest::Exit) {
+                Ok(r) => replacement = r,
+                Err(_) => termination_failed = true,
+            }
+        }
+        // A post-condition rule's request replaces any choice: one outcome for every target.
+        let replaced = replacement.map(|r| {
+            let mut probe = base.clone();
+            match probe.sequencing_request(r) {
+                Ok(Sequenced::Deliver(a)) => probe.delivery_request(a).is_ok(),
+                Ok(_) => true,
+                Err(_) => false,
+            }
+        });
+        self.tree
+            .ids()
+            .map(|id| {
+                if termination_failed
+                    || self
+                        .navigation_request(NavigationRequest::Choice(id))
+                        .is_err()
+                {
+                    return false;
+                }
+                if let Some(ok) = replaced {
+                    return ok;
+                }
+                match base.choice_outcome(id) {
+                    Choice::Sequenced(Ok(Sequenced::Deliver(a))) => {
+                        base.delivery_request(a).is_ok()
+                    }
+                    Choice::Sequenced(Ok(_)) => true,
+                    _ => false,
+                }
+            })
+            .collect()
+    }
+
     /// Would this request succeed now? Runs it on a copy of the state.
     pub fn is_valid(&self, nav: NavigationRequest) -> bool {
         let mut probe = self.clone();
@@ -157,6 +208,7 @@ impl Sequencer<'_> {
 
     /// The table of contents, in tree order.
     pub fn toc(&self) -> Vec<TocEntry> {
+        let choosable = self.choosable();
         self.tree
             .activities()
             .map(|a| {
@@ -169,7 +221,7 @@ impl Sequencer<'_> {
                     title: a.title.clone(),
                     depth: a.depth,
                     shown: a.visible && selected && !self.hidden_from_choice(id),
-                    selectable: selected && self.is_valid(NavigationRequest::Choice(id)),
+                    selectable: selected && choosable.get(id.index()).copied().unwrap_or(false),
                     current: self.state.current == Some(id),
                     attempted: self.attempted(id),
                     completed: self.attempt_completed(id),

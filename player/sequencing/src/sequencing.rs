@@ -20,6 +20,14 @@ pub(crate) enum Sequenced {
     Nothing,
 }
 
+/// The outcome of a choice request before its side effects.
+pub(crate) enum Choice {
+    Sequenced(Result<Sequenced, Exception>),
+    /// The target is a cluster in which nothing can be delivered (SB.2.9-9); the common
+    /// ancestor of the current activity and the target is given.
+    NothingInside(ActivityId),
+}
+
 /// The result of a flow tree traversal.
 enum Traversal {
     Next(ActivityId, Direction),
@@ -126,7 +134,7 @@ impl Sequencer<'_> {
 
     /// SB.2.1 Flow Tree Traversal Subprocess.
     fn flow_tree_traversal(
-        &mut self,
+        &self,
         activity: ActivityId,
         direction: Direction,
         consider_children: bool,
@@ -145,8 +153,10 @@ impl Sequencer<'_> {
         match direction {
             Direction::Forward => {
                 let root = self.tree.root();
+                // The attempts below the root end with the session (OP.1 `navigate` ends
+                // them when it ends the session), not here: traversal stays free of side
+                // effects, so requests can be checked without changing anything.
                 if self.is_last_in_tree(activity) || (activity == root && !consider_children) {
-                    self.terminate_descendent_attempts(root);
                     return Traversal::EndSession;
                 }
                 if self.is_leaf(activity) || !consider_children {
@@ -219,7 +229,7 @@ impl Sequencer<'_> {
     /// deliverable leaf? Returns the leaf, or the session's end when a skip runs off the end
     /// of the tree.
     fn flow_activity_traversal(
-        &mut self,
+        &self,
         activity: ActivityId,
         direction: Direction,
         previous: Option<Direction>,
@@ -274,7 +284,7 @@ impl Sequencer<'_> {
 
     /// SB.2.3 Flow Subprocess.
     fn flow(
-        &mut self,
+        &self,
         from: ActivityId,
         direction: Direction,
         consider_children: bool,
@@ -388,6 +398,41 @@ impl Sequencer<'_> {
 
     /// SB.2.9 Choice Sequencing Request Process.
     fn choice(&mut self, target: ActivityId) -> Result<Sequenced, Exception> {
+        match self.choice_outcome(target) {
+            Choice::Sequenced(result) => result,
+            Choice::NothingInside(ancestor) => {
+                // Nothing in the target can be delivered: the learner stays at the target,
+                // with every attempt below the common ancestor ended.
+                self.terminate_descendent_attempts(ancestor);
+                self.end_attempt(ancestor);
+                self.state.current = Some(target);
+                Err(exception(
+                    "SB.2.9-9",
+                    "nothing inside the chosen activity can be delivered",
+                ))
+            }
+        }
+    }
+
+    /// The checks and the flow of SB.2.9, without its side effects.
+    pub(crate) fn choice_outcome(&self, target: ActivityId) -> Choice {
+        match self.choice_checks(target) {
+            Err(e) => Choice::Sequenced(Err(e)),
+            Ok(ancestor) => {
+                if self.is_leaf(target) {
+                    return Choice::Sequenced(Ok(Sequenced::Deliver(target)));
+                }
+                match self.flow(target, Direction::Forward, true) {
+                    Ok(Sequenced::Deliver(a)) => Choice::Sequenced(Ok(Sequenced::Deliver(a))),
+                    _ => Choice::NothingInside(ancestor),
+                }
+            }
+        }
+    }
+
+    /// Steps 1–11 of SB.2.9: may the learner reach the target from where they are? Returns
+    /// the common ancestor of the current activity and the target.
+    fn choice_checks(&self, target: ActivityId) -> Result<ActivityId, Exception> {
         if self.tree.get(target).is_none() {
             return Err(exception("SB.2.9-1", "the target activity does not exist"));
         }
@@ -537,23 +582,7 @@ impl Sequencer<'_> {
                 }
             }
         }
-        if self.is_leaf(target) {
-            return Ok(Sequenced::Deliver(target));
-        }
-        match self.flow(target, Direction::Forward, true) {
-            Ok(Sequenced::Deliver(a)) => Ok(Sequenced::Deliver(a)),
-            _ => {
-                // Nothing in the target can be delivered: the learner stays at the target,
-                // with every attempt below the common ancestor ended.
-                self.terminate_descendent_attempts(ancestor);
-                self.end_attempt(ancestor);
-                self.state.current = Some(target);
-                Err(exception(
-                    "SB.2.9-9",
-                    "nothing inside the chosen activity can be delivered",
-                ))
-            }
-        }
+        Ok(ancestor)
     }
 
     /// SB.2.9.1 Choice Flow Subprocess.

@@ -1635,3 +1635,88 @@ fn begin_and_end_time_limits() {
     let mut s = Sequencer::new(&t, 1);
     assert_eq!(choose(&mut s, "exam"), "exam");
 }
+
+// ---- the table of contents' shortcut agrees with dry runs ---------------------------------------
+
+fn agrees(s: &Sequencer<'_>) {
+    let fast = s.choosable();
+    for id in s.tree().ids() {
+        assert_eq!(
+            fast[id.index()],
+            s.is_valid(Nav::Choice(id)),
+            "activity {} at current {:?}",
+            s.activity(id).identifier,
+            s.current().map(|c| s.activity(c).identifier.clone())
+        );
+    }
+}
+
+#[test]
+fn choosable_agrees_with_a_dry_run_of_each_choice() {
+    // A tree with most of what limits choice: forward only, choice exit, constrained choice,
+    // prevent activation, hidden and disabled activities, a post condition that moves on, a
+    // cluster with nothing deliverable.
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(cluster("m1", vec![leaf("a"), leaf("b")]), |d| {
+                d.constrained_choice.constrain_choice = true;
+            }),
+            with(cluster("m2", vec![leaf("c"), leaf("d")]), |d| {
+                d.control_mode.forward_only = true;
+                d.control_mode.choice_exit = false;
+            }),
+            with(cluster("m3", vec![leaf("e")]), |d| {
+                d.constrained_choice.prevent_activation = true;
+            }),
+            with(leaf("hidden"), |d| {
+                d.pre_condition_rules = vec![rule(
+                    vec![cond(RuleConditionKind::Always)],
+                    RuleAction::HiddenFromChoice,
+                )]
+            }),
+            with(
+                cluster(
+                    "empty",
+                    vec![with(leaf("off"), |d| {
+                        d.pre_condition_rules = vec![rule(
+                            vec![cond(RuleConditionKind::Always)],
+                            RuleAction::Disabled,
+                        )]
+                    })],
+                ),
+                |_| {},
+            ),
+            with(leaf("mover"), |d| {
+                d.post_condition_rules = vec![rule(
+                    vec![cond(RuleConditionKind::Completed)],
+                    RuleAction::Continue,
+                )]
+            }),
+            leaf("last"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    agrees(&s);
+    for step in [
+        Nav::Start,
+        Nav::Continue,
+        Nav::Continue,
+        Nav::Continue,
+        Nav::Exit,
+        Nav::Continue,
+        Nav::SuspendAll,
+        Nav::ResumeAll,
+    ] {
+        let _ = s.navigate(step);
+        agrees(&s);
+    }
+    for name in ["e", "a", "mover", "last", "c"] {
+        let _ = choose(&mut s, name);
+        agrees(&s);
+        if name == "mover" {
+            report(&mut s, true, None, None);
+            agrees(&s);
+        }
+    }
+}
