@@ -14,6 +14,8 @@
 
 use std::sync::Arc;
 
+pub mod browser;
+
 use base64::Engine;
 use lrs_core::Lrs as Core;
 use lrs_core::auth::Scope;

@@ -8,59 +8,11 @@
     clippy::panic
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
+use conformance_tests::browser::{browser_available, node, registration_statements, verb};
 use conformance_tests::{TestLrs, basic, package_zip};
 use lrs_core::auth::Scope;
 use reqwest::Method;
 use serde_json::Value;
-
-fn browser_tests_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../player/browser-tests")
-}
-
-/// Whether the browser tests can run here; a notice (or a panic in CI) when not.
-fn browser_available() -> bool {
-    let required = std::env::var("LARA_TEST_REQUIRE_BROWSER").as_deref() == Ok("1");
-    let chromium = Command::new("sh")
-        .args(["-c", "command -v chromium"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let node = Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let modules = browser_tests_dir()
-        .join("node_modules/playwright-core")
-        .is_dir();
-    if chromium && node && modules {
-        return true;
-    }
-    let why = format!(
-        "browser tests need chromium ({chromium}), node ({node}) and `npm ci --prefix player/browser-tests` ({modules})"
-    );
-    assert!(!required, "LARA_TEST_REQUIRE_BROWSER=1 but {why}");
-    eprintln!("skipping: {why}");
-    false
-}
-
-/// Runs one test script with arguments; panics with its output when it fails.
-fn node(script: &str, args: &[&str]) -> Value {
-    let out = Command::new("node")
-        .arg(browser_tests_dir().join(script))
-        .args(args)
-        .current_dir(browser_tests_dir())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{script} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap()
-}
 
 fn demo_zip() -> Vec<u8> {
     package_zip("demo-scorm12")
@@ -276,32 +228,6 @@ async fn a_scorm_1_2_course_launches_saves_and_resumes() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
-}
-
-/// The statements of a registration, oldest first.
-async fn registration_statements(lrs: &TestLrs, registration: &str) -> Vec<Value> {
-    let r = lrs
-        .req(Method::GET, "/statements")
-        .query(&[
-            ("registration", registration),
-            ("ascending", "true"),
-            ("limit", "500"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let body: Value = r.json().await.unwrap();
-    body["statements"].as_array().unwrap().clone()
-}
-
-fn verb(s: &Value) -> &str {
-    s["verb"]["id"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
 }
 
 /// The SCORM 2004 test course: SCOs that end with `adl.nav.request = continue` lead to the

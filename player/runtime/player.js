@@ -35,12 +35,14 @@
   // what the SCO before it wrote.
   var inflight = [];
 
-  function reporter(item) {
+  function reporter(item, entry) {
     var session = uuid();
     var seq = 0;
     return function (event, state, sessionTime) {
       seq += 1;
       var body = { session: session, seq: seq, event: event, state: state };
+      // The entry the SCO was given: Lara records a resumed attempt as the same attempt.
+      if (event === "initialize") { body.entry = entry; }
       if (sessionTime) { body.sessionTime = sessionTime; }
       var sent = fetch("events/" + encodeURIComponent(item.id), {
         method: "POST",
@@ -177,9 +179,14 @@
     if (answer.deliver !== null && answer.deliver !== undefined && byId[answer.deliver] !== undefined) {
       openSequenced(byId[answer.deliver], answer.resume);
     } else if (answer.sessionEnded) {
+      var course = (answer.view && answer.view.course) || {};
+      var outcome = course.satisfied === true ? " Passed." : course.satisfied === false ? " Not passed." : "";
+      var left = ["exit", "exitAll", "abandon", "abandonAll"].indexOf(nav.request) >= 0;
       finishedCourse(nav.request === "suspendAll"
         ? "Suspended: launch again to continue where you left off."
-        : "You have left the course.");
+        : left
+          ? "You have left the course." + outcome
+          : "You have reached the end of the course." + outcome);
     } else {
       frame.src = "about:blank";
       current = -1;
@@ -292,7 +299,7 @@
 
   function load(index, item, given) {
     var start = given || startingPoint(item);
-    var report = reporter(item);
+    var report = reporter(item, start.entry);
     var options = {
       learnerId: cfg.learner.id,
       learnerName: cfg.learner.name,

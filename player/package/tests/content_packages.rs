@@ -106,3 +106,24 @@ fn xapi_lifting() {
     let p = read("xapi-lifting");
     assert_eq!(p.standard(), Standard::Xapi);
 }
+
+#[test]
+fn the_sequencing_samples_import_cleanly() {
+    // Each is a SCORM 2004 4th edition course whose sequencing the import parses and checks.
+    for folder in [
+        "scorm2004-seq-linear",
+        "scorm2004-seq-pretest",
+        "scorm2004-seq-remediation",
+        "scorm2004-seq-random",
+        "scorm2004-seq-global",
+        "scorm2004-seq-constrained",
+    ] {
+        let p = read(folder);
+        assert_eq!(p.standard(), Standard::Scorm2004 { edition: 4 }, "{folder}");
+        let Manifest::Scorm(m) = &p.manifest else {
+            panic!("{folder}: not SCORM");
+        };
+        let org = m.organization().unwrap();
+        assert!(org.sequencing.is_some(), "{folder}: no root sequencing");
+    }
+}

@@ -143,6 +143,11 @@ pub struct RuntimeEvent {
     /// the total by then).
     #[serde(default)]
     pub session_time: Option<String>,
+    /// With `initialize`: the `cmi.entry` (`cmi.core.entry`) the player gave the SCO. "resume"
+    /// continues the SCO's attempt, anything else begins a new one. The player decides it (for
+    /// SCORM 2004, sequencing does), so the statements follow what the content was told.
+    #[serde(default)]
+    pub entry: Option<String>,
 }
 
 /// What has been reported as statements already, to report each change once.
@@ -294,7 +299,11 @@ pub fn apply_event(
         }
         // A suspended attempt resumes; anything else starts a new attempt. SCORM 1.2 keeps
         // its data model across attempts, so what was reported of it stays reported.
-        let resume = record.suspended() && record.attempt.is_some();
+        let resume = record.attempt.is_some()
+            && match event.entry.as_deref() {
+                Some(entry) => entry == "resume",
+                None => record.suspended(),
+            };
         if !resume {
             let attempt = Uuid::new_v4();
             record.attempt = Some(attempt);

@@ -40,6 +40,7 @@ fn event(session: Uuid, seq: u64, kind: EventKind, state: Value) -> RuntimeEvent
         event: kind,
         state,
         session_time: None,
+        entry: None,
     }
 }
 

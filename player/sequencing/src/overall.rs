@@ -206,11 +206,12 @@ impl Sequencer<'_> {
         }
     }
 
-    /// The table of contents, in tree order.
+    /// The table of contents, in the order sequencing delivers.
     pub fn toc(&self) -> Vec<TocEntry> {
         let choosable = self.choosable();
-        self.tree
-            .activities()
+        self.toc_order()
+            .into_iter()
+            .map(|id| &self.tree[id])
             .map(|a| {
                 let id = a.id;
                 let s = self.st(id);
@@ -240,6 +241,21 @@ impl Sequencer<'_> {
         if self.is_leaf(id) {
             self.st_mut(id).suspended = suspended;
         }
+    }
+
+    /// The activities in the order sequencing walks them: each cluster's available children
+    /// in their (possibly randomized) order. Activities not selected for this attempt follow
+    /// at the end, in manifest order.
+    fn toc_order(&self) -> Vec<ActivityId> {
+        let mut order = Vec::with_capacity(self.tree.len());
+        let mut stack = vec![self.tree.root()];
+        while let Some(id) = stack.pop() {
+            order.push(id);
+            stack.extend(self.available(id).iter().rev().copied());
+        }
+        let listed: std::collections::HashSet<ActivityId> = order.iter().copied().collect();
+        order.extend(self.tree.ids().filter(|id| !listed.contains(id)));
+        order
     }
 
     /// Records what the content reported for its current attempt (at commit or termination)
