@@ -152,14 +152,22 @@ impl Sequencer<'_> {
         }
         if self.is_leaf(id) {
             let def = self.def(id);
+            // Status the content left unknown is completed and satisfied, unless the content
+            // sets it, or a measure decides it (the rollup below does; a default written
+            // first would reach the global objectives it maps to).
             if def.delivery_controls.tracked && !self.st(id).suspended {
                 if !def.delivery_controls.completion_set_by_content
+                    && !self.tree[id].completion_threshold.completed_by_measure
                     && self.st(id).completed.is_none()
                 {
                     self.set_attempt_completed(id, Some(true));
                 }
                 if !def.delivery_controls.objective_set_by_content
                     && let Some(p) = self.primary_index(id)
+                    && def
+                        .objectives
+                        .get(p)
+                        .is_some_and(|o| !o.satisfied_by_measure)
                     && self
                         .st(id)
                         .objectives

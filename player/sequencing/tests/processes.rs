@@ -1720,3 +1720,29 @@ fn choosable_agrees_with_a_dry_run_of_each_choice() {
         }
     }
 }
+
+#[test]
+fn an_unanswered_quiz_decided_by_measure_writes_no_default_to_its_global() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(leaf("quiz"), |d| {
+                d.objectives[0].satisfied_by_measure = true;
+                d.objectives[0].min_normalized_measure = 0.8;
+                d.objectives[0].maps = vec![map("g-quiz", false, true)];
+            }),
+            leaf("next"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "quiz");
+    // The learner leaves without answering: no score, so the quiz is neither passed nor failed.
+    assert_eq!(go(&mut s, Nav::Continue), "next");
+    assert_eq!(satisfied(&s, "quiz"), None);
+    assert_eq!(
+        s.state().globals.get("g-quiz").and_then(|g| g.satisfied),
+        None
+    );
+    // Without a measure rule, the default applies.
+    assert_eq!(completed(&s, "quiz"), Some(true));
+}
