@@ -51,7 +51,9 @@ mod embedded {
 const READERS: u32 = 8;
 
 /// Page cache per connection, in KiB (negative `cache_size` means KiB in SQLite).
-const WRITER_CACHE_KIB: i64 = 256 * 1024;
+/// The writer's is large enough for the statement-id index of a 10M-statement store (each new
+/// statement touches a random page of it); SQLite fills the cache only as pages are used.
+const WRITER_CACHE_KIB: i64 = 1024 * 1024;
 const READER_CACHE_KIB: i64 = 16 * 1024;
 /// Memory-mapped I/O lets every reader share the OS page cache instead of copying pages.
 const MMAP_BYTES: i64 = 1 << 30;
