@@ -348,6 +348,29 @@ async fn global_objectives_reach_the_learners_other_courses(lrs: &TestLrs) {
     assert_eq!(per.navigate("exitAll", None).await["sessionEnded"], true);
     let per2 = Learner::register(lrs, course2, "per@example.com").await;
     assert_eq!(delivered(&per2.navigate("launch", None).await), "wards");
+
+    // A module (not a SCO) that reads the skill from another course is skipped whole.
+    let skip_module = r#"
+      <item identifier="lifting-module"><title>Lifting module</title>
+        <item identifier="lift-1" identifierref="r"><title>Lifting 1</title></item>
+        <item identifier="lift-2" identifierref="r"><title>Lifting 2</title></item>
+        <imsss:sequencing>
+          <imsss:controlMode flow="true"/>
+          <imsss:sequencingRules><imsss:preConditionRule>
+            <imsss:ruleConditions><imsss:ruleCondition condition="satisfied"/></imsss:ruleConditions>
+            <imsss:ruleAction action="skip"/>
+          </imsss:preConditionRule></imsss:sequencingRules>
+          <imsss:objectives><imsss:primaryObjective objectiveID="lifting">
+            <imsss:mapInfo targetObjectiveID="urn:lara:test:skill:lifting" readSatisfiedStatus="true"/>
+          </imsss:primaryObjective></imsss:objectives>
+        </imsss:sequencing>
+      </item>
+      <item identifier="hygiene" identifierref="r"><title>Hygiene</title></item>"#;
+    let course3 = zip(&manifest("seq.skip-module", skip_module));
+    let kari3 = Learner::register(lrs, course3.clone(), "kari@example.com").await;
+    assert_eq!(delivered(&kari3.navigate("launch", None).await), "hygiene");
+    let ola3 = Learner::register(lrs, course3, "ola@example.com").await;
+    assert_eq!(delivered(&ola3.navigate("launch", None).await), "lift-1");
 }
 
 async fn bad_navigation_requests_are_refused(lrs: &TestLrs) {

@@ -346,14 +346,7 @@ pub(crate) async fn page(State(state): State<LaunchState>, Path(token): Path<Str
     };
     // SCORM 2004: what sequencing allows now (the page starts with start or resume all).
     let sequencing = if scorm_version == "2004" {
-        let view = player_core::sco_sequencing::with_session(
-            state.launches.as_ref(),
-            &state.locks,
-            registration.id,
-            m,
-            async |s| s.view(),
-        )
-        .await;
+        let view = sequenced(&state, &registration, m, async |s| s.view()).await;
         match view {
             Ok(v) => serde_json::to_value(v).unwrap_or(Value::Null),
             Err(e) => {
@@ -577,7 +570,6 @@ async fn read_globals(
     m: &ScormManifest,
     item: &Item,
 ) -> Result<std::collections::BTreeMap<String, Value>, lrs_core::LrsError> {
-    let iris = CourseIris::new(state.config.activity_base(), registration.package_id);
     let mut out = std::collections::BTreeMap::new();
     for map in item.objectives.iter().flat_map(|o| &o.maps) {
         if !(map.read_satisfied_status || map.read_normalized_measure)
@@ -585,45 +577,33 @@ async fn read_globals(
         {
             continue;
         }
-        let key = lrs_core::store::DocumentKey::State {
-            activity_id: iris.global_objective(&map.target),
-            agent: registration.actor_key.clone(),
-            registration: (!objectives_global_to_system(m)).then_some(registration.id),
-            state_id: scorm_xapi::GLOBAL_OBJECTIVE_ID.into(),
-        };
-        if let Some(doc) = state.lrs.get_document(&key).await?
-            && let Ok(v) = serde_json::from_slice::<Value>(&doc.content)
-        {
+        if let Some(v) = global_document(state, registration, m, &map.target).await? {
             out.insert(map.target.clone(), v);
         }
     }
     Ok(out)
 }
 
-/// The global objectives every SCO of the course maps, from the learner's (or the
-/// registration's) global objective documents: what sequencing starts from.
-async fn course_globals(
+/// A global objective's document: the learner's, or the registration's when the course keeps
+/// its objectives to itself.
+async fn global_document(
     state: &LaunchState,
     registration: &Registration,
     m: &ScormManifest,
-) -> Result<Vec<(String, player_core::sco_sequencing::GlobalObjective)>, lrs_core::LrsError> {
-    let mut out = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
-    for item in scos(m) {
-        for (target, doc) in read_globals(state, registration, m, item).await? {
-            if seen.insert(target.clone()) {
-                out.push((
-                    target,
-                    player_core::sco_sequencing::GlobalObjective {
-                        satisfied: doc.get("satisfied").and_then(Value::as_bool),
-                        measure: doc.get("measure").and_then(Value::as_f64),
-                        ..Default::default()
-                    },
-                ));
-            }
-        }
-    }
-    Ok(out)
+    target: &str,
+) -> Result<Option<Value>, lrs_core::LrsError> {
+    let iris = CourseIris::new(state.config.activity_base(), registration.package_id);
+    let key = lrs_core::store::DocumentKey::State {
+        activity_id: iris.global_objective(target),
+        agent: registration.actor_key.clone(),
+        registration: (!objectives_global_to_system(m)).then_some(registration.id),
+        state_id: scorm_xapi::GLOBAL_OBJECTIVE_ID.into(),
+    };
+    Ok(state
+        .lrs
+        .get_document(&key)
+        .await?
+        .and_then(|doc| serde_json::from_slice::<Value>(&doc.content).ok()))
 }
 
 /// `POST /launch/{token}/events/{item}`: a SCO's session event (initialize, commit,
@@ -725,24 +705,54 @@ async fn report_to_sequencing(
             .unwrap_or(0.0);
         (event.session, seconds)
     });
-    let globals = course_globals(state, registration, m).await?;
-    let imported = globals.clone();
-    let (before, view, after) = player_core::sco_sequencing::with_session(
+    sequenced(state, registration, m, async |s| {
+        s.report(item, &event.state, session).await
+    })
+    .await
+}
+
+/// Runs `work` on the registration's sequencing, with the learner's global objectives taken in
+/// first; afterwards a change of the course's status becomes statements, and the global
+/// objectives sequencing changed are shared with the learner's other courses.
+async fn sequenced<T>(
+    state: &LaunchState,
+    registration: &Registration,
+    m: &ScormManifest,
+    work: impl AsyncFnOnce(
+        &mut player_core::sco_sequencing::Session<'_>,
+    ) -> Result<T, player_core::sco_sequencing::SequencingError>,
+) -> Result<T, player_core::sco_sequencing::SequencingError> {
+    let (before, result, after, imported, globals) = player_core::sco_sequencing::with_session(
         state.launches.as_ref(),
         &state.locks,
         registration.id,
         m,
-        async |s| {
-            s.import_globals(globals);
+        async move |s| {
+            let mut imported = Vec::new();
+            for target in s.read_targets() {
+                if let Some(doc) = global_document(state, registration, m, &target).await? {
+                    imported.push((
+                        target,
+                        player_core::sco_sequencing::GlobalObjective {
+                            satisfied: doc.get("satisfied").and_then(Value::as_bool),
+                            measure: doc.get("measure").and_then(Value::as_f64),
+                            ..Default::default()
+                        },
+                    ));
+                }
+            }
+            s.import_globals(imported.clone());
             let before = s.course()?;
-            let view = s.report(item, &event.state, session).await?;
-            Ok((before, view, s.globals()))
+            let result = work(s).await?;
+            Ok((before, result, s.course()?, imported, s.globals()))
         },
     )
     .await?;
-    record_course(state, registration, m, before, view.course).await;
-    share_globals(state, registration, m, &imported, after).await?;
-    Ok(view)
+    record_course(state, registration, m, before, after).await;
+    if let Err(e) = share_globals(state, registration, m, &imported, globals).await {
+        tracing::error!(error = %e, "sharing global objectives");
+    }
+    Ok(result)
 }
 
 /// Writes the global objectives sequencing changed back to the shared documents.
@@ -832,37 +842,10 @@ pub(crate) async fn navigate(
         }
     };
     use player_core::sco_sequencing::SequencingError as E;
-    let globals = match course_globals(&state, &registration, m).await {
-        Ok(g) => g,
-        Err(e) => {
-            tracing::error!(error = %e, "reading global objectives");
-            return plain(StatusCode::INTERNAL_SERVER_ERROR, "navigation failed");
-        }
-    };
-    let imported = globals.clone();
-    let answer = player_core::sco_sequencing::with_session(
-        state.launches.as_ref(),
-        &state.locks,
-        registration.id,
-        m,
-        async |s| {
-            s.import_globals(globals);
-            let before = s.course()?;
-            let answer = s.navigate(&request).await?;
-            Ok((before, answer, s.globals()))
-        },
-    )
+    let answer = sequenced(&state, &registration, m, async |s| {
+        s.navigate(&request).await
+    })
     .await;
-    let answer = match answer {
-        Ok((before, a, after)) => {
-            record_course(&state, &registration, m, before, a.view.course).await;
-            if let Err(e) = share_globals(&state, &registration, m, &imported, after).await {
-                tracing::error!(error = %e, "sharing global objectives");
-            }
-            Ok(a)
-        }
-        Err(e) => Err(e),
-    };
     match answer {
         Ok(a) => match serde_json::to_string(&a) {
             Ok(text) => {

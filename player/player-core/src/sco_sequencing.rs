@@ -367,6 +367,29 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// The global objectives some activity of the course reads (any read flag of a map).
+    pub fn read_targets(&self) -> Vec<String> {
+        let mut targets: Vec<String> = self
+            .tree
+            .activities()
+            .flat_map(|a| a.sequencing.objectives.iter())
+            .flat_map(|o| o.maps.iter())
+            .filter(|m| {
+                m.read_satisfied_status
+                    || m.read_normalized_measure
+                    || m.read_completion_status
+                    || m.read_progress_measure
+                    || m.read_raw_score
+                    || m.read_min_score
+                    || m.read_max_score
+            })
+            .map(|m| m.target.clone())
+            .collect();
+        targets.sort();
+        targets.dedup();
+        targets
+    }
+
     /// The global objectives as this registration's sequencing knows them.
     pub fn globals(&self) -> std::collections::BTreeMap<String, GlobalObjective> {
         self.stored
