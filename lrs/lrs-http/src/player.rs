@@ -233,6 +233,35 @@ pub(crate) async fn page(State(state): State<LaunchState>, Path(token): Path<Str
     let Manifest::Scorm(m) = &manifest else {
         return unit_page(&registration, &manifest);
     };
+    // SCORM 2004: what sequencing allows now (the page starts with start or resume all), and
+    // each SCO's cmi.objectives for a new attempt (what the global objectives it reads know).
+    type LaunchObjectives = std::collections::BTreeMap<String, (Vec<Value>, bool)>;
+    let (sequencing, launch_objectives): (Value, LaunchObjectives) =
+        if matches!(m.version, ScormVersion::Scorm2004 { .. }) {
+            let ids: Vec<String> = scos(m).iter().map(|i| i.identifier.clone()).collect();
+            let answer = sequenced(&state, &registration, m, async |s| {
+                let mut objectives = LaunchObjectives::new();
+                for id in ids {
+                    let list = s.launch_objectives(&id)?;
+                    let reads = s.reads_globals(&id);
+                    objectives.insert(id, (list, reads));
+                }
+                Ok((s.view()?, objectives))
+            })
+            .await;
+            match answer {
+                Ok((v, o)) => (serde_json::to_value(v).unwrap_or(Value::Null), o),
+                Err(e) => {
+                    tracing::error!(error = %e, "loading the sequencing state");
+                    return plain(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "the launch could not be opened",
+                    );
+                }
+            }
+        } else {
+            (Value::Null, LaunchObjectives::new())
+        };
     let actor: Value = serde_json::from_str(&registration.actor).unwrap_or(Value::Null);
     let mut items = Vec::new();
     for item in scos(m) {
@@ -268,26 +297,16 @@ pub(crate) async fn page(State(state): State<LaunchState>, Path(token): Path<Str
                 );
             }
         };
-        let globals = match read_globals(&state, &registration, m, item).await {
-            Ok(g) => g,
-            Err(e) => {
-                tracing::error!(error = %e, "reading global objectives");
-                return plain(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "the launch could not be opened",
-                );
-            }
-        };
         let scorm2004 = matches!(m.version, ScormVersion::Scorm2004 { .. });
+        let (objectives, reads) = launch_objectives
+            .get(&item.identifier)
+            .cloned()
+            .unwrap_or_default();
         items.push(json!({
             "id": item.identifier,
             "scaledPassingScore": scaled_passing_score(item).filter(|_| scorm2004),
-            "readsGlobals": scorm2004 && reads_globals(item),
-            "objectives": if scorm2004 {
-                scorm_xapi::initial_objectives(&item.objectives, &globals)
-            } else {
-                Vec::new()
-            },
+            "readsGlobals": reads,
+            "objectives": objectives,
             "title": item.title,
             "url": url,
             "state": saved,
@@ -343,22 +362,6 @@ pub(crate) async fn page(State(state): State<LaunchState>, Path(token): Path<Str
     let scorm_version = match m.version {
         ScormVersion::Scorm12 => "1.2",
         ScormVersion::Scorm2004 { .. } => "2004",
-    };
-    // SCORM 2004: what sequencing allows now (the page starts with start or resume all).
-    let sequencing = if scorm_version == "2004" {
-        let view = sequenced(&state, &registration, m, async |s| s.view()).await;
-        match view {
-            Ok(v) => serde_json::to_value(v).unwrap_or(Value::Null),
-            Err(e) => {
-                tracing::error!(error = %e, "loading the sequencing state");
-                return plain(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "the launch could not be opened",
-                );
-            }
-        }
-    } else {
-        Value::Null
     };
     let config = json!({
         "title": m.title,
@@ -541,13 +544,6 @@ fn sco_context(
 
 /// Whether an item's objectives read global objectives (which other SCOs may change while the
 /// player page is open).
-fn reads_globals(item: &Item) -> bool {
-    item.objectives
-        .iter()
-        .flat_map(|o| &o.maps)
-        .any(|m| m.read_satisfied_status || m.read_normalized_measure)
-}
-
 fn objectives_global_to_system(m: &ScormManifest) -> bool {
     m.organization()
         .is_none_or(|o| o.objectives_global_to_system)
@@ -560,28 +556,6 @@ fn scaled_passing_score(item: &Item) -> Option<f64> {
         .iter()
         .find(|o| o.primary && o.satisfied_by_measure)
         .map(|o| o.min_normalized_measure)
-}
-
-/// The global objectives an item's objectives read, as the learner (or this registration)
-/// has them.
-async fn read_globals(
-    state: &LaunchState,
-    registration: &Registration,
-    m: &ScormManifest,
-    item: &Item,
-) -> Result<std::collections::BTreeMap<String, Value>, lrs_core::LrsError> {
-    let mut out = std::collections::BTreeMap::new();
-    for map in item.objectives.iter().flat_map(|o| &o.maps) {
-        if !(map.read_satisfied_status || map.read_normalized_measure)
-            || out.contains_key(&map.target)
-        {
-            continue;
-        }
-        if let Some(v) = global_document(state, registration, m, &map.target).await? {
-            out.insert(map.target.clone(), v);
-        }
-    }
-    Ok(out)
 }
 
 /// A global objective's document: the learner's, or the registration's when the course keeps
@@ -941,11 +915,14 @@ pub(crate) async fn objectives(
     let Some(sco) = items.iter().find(|i| i.identifier == item) else {
         return plain(StatusCode::NOT_FOUND, "no such item in this package");
     };
-    match read_globals(&state, &registration, m, sco).await {
-        Ok(globals) => {
-            let mut r = json_response(
-                Value::Array(scorm_xapi::initial_objectives(&sco.objectives, &globals)).to_string(),
-            );
+    let item = sco.identifier.clone();
+    match sequenced(&state, &registration, m, async |s| {
+        s.launch_objectives(&item)
+    })
+    .await
+    {
+        Ok(list) => {
+            let mut r = json_response(Value::Array(list).to_string());
             r.headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             r

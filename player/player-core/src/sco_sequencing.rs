@@ -390,6 +390,76 @@ impl<'a> Session<'a> {
         targets
     }
 
+    /// A SCO's `cmi.objectives` at the start of a new attempt: each objective with an
+    /// identifier, with what the global objectives it reads know (status, scores, completion
+    /// and progress through `imsss:mapInfo` and `adlseq:mapInfo`), the rest unknown. Records
+    /// are in the player runtime's form (`{"id", "success_status", "score.scaled", ...}`).
+    pub fn launch_objectives(&self, item: &str) -> Result<Vec<Value>, SequencingError> {
+        let Some(activity) = self.tree.find(item).and_then(|id| self.tree.get(id)) else {
+            return Err(SequencingError::UnknownActivity(item.to_owned()));
+        };
+        let id = activity.id;
+        let s = self.sequencer()?;
+        let mut out = Vec::new();
+        for (o, def) in activity.sequencing.objectives.iter().enumerate() {
+            let Some(objective) = &def.id else {
+                continue;
+            };
+            let g = s.objective_from_globals(id, o);
+            let mut record = serde_json::Map::new();
+            record.insert("id".into(), Value::String(objective.clone()));
+            let status = |v: Option<bool>, yes: &str, no: &str| match v {
+                Some(true) => yes.to_owned(),
+                Some(false) => no.to_owned(),
+                None => "unknown".to_owned(),
+            };
+            record.insert(
+                "success_status".into(),
+                Value::String(status(g.satisfied, "passed", "failed")),
+            );
+            record.insert(
+                "completion_status".into(),
+                Value::String(status(g.completed, "completed", "incomplete")),
+            );
+            for (key, value) in [
+                ("score.scaled", g.measure),
+                ("score.raw", g.raw_score),
+                ("score.min", g.min_score),
+                ("score.max", g.max_score),
+                ("progress_measure", g.progress_measure),
+            ] {
+                if let Some(v) = value {
+                    record.insert(key.into(), Value::String(v.to_string()));
+                }
+            }
+            out.push(Value::Object(record));
+        }
+        Ok(out)
+    }
+
+    /// Does the SCO read any global objective (so its objectives should be fetched again
+    /// right before it launches)?
+    pub fn reads_globals(&self, item: &str) -> bool {
+        self.tree
+            .find(item)
+            .and_then(|id| self.tree.get(id))
+            .is_some_and(|a| {
+                a.sequencing
+                    .objectives
+                    .iter()
+                    .flat_map(|o| o.maps.iter())
+                    .any(|m| {
+                        m.read_satisfied_status
+                            || m.read_normalized_measure
+                            || m.read_completion_status
+                            || m.read_progress_measure
+                            || m.read_raw_score
+                            || m.read_min_score
+                            || m.read_max_score
+                    })
+            })
+    }
+
     /// The global objectives as this registration's sequencing knows them.
     pub fn globals(&self) -> std::collections::BTreeMap<String, GlobalObjective> {
         self.stored

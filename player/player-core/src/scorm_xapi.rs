@@ -1141,45 +1141,6 @@ fn global_objective_writes(
     out
 }
 
-/// A SCO's `cmi.objectives` at the start of a new attempt: the ids of its sequencing
-/// objectives, with what their read maps find in global objectives (`globals`: target →
-/// the global objective's state document).
-pub fn initial_objectives(
-    objectives: &[lara_package::scorm::SequencingObjective],
-    globals: &BTreeMap<String, Value>,
-) -> Vec<Value> {
-    let mut out = Vec::new();
-    for o in objectives {
-        let Some(id) = &o.id else {
-            continue;
-        };
-        let mut record = Map::new();
-        record.insert("id".into(), json!(id));
-        record.insert("success_status".into(), json!("unknown"));
-        record.insert("completion_status".into(), json!("unknown"));
-        for map in &o.maps {
-            let Some(g) = globals.get(&map.target) else {
-                continue;
-            };
-            if map.read_satisfied_status
-                && let Some(s) = g.get("satisfied").and_then(Value::as_bool)
-            {
-                record.insert(
-                    "success_status".into(),
-                    json!(if s { "passed" } else { "failed" }),
-                );
-            }
-            if map.read_normalized_measure
-                && let Some(v) = g.get("measure").and_then(Value::as_f64)
-            {
-                record.insert("score.scaled".into(), json!(v.to_string()));
-            }
-        }
-        out.push(Value::Object(record));
-    }
-    out
-}
-
 /// A learner's course: who, which registration, and the course's activity.
 #[derive(Debug, Clone, Copy)]
 pub struct CourseRef<'a> {

@@ -235,6 +235,25 @@ impl<'t> Sequencer<'t> {
         }
     }
 
+    /// What the global objectives an objective reads know of it (nothing local): the content's
+    /// `cmi.objectives` at the start of a new attempt.
+    pub fn objective_from_globals(&self, id: ActivityId, o: usize) -> ObjectiveState {
+        ObjectiveState {
+            satisfied: self.read_global(id, o, |m| m.read_satisfied_status, |s| s.satisfied),
+            measure: self.read_global(id, o, |m| m.read_normalized_measure, |s| s.measure),
+            raw_score: self.read_global(id, o, |m| m.read_raw_score, |s| s.raw_score),
+            min_score: self.read_global(id, o, |m| m.read_min_score, |s| s.min_score),
+            max_score: self.read_global(id, o, |m| m.read_max_score, |s| s.max_score),
+            completed: self.read_global(id, o, |m| m.read_completion_status, |s| s.completed),
+            progress_measure: self.read_global(
+                id,
+                o,
+                |m| m.read_progress_measure,
+                |s| s.progress_measure,
+            ),
+        }
+    }
+
     /// Sets fields of an objective and writes them to the global objectives its maps write.
     /// `None` in `change` leaves a field alone; use [`ObjectiveChange`] to clear one.
     pub(crate) fn write_objective(&mut self, id: ActivityId, o: usize, change: &ObjectiveChange) {

@@ -1746,3 +1746,54 @@ fn an_unanswered_quiz_decided_by_measure_writes_no_default_to_its_global() {
     // Without a measure rule, the default applies.
     assert_eq!(completed(&s, "quiz"), Some(true));
 }
+
+#[test]
+fn a_new_attempt_sees_only_what_global_objectives_know() {
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(leaf("a"), |d| {
+                d.objectives[0].maps = vec![ObjectiveMap {
+                    target: "g".into(),
+                    write_satisfied_status: true,
+                    write_completion_status: true,
+                    write_raw_score: true,
+                    ..ObjectiveMap::default()
+                }];
+            }),
+            with(leaf("b"), |d| {
+                d.objectives[0].maps = vec![ObjectiveMap {
+                    target: "g".into(),
+                    read_satisfied_status: true,
+                    read_completion_status: true,
+                    read_raw_score: true,
+                    ..ObjectiveMap::default()
+                }];
+            }),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    let a = id(&s, "a");
+    s.report(
+        a,
+        &ContentReport {
+            completed: Some(true),
+            passed: Some(false),
+            score_raw: Some(7.0),
+            score_scaled: Some(0.7),
+            ..ContentReport::default()
+        },
+    );
+    let b = id(&s, "b");
+    let seen = s.objective_from_globals(b, 0);
+    assert_eq!(seen.satisfied, Some(false));
+    assert_eq!(seen.completed, Some(true));
+    assert_eq!(seen.raw_score, Some(7.0));
+    // Measure is not shared (no map reads or writes it).
+    assert_eq!(seen.measure, None);
+    // a's own (local) data is not what a new attempt of a starts with: a writes, reads nothing.
+    let own = s.objective_from_globals(a, 0);
+    assert_eq!(own, Default::default());
+    assert_eq!(s.objective_view(a, 0).measure, Some(0.7));
+}
