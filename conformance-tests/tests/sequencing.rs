@@ -19,6 +19,7 @@ use uuid::Uuid;
 on_both_backends!(
     a_flowing_course_is_delivered_in_order_and_rolls_up,
     suspend_all_and_a_closed_browser_resume_where_the_learner_was,
+    fourth_edition_objective_data_reaches_another_course,
     global_objectives_reach_the_learners_other_courses,
     bad_navigation_requests_are_refused
 );
@@ -371,6 +372,94 @@ async fn global_objectives_reach_the_learners_other_courses(lrs: &TestLrs) {
     assert_eq!(delivered(&kari3.navigate("launch", None).await), "hygiene");
     let ola3 = Learner::register(lrs, course3, "ola@example.com").await;
     assert_eq!(delivered(&ola3.navigate("launch", None).await), "lift-1");
+}
+
+async fn fourth_edition_objective_data_reaches_another_course(lrs: &TestLrs) {
+    // Course 1's exam writes score, completion and progress to a global objective through
+    // adlseq:mapInfo; course 2's review SCO reads them into its cmi.objectives.
+    let exam = r#"
+      <item identifier="exam" identifierref="r"><title>Exam</title>
+        <imsss:sequencing>
+          <imsss:objectives>
+            <imsss:primaryObjective objectiveID="exam">
+              <imsss:mapInfo targetObjectiveID="urn:lara:test:exam" writeSatisfiedStatus="true"/>
+            </imsss:primaryObjective>
+          </imsss:objectives>
+          <adlseq:objectives>
+            <adlseq:objective objectiveID="exam">
+              <adlseq:mapInfo targetObjectiveID="urn:lara:test:exam" writeRawScore="true"
+                  writeMaxScore="true" writeCompletionStatus="true" writeProgressMeasure="true"/>
+            </adlseq:objective>
+          </adlseq:objectives>
+        </imsss:sequencing>
+      </item>"#;
+    let review = r#"
+      <item identifier="review" identifierref="r"><title>Review</title>
+        <imsss:sequencing>
+          <imsss:objectives>
+            <imsss:primaryObjective objectiveID="own"/>
+            <imsss:objective objectiveID="exam-result">
+              <imsss:mapInfo targetObjectiveID="urn:lara:test:exam"/>
+            </imsss:objective>
+          </imsss:objectives>
+          <adlseq:objectives>
+            <adlseq:objective objectiveID="exam-result">
+              <adlseq:mapInfo targetObjectiveID="urn:lara:test:exam"/>
+            </adlseq:objective>
+          </adlseq:objectives>
+        </imsss:sequencing>
+      </item>"#;
+    let learner =
+        Learner::register(lrs, zip(&manifest("seq.exam", exam)), "exam@example.com").await;
+    assert_eq!(delivered(&learner.navigate("launch", None).await), "exam");
+    learner
+        .run_sco(
+            "exam",
+            json!({
+                "cmi.completion_status": "completed", "cmi.success_status": "passed",
+                "cmi.score.raw": "42", "cmi.score.max": "50", "cmi.progress_measure": "1",
+            }),
+        )
+        .await;
+    assert_eq!(
+        learner.navigate("exitAll", None).await["sessionEnded"],
+        true
+    );
+
+    let other = Learner::register(
+        lrs,
+        zip(&manifest("seq.review", review)),
+        "exam@example.com",
+    )
+    .await;
+    let r = lrs
+        .client
+        .get(format!("{}objectives/review", other.launch))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let objectives: Value = r.json().await.unwrap();
+    let result = objectives
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == "exam-result")
+        .unwrap();
+    assert_eq!(result["success_status"], "passed", "{objectives}");
+    assert_eq!(result["completion_status"], "completed");
+    assert_eq!(result["score.raw"], "42");
+    assert_eq!(result["score.max"], "50");
+    assert_eq!(result["progress_measure"], "1");
+    // Nothing wrote a minimum score.
+    assert!(result.get("score.min").is_none());
+    let own = objectives
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == "own")
+        .unwrap();
+    assert_eq!(own["success_status"], "unknown");
 }
 
 async fn bad_navigation_requests_are_refused(lrs: &TestLrs) {

@@ -705,12 +705,17 @@ async fn sequenced<T>(
             let mut imported = Vec::new();
             for target in s.read_targets() {
                 if let Some(doc) = global_document(state, registration, m, &target).await? {
+                    let number = |k: &str| doc.get(k).and_then(Value::as_f64);
                     imported.push((
                         target,
                         player_core::sco_sequencing::GlobalObjective {
                             satisfied: doc.get("satisfied").and_then(Value::as_bool),
-                            measure: doc.get("measure").and_then(Value::as_f64),
-                            ..Default::default()
+                            measure: number("measure"),
+                            raw_score: number("rawScore"),
+                            min_score: number("minScore"),
+                            max_score: number("maxScore"),
+                            completed: doc.get("completed").and_then(Value::as_bool),
+                            progress_measure: number("progressMeasure"),
                         },
                     ));
                 }
@@ -740,8 +745,10 @@ async fn share_globals(
     let changed: Vec<_> = after
         .into_iter()
         .filter(|(target, g)| {
-            let known = imported.iter().find(|(t, _)| t == target).map(|(_, g)| g);
-            known.is_none_or(|k| k.satisfied != g.satisfied || k.measure != g.measure)
+            imported
+                .iter()
+                .find(|(t, _)| t == target)
+                .is_none_or(|(_, known)| known != g)
         })
         .collect();
     if changed.is_empty() {

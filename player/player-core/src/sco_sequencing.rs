@@ -358,12 +358,22 @@ impl<'a> Session<'a> {
             .get_or_insert_with(|| SequencingState::new(tree));
         for (target, g) in globals {
             let mine = state.globals.entry(target).or_default();
+            let take = |mine: &mut Option<f64>, theirs: Option<f64>| {
+                if theirs.is_some() {
+                    *mine = theirs;
+                }
+            };
             if g.satisfied.is_some() {
                 mine.satisfied = g.satisfied;
             }
-            if g.measure.is_some() {
-                mine.measure = g.measure;
+            if g.completed.is_some() {
+                mine.completed = g.completed;
             }
+            take(&mut mine.measure, g.measure);
+            take(&mut mine.raw_score, g.raw_score);
+            take(&mut mine.min_score, g.min_score);
+            take(&mut mine.max_score, g.max_score);
+            take(&mut mine.progress_measure, g.progress_measure);
         }
     }
 

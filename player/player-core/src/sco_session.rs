@@ -238,8 +238,19 @@ pub async fn write_global_objectives(
         if let Some(v) = g.satisfied {
             merge.insert("satisfied".into(), json!(v));
         }
-        if let Some(v) = g.measure {
-            merge.insert("measure".into(), json!(v));
+        if let Some(v) = g.completed {
+            merge.insert("completed".into(), json!(v));
+        }
+        for (key, value) in [
+            ("measure", g.measure),
+            ("rawScore", g.raw_score),
+            ("minScore", g.min_score),
+            ("maxScore", g.max_score),
+            ("progressMeasure", g.progress_measure),
+        ] {
+            if let Some(v) = value.filter(|v| v.is_finite()) {
+                merge.insert(key.into(), json!(v));
+            }
         }
         if merge.is_empty() {
             continue;
