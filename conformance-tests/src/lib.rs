@@ -316,3 +316,49 @@ pub fn package_zip(folder: &str) -> Vec<u8> {
     walk(&dir, &dir, &mut w);
     w.finish().unwrap().into_inner()
 }
+
+impl TestLrs {
+    /// Imports a package zip over the admin API, which must accept it: the import answer
+    /// (`packageId`, `report`...).
+    pub async fn import_package(&self, zip: Vec<u8>) -> Value {
+        let (key, secret) = self.credential(vec![Scope::Admin]).await;
+        let r = self
+            .client
+            .post(self.base.replace("/xapi", "/api/packages"))
+            .header("Authorization", basic(&key, &secret))
+            .body(zip)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let imported: Value = r.json().await.unwrap();
+        assert_eq!(status, 201, "{imported}");
+        imported
+    }
+
+    /// Registers a learner (`actor`) for an imported package, with the registration id given
+    /// if any: (launch URL, registration id).
+    pub async fn register_learner(
+        &self,
+        package_id: &Value,
+        actor: Value,
+        registration: Option<&str>,
+    ) -> (String, String) {
+        let (key, secret) = self.credential(vec![Scope::Admin]).await;
+        let launch: Value = self
+            .client
+            .post(self.base.replace("/xapi", "/api/registrations"))
+            .header("Authorization", basic(&key, &secret))
+            .json(&json!({"actor": actor, "packageId": package_id, "registration": registration}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (
+            launch["launchUrl"].as_str().unwrap().to_owned(),
+            launch["registration"].as_str().unwrap().to_owned(),
+        )
+    }
+}

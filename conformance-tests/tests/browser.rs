@@ -290,34 +290,9 @@ async fn a_scorm_2004_course_navigates_and_shares_data() {
 
 /// Imports a package and registers a learner given as `actor`: (launch URL, registration).
 async fn register(lrs: &TestLrs, package: Vec<u8>, actor: Value) -> (String, String) {
-    let (key, secret) = lrs.credential(vec![Scope::Admin]).await;
-    let admin = basic(&key, &secret);
-    let imported: Value = lrs
-        .client
-        .post(lrs.base.replace("/xapi", "/api/packages"))
-        .header("Authorization", &admin)
-        .body(package)
-        .send()
+    let imported = lrs.import_package(package).await;
+    lrs.register_learner(&imported["packageId"], actor, None)
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let launch: Value = lrs
-        .client
-        .post(lrs.base.replace("/xapi", "/api/registrations"))
-        .header("Authorization", &admin)
-        .json(&serde_json::json!({"actor": actor, "packageId": imported["packageId"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    (
-        launch["launchUrl"].as_str().unwrap().to_owned(),
-        launch["registration"].as_str().unwrap().to_owned(),
-    )
 }
 
 /// The cmi5 test course in Chromium: both AUs fetch their token, read LMS.LaunchData and

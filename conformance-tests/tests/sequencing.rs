@@ -10,8 +10,7 @@
 
 use std::io::Write;
 
-use conformance_tests::{TestLrs, basic, on_both_backends};
-use lrs_core::auth::Scope;
+use conformance_tests::{TestLrs, on_both_backends};
 use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -68,37 +67,15 @@ struct Learner<'a> {
 
 impl<'a> Learner<'a> {
     async fn register(lrs: &'a TestLrs, package: Vec<u8>, email: &str) -> Learner<'a> {
-        let (key, secret) = lrs.credential(vec![Scope::Admin]).await;
-        let admin = basic(&key, &secret);
-        let root = lrs.base.trim_end_matches("/xapi");
-        let imported = lrs
-            .client
-            .post(format!("{root}/api/packages"))
-            .header("Authorization", &admin)
-            .body(package)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(imported.status(), 201, "{}", imported.text().await.unwrap());
-        let imported: Value = imported.json().await.unwrap();
-        let launch: Value = lrs
-            .client
-            .post(format!("{root}/api/registrations"))
-            .header("Authorization", &admin)
-            .json(&json!({
-                "actor": { "name": "Learner", "mbox": format!("mailto:{email}") },
-                "packageId": imported["packageId"],
-            }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let imported = lrs.import_package(package).await;
+        let actor = json!({ "name": "Learner", "mbox": format!("mailto:{email}") });
+        let (launch, registration) = lrs
+            .register_learner(&imported["packageId"], actor, None)
+            .await;
         Learner {
             lrs,
-            launch: launch["launchUrl"].as_str().unwrap().to_owned(),
-            registration: launch["registration"].as_str().unwrap().to_owned(),
+            launch,
+            registration,
         }
     }
 

@@ -11,8 +11,7 @@
 )]
 
 use conformance_tests::browser::{self, browser_available, registration_statements, verb};
-use conformance_tests::{TestLrs, basic, package_zip};
-use lrs_core::auth::Scope;
+use conformance_tests::{TestLrs, package_zip};
 use serde_json::{Value, json};
 
 /// Runs one test script off the async threads; its result must say `ok`.
@@ -29,18 +28,7 @@ async fn node(script: &'static str, args: Vec<String>) -> Value {
 
 /// Imports a sample package, which must import without an error or a warning: its package id.
 async fn import(lrs: &TestLrs, folder: &str) -> Value {
-    let (key, secret) = lrs.credential(vec![Scope::Admin]).await;
-    let r = lrs
-        .client
-        .post(lrs.base.replace("/xapi", "/api/packages"))
-        .header("Authorization", basic(&key, &secret))
-        .body(package_zip(folder))
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let imported: Value = r.json().await.unwrap();
-    assert_eq!(status, 201, "{folder}: {imported}");
+    let imported = lrs.import_package(package_zip(folder)).await;
     assert_eq!(
         imported["report"],
         json!({"errors": [], "warnings": []}),
@@ -62,27 +50,12 @@ async fn register_as(
     name: &str,
     registration: Option<&str>,
 ) -> (String, String) {
-    let (key, secret) = lrs.credential(vec![Scope::Admin]).await;
     let actor = json!({
         "objectType": "Agent",
         "name": name,
         "mbox": format!("mailto:{}@example.com", name.to_lowercase()),
     });
-    let launch: Value = lrs
-        .client
-        .post(lrs.base.replace("/xapi", "/api/registrations"))
-        .header("Authorization", basic(&key, &secret))
-        .json(&json!({"actor": actor, "packageId": package, "registration": registration}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    (
-        launch["launchUrl"].as_str().unwrap().to_owned(),
-        launch["registration"].as_str().unwrap().to_owned(),
-    )
+    lrs.register_learner(package, actor, registration).await
 }
 
 /// A Lara with the sample package imported (which is checked also where the browser part
