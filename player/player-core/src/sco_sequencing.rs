@@ -384,15 +384,7 @@ impl<'a> Session<'a> {
             .activities()
             .flat_map(|a| a.sequencing.objectives.iter())
             .flat_map(|o| o.maps.iter())
-            .filter(|m| {
-                m.read_satisfied_status
-                    || m.read_normalized_measure
-                    || m.read_completion_status
-                    || m.read_progress_measure
-                    || m.read_raw_score
-                    || m.read_min_score
-                    || m.read_max_score
-            })
+            .filter(|m| m.reads())
             .map(|m| m.target.clone())
             .collect();
         targets.sort();
@@ -458,15 +450,7 @@ impl<'a> Session<'a> {
                     .objectives
                     .iter()
                     .flat_map(|o| o.maps.iter())
-                    .any(|m| {
-                        m.read_satisfied_status
-                            || m.read_normalized_measure
-                            || m.read_completion_status
-                            || m.read_progress_measure
-                            || m.read_raw_score
-                            || m.read_min_score
-                            || m.read_max_score
-                    })
+                    .any(|m| m.reads())
             })
     }
 

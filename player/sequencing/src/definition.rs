@@ -274,6 +274,28 @@ pub struct ObjectiveMap {
 }
 
 impl ObjectiveMap {
+    /// Does this map read anything from its global objective?
+    pub fn reads(&self) -> bool {
+        self.read_satisfied_status
+            || self.read_normalized_measure
+            || self.read_raw_score
+            || self.read_min_score
+            || self.read_max_score
+            || self.read_completion_status
+            || self.read_progress_measure
+    }
+
+    /// Does this map write anything to its global objective?
+    pub fn writes(&self) -> bool {
+        self.write_satisfied_status
+            || self.write_normalized_measure
+            || self.write_raw_score
+            || self.write_min_score
+            || self.write_max_score
+            || self.write_completion_status
+            || self.write_progress_measure
+    }
+
     /// An `imsss:mapInfo` with the CAM defaults (reads on, writes off) and, until an
     /// `adlseq:mapInfo` says otherwise, no score, completion or progress sharing.
     pub fn new(target: impl Into<String>) -> Self {

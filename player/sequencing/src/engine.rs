@@ -313,15 +313,7 @@ impl<'t> Sequencer<'t> {
             .objectives
             .iter()
             .flat_map(|o| o.maps.iter())
-            .filter(|m| {
-                m.write_satisfied_status
-                    || m.write_normalized_measure
-                    || m.write_completion_status
-                    || m.write_progress_measure
-                    || m.write_raw_score
-                    || m.write_min_score
-                    || m.write_max_score
-            })
+            .filter(|m| m.writes())
             .map(|m| m.target.as_str())
             .collect()
     }
@@ -332,13 +324,9 @@ impl<'t> Sequencer<'t> {
             .activities()
             .filter(|a| {
                 a.sequencing.objectives.iter().any(|o| {
-                    o.maps.iter().any(|m| {
-                        targets.contains(&m.target.as_str())
-                            && (m.read_satisfied_status
-                                || m.read_normalized_measure
-                                || m.read_completion_status
-                                || m.read_progress_measure)
-                    })
+                    o.maps
+                        .iter()
+                        .any(|m| targets.contains(&m.target.as_str()) && m.reads())
                 })
             })
             .map(|a| a.id)
