@@ -1797,3 +1797,53 @@ fn a_new_attempt_sees_only_what_global_objectives_know() {
     assert_eq!(own, Default::default());
     assert_eq!(s.objective_view(a, 0).measure, Some(0.7));
 }
+
+// ---- exception codes not reached above ---------------------------------------------------------
+
+#[test]
+fn more_exception_codes() {
+    // TB.2.3-4: exitParent on the root's child leaves nothing to exit into... the root itself
+    // has no parent: a post condition exitParent on the root.
+    let t = tree(with(cluster("course", vec![leaf("a")]), |d| {
+        d.exit_condition_rules = vec![rule(
+            vec![cond(RuleConditionKind::Always)],
+            RuleAction::Exit,
+        )];
+        d.post_condition_rules = vec![rule(
+            vec![cond(RuleConditionKind::Always)],
+            RuleAction::ExitParent,
+        )];
+    }));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert_eq!(go(&mut s, Nav::Exit), "TB.2.3-4");
+
+    // SB.2.1-2: a cluster without available children cannot be entered by flow (when it is
+    // the last activity of the tree, flow simply ends the session instead).
+    let t = tree(cluster(
+        "course",
+        vec![
+            leaf("a"),
+            with(cluster("pool", vec![leaf("q")]), |d| {
+                d.randomization.select_count = Some(0);
+                d.randomization.selection_timing = Timing::Once;
+            }),
+            leaf("b"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert_eq!(go(&mut s, Nav::Continue), "SB.2.1-2");
+
+    // SB.2.11-2 is out of reach through navigation (exit requests end the attempt first);
+    // NB.2.1-12: exit of an activity already ended.
+    let t = linear();
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert_eq!(go(&mut s, Nav::Abandon), "idle");
+    assert_eq!(go(&mut s, Nav::Abandon), "NB.2.1-12");
+
+    // DB.1.1-1: a jump to a cluster.
+    let m1 = id(&s, "m1");
+    assert_eq!(go(&mut s, Nav::Jump(m1)), "DB.1.1-1");
+}
