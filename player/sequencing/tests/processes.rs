@@ -1802,8 +1802,8 @@ fn a_new_attempt_sees_only_what_global_objectives_know() {
 
 #[test]
 fn more_exception_codes() {
-    // TB.2.3-4: exitParent on the root's child leaves nothing to exit into... the root itself
-    // has no parent: a post condition exitParent on the root.
+    // TB.2.3-4: the root's exit rule ends it, and its post condition asks to exit its parent,
+    // which the root does not have.
     let t = tree(with(cluster("course", vec![leaf("a")]), |d| {
         d.exit_condition_rules = vec![rule(
             vec![cond(RuleConditionKind::Always)],
@@ -1835,8 +1835,7 @@ fn more_exception_codes() {
     assert_eq!(go(&mut s, Nav::Start), "a");
     assert_eq!(go(&mut s, Nav::Continue), "SB.2.1-2");
 
-    // SB.2.11-2 is out of reach through navigation (exit requests end the attempt first);
-    // NB.2.1-12: exit of an activity already ended.
+    // NB.2.1-12: abandoning an activity already ended.
     let t = linear();
     let mut s = Sequencer::new(&t, 1);
     assert_eq!(go(&mut s, Nav::Start), "a");
