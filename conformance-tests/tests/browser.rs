@@ -370,3 +370,69 @@ async fn an_xapi_package_launches_and_records() {
         );
     }
 }
+
+/// A one-SCO SCORM 2004 course (no sequencing declared): the SCO's own Terminate without a
+/// navigation request ends the course, or suspends it when the SCO exits with "suspend"; the
+/// next launch resumes it, and the recorded statements keep one attempt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_sco_scorm_2004_course_ends_or_suspends_with_its_sco() {
+    if !browser_available() {
+        return;
+    }
+    let lrs = TestLrs::start(conformance_tests::Backend::Sqlite)
+        .await
+        .unwrap();
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest identifier="org.lara.test.one-sco" version="1"
+    xmlns="http://www.imsglobal.org/xsd/imscp_v1p1"
+    xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3">
+  <metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>
+  <organizations default="org">
+    <organization identifier="org"><title>One SCO</title>
+      <item identifier="only" identifierref="r"><title>The lesson</title></item>
+    </organization>
+  </organizations>
+  <resources>
+    <resource identifier="r" type="webcontent" adlcp:scormType="sco" href="sco.html"><file href="sco.html"/></resource>
+  </resources>
+</manifest>"#;
+    let page = r#"<!DOCTYPE html><html><head><meta charset="utf-8"><title>Lesson</title></head><body>
+<p id="entry"></p>
+<script>
+  var api = window.parent.API_1484_11;
+  api.Initialize("");
+  document.getElementById("entry").textContent = api.GetValue("cmi.entry");
+  window.finish = function (exit) {
+    api.SetValue("cmi.completion_status", exit === "suspend" ? "incomplete" : "completed");
+    api.SetValue("cmi.exit", exit);
+    api.Terminate("");
+  };
+</script></body></html>"#;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, text) in [("imsmanifest.xml", manifest), ("sco.html", page)] {
+        w.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut w, text.as_bytes()).unwrap();
+    }
+    let zip = w.finish().unwrap().into_inner();
+    let learner = serde_json::json!({"name": "Solo", "mbox": "mailto:solo@example.com"});
+    let (url, registration) = register(&lrs, zip, learner).await;
+    let result = tokio::task::spawn_blocking(move || node("single-sco.mjs", &[&url]))
+        .await
+        .unwrap();
+    assert_eq!(result["ok"], true, "{result}");
+    let statements = registration_statements(&lrs, &registration).await;
+    let verbs: Vec<&str> = statements.iter().map(verb).collect();
+    // One attempt, suspended and resumed; then the course itself is completed.
+    assert_eq!(
+        verbs.iter().filter(|v| **v == "initialized").count(),
+        1,
+        "{verbs:?}"
+    );
+    assert!(verbs.contains(&"resumed"), "{verbs:?}");
+    let course_completed = statements.iter().any(|s| {
+        verb(s) == "completed"
+            && s["object"]["definition"]["type"] == "http://adlnet.gov/expapi/activities/course"
+    });
+    assert!(course_completed, "{verbs:?}");
+}
