@@ -28,21 +28,23 @@ await run("scorm 1.2 launch and resume", async (page, { browser, watch }) => {
   check((await page.evaluate(() => window.API.LMSGetValue("cmi.core.lesson_status"))) === "passed", "not passed");
 
   // Leaving the page ends the session: the SCO's LMSFinish (exit=suspend) is saved with a
-  // keepalive request while the page goes. A new browser page (a new session) then resumes;
-  // it is retried briefly in case that last request is still landing.
+  // keepalive request while the page goes. Wait until Lara has it (the player page's own
+  // configuration shows the saved state; fetching the page opens no SCO session), then a new
+  // browser page (a new session) resumes.
   await page.goto("about:blank");
-  let again = null;
-  for (let attempt = 0; attempt < 20; attempt++) {
-    again = await browser.newPage();
-    watch(again);
-    await again.goto(launchUrl);
-    frame = await scoFrame(again);
-    if ((await again.evaluate(() => window.API.LMSGetValue("cmi.core.entry"))) === "resume") { break; }
-    await again.close();
-    again = null;
-    await new Promise((r) => setTimeout(r, 250));
+  let landed = false;
+  for (let attempt = 0; attempt < 80 && !landed; attempt++) {
+    const html = await (await fetch(launchUrl)).text();
+    const config = /<script id="lara-config" type="application\/json">([\s\S]*?)<\/script>/.exec(html);
+    const state = config && JSON.parse(config[1]).items[0].state;
+    landed = !!state && state.values && state.values["cmi.core.exit"] === "suspend";
+    if (!landed) { await new Promise((r) => setTimeout(r, 250)); }
   }
-  check(again !== null, "the relaunch never resumed: the finishing state was not saved");
+  check(landed, "the finishing state was never saved");
+  let again = await browser.newPage();
+  watch(again);
+  await again.goto(launchUrl);
+  frame = await scoFrame(again);
   const restored = await frame.evaluate(() =>
     ["q1", "q2", "q3"].map((q) => (document.querySelector(`input[name="${q}"]:checked`) || {}).value || ""));
   check(JSON.stringify(restored) === JSON.stringify(["b", "a", "c"]), `answers not restored: ${restored}`);
