@@ -238,15 +238,8 @@ pub(crate) async fn page(State(state): State<LaunchState>, Path(token): Path<Str
     type LaunchObjectives = std::collections::BTreeMap<String, (Vec<Value>, bool)>;
     let (sequencing, launch_objectives): (Value, LaunchObjectives) =
         if matches!(m.version, ScormVersion::Scorm2004 { .. }) {
-            let ids: Vec<String> = scos(m).iter().map(|i| i.identifier.clone()).collect();
             let answer = sequenced(&state, &registration, m, async |s| {
-                let mut objectives = LaunchObjectives::new();
-                for id in ids {
-                    let list = s.launch_objectives(&id)?;
-                    let reads = s.reads_globals(&id);
-                    objectives.insert(id, (list, reads));
-                }
-                Ok((s.view()?, objectives))
+                Ok((s.view()?, s.all_launch_objectives()?))
             })
             .await;
             match answer {

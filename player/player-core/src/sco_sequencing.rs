@@ -70,10 +70,11 @@ pub struct SequencingView {
 
 fn course_status(s: &Sequencer<'_>) -> CourseStatus {
     let root = s.tree().root();
+    let primary = s.primary_index(root);
     CourseStatus {
         completed: s.attempt_completed(root),
-        satisfied: s.objective_satisfied(root, 0),
-        measure: s.objective_measure(root, 0),
+        satisfied: primary.and_then(|o| s.objective_satisfied(root, o)),
+        measure: primary.and_then(|o| s.objective_measure(root, o)),
         attempts: s.activity_state(root).attempts,
     }
 }
@@ -400,43 +401,24 @@ impl<'a> Session<'a> {
         let Some(activity) = self.tree.find(item).and_then(|id| self.tree.get(id)) else {
             return Err(SequencingError::UnknownActivity(item.to_owned()));
         };
-        let id = activity.id;
+        Ok(objective_records(&self.sequencer()?, activity))
+    }
+
+    /// [`Session::launch_objectives`] and [`Session::reads_globals`] of every launchable
+    /// activity, by identifier (for the player page, with one copy of the state).
+    pub fn all_launch_objectives(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, (Vec<Value>, bool)>, SequencingError> {
         let s = self.sequencer()?;
-        let mut out = Vec::new();
-        for (o, def) in activity.sequencing.objectives.iter().enumerate() {
-            let Some(objective) = &def.id else {
-                continue;
-            };
-            let g = s.objective_from_globals(id, o);
-            let mut record = serde_json::Map::new();
-            record.insert("id".into(), Value::String(objective.clone()));
-            let status = |v: Option<bool>, yes: &str, no: &str| match v {
-                Some(true) => yes.to_owned(),
-                Some(false) => no.to_owned(),
-                None => "unknown".to_owned(),
-            };
-            record.insert(
-                "success_status".into(),
-                Value::String(status(g.satisfied, "passed", "failed")),
-            );
-            record.insert(
-                "completion_status".into(),
-                Value::String(status(g.completed, "completed", "incomplete")),
-            );
-            for (key, value) in [
-                ("score.scaled", g.measure),
-                ("score.raw", g.raw_score),
-                ("score.min", g.min_score),
-                ("score.max", g.max_score),
-                ("progress_measure", g.progress_measure),
-            ] {
-                if let Some(v) = value {
-                    record.insert(key.into(), Value::String(v.to_string()));
-                }
-            }
-            out.push(Value::Object(record));
-        }
-        Ok(out)
+        Ok(self
+            .tree
+            .activities()
+            .filter(|a| a.launchable)
+            .map(|a| {
+                let reads = self.reads_globals(&a.identifier);
+                (a.identifier.clone(), (objective_records(&s, a), reads))
+            })
+            .collect())
     }
 
     /// Does the SCO read any global objective (so its objectives should be fetched again
@@ -498,6 +480,45 @@ fn view_of(s: &Sequencer<'_>) -> SequencingView {
             .map(|a| a.identifier.clone()),
         course: course_status(s),
     }
+}
+
+/// An activity's objectives with identifiers as `cmi.objectives` records for a new attempt.
+fn objective_records(s: &Sequencer<'_>, activity: &lara_sequencing::Activity) -> Vec<Value> {
+    let status = |v: Option<bool>, yes: &str, no: &str| match v {
+        Some(true) => yes.to_owned(),
+        Some(false) => no.to_owned(),
+        None => "unknown".to_owned(),
+    };
+    let mut out = Vec::new();
+    for (o, def) in activity.sequencing.objectives.iter().enumerate() {
+        let Some(objective) = &def.id else {
+            continue;
+        };
+        let g = s.objective_from_globals(activity.id, o);
+        let mut record = serde_json::Map::new();
+        record.insert("id".into(), Value::String(objective.clone()));
+        record.insert(
+            "success_status".into(),
+            Value::String(status(g.satisfied, "passed", "failed")),
+        );
+        record.insert(
+            "completion_status".into(),
+            Value::String(status(g.completed, "completed", "incomplete")),
+        );
+        for (key, value) in [
+            ("score.scaled", g.measure),
+            ("score.raw", g.raw_score),
+            ("score.min", g.min_score),
+            ("score.max", g.max_score),
+            ("progress_measure", g.progress_measure),
+        ] {
+            if let Some(v) = value {
+                record.insert(key.into(), Value::String(v.to_string()));
+            }
+        }
+        out.push(Value::Object(record));
+    }
+    out
 }
 
 /// Runs `work` on a registration's sequencing with the registration's sequencing lock held,

@@ -152,7 +152,8 @@ impl<'t> Sequencer<'t> {
         }
     }
 
-    pub(crate) fn primary_index(&self, id: ActivityId) -> Option<usize> {
+    /// Index of the activity's primary objective (the one that rolls up).
+    pub fn primary_index(&self, id: ActivityId) -> Option<usize> {
         self.objective_index(id, None)
     }
 
@@ -165,8 +166,8 @@ impl<'t> Sequencer<'t> {
     }
 
     /// Reads one field of an objective: the first readable global objective that knows it,
-    /// otherwise the local value (hidden when `stale` is set and the local value is stale).
-    fn read<T: Copy>(
+    /// otherwise the local value (unknown with `hide_stale` when the local value is stale).
+    fn read<T>(
         &self,
         id: ActivityId,
         o: usize,
@@ -174,17 +175,13 @@ impl<'t> Sequencer<'t> {
         readable: impl Fn(&crate::definition::ObjectiveMap) -> bool,
         field: impl Fn(&ObjectiveState) -> Option<T>,
     ) -> Option<T> {
-        if let Some(def) = self.objective_def(id, o) {
-            for m in def.maps.iter().filter(|m| readable(m)) {
-                if let Some(v) = self.state.globals.get(&m.target).and_then(&field) {
-                    return Some(v);
-                }
+        self.read_global(id, o, readable, &field).or_else(|| {
+            if hide_stale && self.st(id).objectives_stale {
+                None
+            } else {
+                self.local(id, o).and_then(&field)
             }
-        }
-        if hide_stale && self.st(id).objectives_stale {
-            return None;
-        }
-        self.local(id, o).and_then(field)
+        })
     }
 
     /// Objective Satisfied Status, `None` when the progress status is false.
@@ -215,42 +212,65 @@ impl<'t> Sequencer<'t> {
         self.read(id, o, rollup, |m| m.read_normalized_measure, |s| s.measure)
     }
 
-    /// The full data of an objective as the content should see it at launch
-    /// (`cmi.objectives.n.*`): local values, overridden by readable global objectives.
+    /// The full data of an objective: local values, overridden by readable global objectives.
     pub fn objective_view(&self, id: ActivityId, o: usize) -> ObjectiveState {
+        self.objective_data(id, o, true)
+    }
+
+    /// What the global objectives an objective reads know of it (nothing local): the content's
+    /// `cmi.objectives` at the start of a new attempt.
+    pub fn objective_from_globals(&self, id: ActivityId, o: usize) -> ObjectiveState {
+        self.objective_data(id, o, false)
+    }
+
+    fn objective_data(&self, id: ActivityId, o: usize, with_local: bool) -> ObjectiveState {
         ObjectiveState {
-            satisfied: self.read(id, o, false, |m| m.read_satisfied_status, |s| s.satisfied),
-            measure: self.read(id, o, false, |m| m.read_normalized_measure, |s| s.measure),
-            raw_score: self.read(id, o, false, |m| m.read_raw_score, |s| s.raw_score),
-            min_score: self.read(id, o, false, |m| m.read_min_score, |s| s.min_score),
-            max_score: self.read(id, o, false, |m| m.read_max_score, |s| s.max_score),
-            completed: self.read(id, o, false, |m| m.read_completion_status, |s| s.completed),
-            progress_measure: self.read(
+            satisfied: self.field(
                 id,
                 o,
-                false,
+                with_local,
+                |m| m.read_satisfied_status,
+                |s| s.satisfied,
+            ),
+            measure: self.field(
+                id,
+                o,
+                with_local,
+                |m| m.read_normalized_measure,
+                |s| s.measure,
+            ),
+            raw_score: self.field(id, o, with_local, |m| m.read_raw_score, |s| s.raw_score),
+            min_score: self.field(id, o, with_local, |m| m.read_min_score, |s| s.min_score),
+            max_score: self.field(id, o, with_local, |m| m.read_max_score, |s| s.max_score),
+            completed: self.field(
+                id,
+                o,
+                with_local,
+                |m| m.read_completion_status,
+                |s| s.completed,
+            ),
+            progress_measure: self.field(
+                id,
+                o,
+                with_local,
                 |m| m.read_progress_measure,
                 |s| s.progress_measure,
             ),
         }
     }
 
-    /// What the global objectives an objective reads know of it (nothing local): the content's
-    /// `cmi.objectives` at the start of a new attempt.
-    pub fn objective_from_globals(&self, id: ActivityId, o: usize) -> ObjectiveState {
-        ObjectiveState {
-            satisfied: self.read_global(id, o, |m| m.read_satisfied_status, |s| s.satisfied),
-            measure: self.read_global(id, o, |m| m.read_normalized_measure, |s| s.measure),
-            raw_score: self.read_global(id, o, |m| m.read_raw_score, |s| s.raw_score),
-            min_score: self.read_global(id, o, |m| m.read_min_score, |s| s.min_score),
-            max_score: self.read_global(id, o, |m| m.read_max_score, |s| s.max_score),
-            completed: self.read_global(id, o, |m| m.read_completion_status, |s| s.completed),
-            progress_measure: self.read_global(
-                id,
-                o,
-                |m| m.read_progress_measure,
-                |s| s.progress_measure,
-            ),
+    fn field<T>(
+        &self,
+        id: ActivityId,
+        o: usize,
+        with_local: bool,
+        readable: impl Fn(&crate::definition::ObjectiveMap) -> bool,
+        field: impl Fn(&ObjectiveState) -> Option<T>,
+    ) -> Option<T> {
+        if with_local {
+            self.read(id, o, false, readable, field)
+        } else {
+            self.read_global(id, o, readable, field)
         }
     }
 

@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::definition::{CompletionThreshold, SequencingDefinition};
 
-/// An activity's position in its tree (preorder, the root is 0). Only a [`Tree`] hands these
-/// out, so an id is always valid for the tree that made it.
+/// An activity's position in its tree (preorder, the root is 0). A [`Tree`] hands these out,
+/// and stored state is checked against its tree (`SequencingState::check`) before use, so an
+/// id is always valid for the tree it is used with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ActivityId(pub(crate) u32);
@@ -168,11 +169,6 @@ impl Tree {
             .map(|a| a.id)
     }
 
-    /// A stored id, if it belongs to this tree.
-    pub fn checked(&self, raw: u32) -> Option<ActivityId> {
-        ((raw as usize) < self.activities.len()).then_some(ActivityId(raw))
-    }
-
     /// `id` and its ancestors, from `id` up to the root.
     pub fn path_to_root(&self, id: ActivityId) -> Vec<ActivityId> {
         let mut path = vec![id];
@@ -213,8 +209,8 @@ impl Tree {
 impl Index<ActivityId> for Tree {
     type Output = Activity;
 
-    // An `ActivityId` is only ever made by the tree it indexes (ids read back from storage go
-    // through `Tree::checked`), so it is always in bounds.
+    // An `ActivityId` is made by the tree it indexes, or read back in state checked against
+    // it (`SequencingState::check`), so it is always in bounds.
     #[allow(clippy::indexing_slicing)]
     fn index(&self, id: ActivityId) -> &Activity {
         &self.activities[id.index()]
