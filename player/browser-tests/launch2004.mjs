@@ -50,6 +50,12 @@ await run("scorm 2004 multi-SCO launch", async (page, { browser, watch }) => {
   await page.waitForSelector('#toc button[aria-current="true"]:has-text("Welcome")');
   await page.click("#continue");
   await page.waitForSelector('#toc button[aria-current="true"]:has-text("Safety quiz")');
+  // The player unloaded Welcome before ending its session: the SCO's own unload handler
+  // saved its session time and terminated, and the runtime accepted all of it.
+  frame = await sco(page, () => !!document.getElementById("quiz"));
+  const finished = JSON.parse(await frame.evaluate(() => localStorage.getItem("laraTestSco.finished")));
+  check(finished && finished.sco === "Welcome" && finished.refused.length === 0,
+    `Welcome's own finish on unload: ${JSON.stringify(finished)}`);
   await page.click("#exit");
   // Exit all goes through sequencing on the server: wait for its answer.
   await page.waitForFunction(() => /left the course/.test(document.getElementById("message").textContent));

@@ -135,23 +135,43 @@
   var message = document.getElementById("message");
 
   // Ends the running SCO's session the way a learner's button would, then does `next`.
-  // A SCO that already terminated is left alone; one that did not is finished for it, with
-  // the exit the button means.
+  // The SCO is unloaded first, as an LMS does when the learner navigates with its controls:
+  // content commonly saves its last data (session time, exit, location) and calls Terminate
+  // from its unload handlers. A SCO that terminated there (or before) is left alone; one that
+  // did not is finished for it, with the exit the button means.
   var leaving = false;
   function leave(exit, next) {
     var api = cfg.scormVersion === "1.2" ? window.API : window.API_1484_11;
-    if (api && api._laraRunning && api._laraRunning()) {
-      leaving = true;
-      if (cfg.scormVersion === "1.2") {
-        api.LMSSetValue("cmi.core.exit", exit === "suspend" ? "suspend" : "");
-        api.LMSFinish("");
-      } else {
-        if (exit) { api.SetValue("cmi.exit", exit); }
-        api.Terminate("");
+    if (!(api && api._laraRunning && api._laraRunning())) { next(); return; }
+    leaving = true;
+    unloadSco(function () {
+      if (api._laraRunning()) {
+        if (cfg.scormVersion === "1.2") {
+          api.LMSSetValue("cmi.core.exit", exit === "suspend" ? "suspend" : "");
+          api.LMSFinish("");
+        } else {
+          if (exit) { api.SetValue("cmi.exit", exit); }
+          api.Terminate("");
+        }
       }
       leaving = false;
+      next();
+    });
+  }
+
+  // Replaces the SCO's document with an empty one and calls `done` once the SCO's unload
+  // handlers have run (or after a few seconds, should the frame never report back).
+  function unloadSco(done) {
+    var finished = false;
+    function finish() {
+      if (finished) { return; }
+      finished = true;
+      frame.removeEventListener("load", finish);
+      done();
     }
-    next();
+    frame.addEventListener("load", finish);
+    setTimeout(finish, 5000);
+    frame.src = "about:blank";
   }
 
   // Sends a navigation request once every report of the SCO is in, and carries out the

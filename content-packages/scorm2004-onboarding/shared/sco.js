@@ -18,13 +18,21 @@
     set: function (name, value) { return api ? api.SetValue(name, String(value)) === "true" : false; },
     // ISO 8601 duration of this session, in seconds with two decimals.
     sessionTime: function () { return "PT" + ((Date.now() - started) / 1000).toFixed(2) + "S"; },
+    // Ends the session. Like much vendor content, it also runs when the page is unloaded, so
+    // the LMS must let a SCO it navigates away from finish on its own. What the LMS refused
+    // is left in localStorage for the next page (and the tests) to see.
     finish: function (navigation) {
       if (!api) { return; }
-      sco.set("cmi.session_time", sco.sessionTime());
-      if (navigation) { sco.set("adl.nav.request", navigation); }
-      api.Commit("");
-      api.Terminate("");
+      var refused = [];
+      function check(call, ok) { if (!ok) { refused.push(call + ": " + api.GetLastError()); } }
+      check("session_time", sco.set("cmi.session_time", sco.sessionTime()));
+      if (navigation) { check("adl.nav.request", sco.set("adl.nav.request", navigation)); }
+      check("Commit", api.Commit("") === "true");
+      check("Terminate", api.Terminate("") === "true");
       api = null;
+      try {
+        localStorage.setItem("laraTestSco.finished", JSON.stringify({ sco: document.title, refused: refused }));
+      } catch (e) { /* storage unavailable: nothing to report */ }
     },
   };
   window.LaraTestSco = sco;
