@@ -43,6 +43,20 @@ await run("content sandbox", async (page, { violations }) => {
   const result = await page.textContent("#result");
   check(/3 of 3/.test(result) && /Passed/.test(result), `unexpected result: ${result}`);
 
+  // Libraries, fonts and media from the web may load (content pulls jQuery from a CDN, say);
+  // this machine has no route there, so the load fails on the network, not on the policy.
+  const cdn = await page.evaluate(() => new Promise((resolve) => {
+    let blocked = false;
+    document.addEventListener("securitypolicyviolation", () => { blocked = true; });
+    const s = document.createElement("script");
+    s.src = "https://cdn.example.invalid/jquery.min.js";
+    const done = () => setTimeout(() => resolve(blocked ? "blocked by policy" : "allowed"), 100);
+    s.onerror = done;
+    s.onload = done;
+    document.head.appendChild(s);
+  }));
+  check(cdn === "allowed", `a script from an https CDN: ${cdn}`);
+
   // But it cannot reach Lara's API origin: connect-src 'self' stops the request in the browser.
   const outcome = await page.evaluate(async (url) => {
     try {

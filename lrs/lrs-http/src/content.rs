@@ -22,11 +22,16 @@ use futures::stream::{self, StreamExt};
 use player_core::{PackageStore, VersionFile};
 
 /// The policy of every content response. Authoring tools emit inline scripts and styles and
-/// some use `eval`, so those are allowed; everything must come from the content origin itself
-/// (or be inline data), and only the content origin may frame it.
+/// some use `eval`, so those are allowed. Published content also loads libraries, fonts,
+/// images, videos and players from the web (jQuery or MathJax from a CDN, web fonts, embedded
+/// video), so those may come from any `https:` source. Data only goes back to the content
+/// origin (`connect-src 'self'`: the launch's own endpoints), forms post nowhere else, and only
+/// the content origin may frame it.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self' data: blob:; \
-     script-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; \
-     style-src 'self' 'unsafe-inline' data:; \
+     script-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob: https:; \
+     style-src 'self' 'unsafe-inline' data: https:; \
+     font-src 'self' data: https:; img-src 'self' data: blob: https:; \
+     media-src 'self' data: blob: https:; frame-src 'self' https:; \
      connect-src 'self'; form-action 'self'; base-uri 'self'; frame-ancestors 'self'";
 
 #[derive(Clone)]
