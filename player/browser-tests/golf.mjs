@@ -231,6 +231,8 @@ await scenario("random test failed twice", "SequencingRandomTest_SCORM20043rdEdi
   const first = g.delivered[g.delivered.length - 1];
   check(tests.includes(first), `first test: ${first}`);
   check(await g.page.isHidden("#suspend"), "hideLMSUI suspendAll is not applied to the test");
+  // The tests are invisible: the table of contents marks where the learner is on their cluster.
+  same(await g.page.$$eval('#toc button[aria-current="true"]', (bs) => bs.map((b) => b.dataset.id)), ["posttest_item"], "current entry");
   await g.quiz(false);
   await g.control("continue");
   const second = g.delivered[g.delivered.length - 1];

@@ -97,7 +97,15 @@
   // choice would deliver enabled, with their status.
   function renderToc() {
     toc.textContent = "";
-    (view.toc || []).forEach(function (e) {
+    var entries = view.toc || [];
+    // A current activity hidden from the learner (isvisible="false", say a test drawn from
+    // a pool) is shown where it is: at its nearest visible ancestor.
+    var here = -1;
+    entries.forEach(function (e, i) { if (e.current) { here = i; } });
+    for (var i = here - 1; here >= 0 && !(entries[here].shown && entries[here].depth > 0) && i >= 0; i--) {
+      if (entries[i].depth < entries[here].depth) { here = i; }
+    }
+    entries.forEach(function (e, i) {
       if (e.depth === 0 || !e.shown) { return; }
       var b = document.createElement("button");
       b.type = "button";
@@ -105,7 +113,7 @@
       b.dataset.id = e.identifier;
       b.style.paddingLeft = (0.4 + (e.depth - 1) * 0.9) + "rem";
       b.disabled = !e.selectable;
-      b.setAttribute("aria-current", e.current ? "true" : "false");
+      b.setAttribute("aria-current", i === here ? "true" : "false");
       var status = e.completed === true ? "completed" : e.completed === false ? "incomplete" : "";
       if (e.satisfied === true) { status += (status ? ", " : "") + "passed"; }
       if (e.satisfied === false) { status += (status ? ", " : "") + "failed"; }
