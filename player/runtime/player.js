@@ -152,6 +152,9 @@
     var api = cfg.scormVersion === "1.2" ? window.API : window.API_1484_11;
     if (!(api && api._laraRunning && api._laraRunning())) { next(); return; }
     leaving = true;
+    // SCORM 1.2 resumes only after cmi.core.exit = suspend: set it for the Suspend button
+    // before the SCO's own unload handler runs (which may still set its own).
+    if (exit === "suspend" && cfg.scormVersion === "1.2") { api.LMSSetValue("cmi.core.exit", "suspend"); }
     unloadSco(function () {
       if (api._laraRunning()) {
         if (cfg.scormVersion === "1.2") {
