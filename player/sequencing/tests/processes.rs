@@ -1846,3 +1846,59 @@ fn more_exception_codes() {
     let m1 = id(&s, "m1");
     assert_eq!(go(&mut s, Nav::Jump(m1)), "DB.1.1-1");
 }
+
+// ---- more exception codes, one situation each -------------------------------------------------
+
+#[test]
+fn previous_on_a_course_of_one_activity_has_no_parent_to_flow_in_nb_2_1_6() {
+    // A course whose root is its only activity: the root is delivered, and a previous request
+    // has no parent whose flow it could use.
+    let t = tree(leaf("only"));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "only");
+    assert_eq!(go(&mut s, Nav::Previous), "NB.2.1-6");
+}
+
+#[test]
+fn jump_to_an_activity_left_out_by_selection_is_refused_nb_2_1_11() {
+    // Only the activities selected for this attempt exist for a jump.
+    let pool = with(cluster("pool", vec![leaf("q1"), leaf("q2")]), |d| {
+        d.randomization.select_count = Some(1);
+        d.randomization.selection_timing = Timing::Once;
+    });
+    let t = tree(cluster("course", vec![pool]));
+    let mut s = Sequencer::new(&t, 7);
+    let first = go(&mut s, Nav::Start);
+    let other = if first == "q1" { "q2" } else { "q1" };
+    let target = id(&s, other);
+    assert_eq!(go(&mut s, Nav::Jump(target)), "NB.2.1-11");
+    let delivered = id(&s, &first);
+    assert_eq!(go(&mut s, Nav::Jump(delivered)), first);
+}
+
+#[test]
+fn retry_of_a_cluster_whose_children_are_all_disabled_delivers_nothing_sb_2_10_3() {
+    // A retry starts the activity again by flowing into it: with every child disabled now,
+    // nothing can be delivered. (a exits its parent, whose post-condition then retries it.)
+    let a = with(leaf("a"), |d| {
+        d.pre_condition_rules = vec![rule(
+            vec![cond(RuleConditionKind::Satisfied)],
+            RuleAction::Disabled,
+        )];
+        d.post_condition_rules = vec![rule(
+            vec![cond(RuleConditionKind::Always)],
+            RuleAction::ExitParent,
+        )];
+    });
+    let module = with(cluster("m", vec![a]), |d| {
+        d.post_condition_rules = vec![rule(
+            vec![cond(RuleConditionKind::Always)],
+            RuleAction::Retry,
+        )]
+    });
+    let t = tree(cluster("course", vec![module]));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    report(&mut s, true, Some(true), None);
+    assert_eq!(go(&mut s, Nav::Continue), "SB.2.10-3");
+}
