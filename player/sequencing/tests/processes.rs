@@ -1902,3 +1902,43 @@ fn retry_of_a_cluster_whose_children_are_all_disabled_delivers_nothing_sb_2_10_3
     report(&mut s, true, Some(true), None);
     assert_eq!(go(&mut s, Nav::Continue), "SB.2.10-3");
 }
+
+#[test]
+fn a_post_condition_continue_or_previous_needs_flow_in_the_parent_sb_2_7_2_sb_2_8_2() {
+    // Post-condition rules turn an exit into a continue or previous request; like the
+    // learner's own, those flow only where the parent allows flow.
+    for (action, code) in [
+        (RuleAction::Continue, "SB.2.7-2"),
+        (RuleAction::Previous, "SB.2.8-2"),
+    ] {
+        let b = with(leaf("b"), |d| {
+            d.post_condition_rules = vec![rule(vec![cond(RuleConditionKind::Always)], action)]
+        });
+        // Choice only: no flow in the course.
+        let t = tree(ActivitySpec::new("course", vec![leaf("a"), b, leaf("c")]));
+        let mut s = Sequencer::new(&t, 1);
+        assert_eq!(choose(&mut s, "b"), "b");
+        assert_eq!(go(&mut s, Nav::Exit), code, "{action:?}");
+    }
+}
+
+#[test]
+fn choosing_a_cluster_with_nothing_deliverable_inside_stops_there_sb_2_9_9() {
+    // A choice of a cluster flows into it; when every child is disabled nothing is
+    // delivered, and the learner is left at the chosen cluster.
+    let c = with(leaf("c"), |d| {
+        d.pre_condition_rules = vec![rule(
+            vec![cond(RuleConditionKind::Always)],
+            RuleAction::Disabled,
+        )]
+    });
+    let t = tree(cluster(
+        "course",
+        vec![cluster("m1", vec![leaf("a")]), cluster("m2", vec![c])],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert_eq!(choose(&mut s, "m2"), "SB.2.9-9");
+    assert_eq!(s.current(), Some(id(&s, "m2")));
+    assert!(!s.activity_state(id(&s, "a")).active);
+}
