@@ -256,6 +256,16 @@ fn attr<'a>(node: Node<'a, '_>, name: &str) -> Option<&'a str> {
         .map(|a| a.value().trim())
 }
 
+/// An objective identifier (`objectiveID`, `referencedObjective`, `targetObjectiveID`), as
+/// an `xs:anyURI` is compared: an escaped space (`%20`) is a space, and runs of whitespace
+/// count as one, so `" obj%201 "` and `"obj 1"` name the same objective (ADL's conformance
+/// packages check this). `None` when absent or empty.
+fn identifier(node: Node<'_, '_>, name: &str) -> Option<String> {
+    let value = attr(node, name)?.replace("%20", " ");
+    let words: Vec<&str> = value.split_whitespace().collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
 /// The text content of an element, trimmed.
 fn text_of(node: Node<'_, '_>) -> String {
     let text: String = node
@@ -845,9 +855,7 @@ fn sequencing_rules(node: Node<'_, '_>) -> Result<Rules, DefinitionError> {
         )?;
         let mut conditions = Vec::new();
         for c in elements(conditions_node, "ruleCondition") {
-            let referenced_objective = attr(c, "referencedObjective")
-                .filter(|id| !id.is_empty())
-                .map(str::to_owned);
+            let referenced_objective = identifier(c, "referencedObjective");
             if let Some(id) = &referenced_objective {
                 rules
                     .references
@@ -1040,9 +1048,7 @@ fn objective(node: Node<'_, '_>, primary: bool) -> Result<ObjectiveDefinition, D
         })
         .collect::<Result<Vec<_>, DefinitionError>>()?;
     Ok(ObjectiveDefinition {
-        id: attr(node, "objectiveID")
-            .filter(|id| !id.is_empty())
-            .map(str::to_owned),
+        id: identifier(node, "objectiveID"),
         primary,
         satisfied_by_measure: boolean(node, "satisfiedByMeasure", d.satisfied_by_measure)?,
         min_normalized_measure,
@@ -1052,15 +1058,12 @@ fn objective(node: Node<'_, '_>, primary: bool) -> Result<ObjectiveDefinition, D
 
 /// The required `targetObjectiveID` of a `mapInfo`.
 fn target(map: Node<'_, '_>) -> Result<String, DefinitionError> {
-    attr(map, "targetObjectiveID")
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            error(
-                attr_path(map, "targetObjectiveID"),
-                "missing; a mapInfo names the global objective it maps to",
-            )
-        })
+    identifier(map, "targetObjectiveID").ok_or_else(|| {
+        error(
+            attr_path(map, "targetObjectiveID"),
+            "missing; a mapInfo names the global objective it maps to",
+        )
+    })
 }
 
 /// `adlseq:objectives`: the 4th edition's score, completion and progress maps.
@@ -1068,7 +1071,7 @@ fn adlseq_objectives(node: Node<'_, '_>) -> Result<Vec<AdlseqObjective>, Definit
     elements(node, "objective")
         .map(|o| {
             let at = attr_path(o, "objectiveID");
-            let Some(id) = attr(o, "objectiveID").filter(|id| !id.is_empty()) else {
+            let Some(id) = identifier(o, "objectiveID") else {
                 return Err(error(at, "missing; it names an objective of this activity"));
             };
             let maps = elements(o, "mapInfo")

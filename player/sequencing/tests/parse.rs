@@ -1610,3 +1610,28 @@ fn a_definition_round_trips_through_json() {
         Some(5400.0)
     );
 }
+
+#[test]
+fn objective_identifiers_compare_as_uris_with_escaped_and_repeated_spaces() {
+    // ADL's conformance packages (OB-02a, OB-12a) write the same objective as "obj%201",
+    // "  %20obj%20%201%20  " and " ob%20j%201 ": an escaped space is a space, and runs of
+    // whitespace count as one.
+    let d = ok(
+        "<imsss:sequencingRules><imsss:preConditionRule><imsss:ruleConditions>\
+            <imsss:ruleCondition operator=\"not\" condition=\"satisfied\" \
+                referencedObjective=\"  %20obj%20%201%20  \"/>\
+        </imsss:ruleConditions><imsss:ruleAction action=\"disabled\"/></imsss:preConditionRule>\
+        </imsss:sequencingRules>\
+        <imsss:objectives><imsss:primaryObjective objectiveID=\"p\"/>\
+            <imsss:objective objectiveID=\"obj%201\">\
+                <imsss:mapInfo targetObjectiveID=\" g%20%201 \"/></imsss:objective>\
+        </imsss:objectives>",
+    );
+    let referenced = d.pre_condition_rules[0].conditions[0]
+        .referenced_objective
+        .clone();
+    assert_eq!(referenced.as_deref(), Some("obj 1"));
+    let objective = d.objectives.iter().find(|o| !o.primary).unwrap();
+    assert_eq!(objective.id.as_deref(), Some("obj 1"));
+    assert_eq!(objective.maps[0].target, "g 1");
+}
