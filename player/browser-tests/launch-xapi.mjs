@@ -19,7 +19,10 @@ await run("xapi package launch", async (page, { browser, watch }) => {
   const frame = await packageFrame(page);
   await frame.waitForSelector("#done");
   await frame.click("#done");
-  await frame.waitForFunction(() => document.getElementById("status").textContent !== "");
+  await frame.waitForFunction(() => {
+    const e = document.getElementById("status"); // null while the page is still parsing
+    return !!e && e.textContent !== "";
+  });
   const status = await frame.textContent("#status");
   check(status === "Recorded.", `the package says: ${status}`);
   const params = await frame.evaluate(() => Array.from(new URLSearchParams(window.location.search).keys()).sort());
@@ -29,7 +32,10 @@ await run("xapi package launch", async (page, { browser, watch }) => {
   watch(again);
   await again.goto(launchUrl);
   const resumed = await packageFrame(again);
-  await resumed.waitForFunction(() => document.getElementById("resume").textContent !== "");
+  await resumed.waitForFunction(() => {
+    const e = document.getElementById("resume"); // null while the page is still parsing
+    return !!e && e.textContent !== "";
+  });
   const resume = await resumed.textContent("#resume");
   check(resume.startsWith("Welcome back"), `the relaunched package says: ${resume}`);
   return { status, params, resume };
