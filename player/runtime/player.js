@@ -98,6 +98,21 @@
   function renderToc() {
     toc.textContent = "";
     var entries = view.toc || [];
+    // The root activity is the course itself: its title, a button when a choice of the root
+    // (which starts the course from its beginning) is allowed now.
+    var heading = document.getElementById("course");
+    heading.textContent = "";
+    var root = entries.filter(function (e) { return e.depth === 0; })[0];
+    if (root && root.shown && root.selectable) {
+      var top = document.createElement("button");
+      top.type = "button";
+      top.textContent = cfg.title;
+      top.dataset.id = root.identifier;
+      top.addEventListener("click", function () { request({ request: "choice", target: root.identifier }); });
+      heading.appendChild(top);
+    } else {
+      heading.textContent = cfg.title;
+    }
     // A current activity hidden from the learner (isvisible="false", say a test drawn from
     // a pool) is shown where it is: at its nearest visible ancestor.
     var here = -1;
@@ -346,7 +361,8 @@
       scaledPassingScore: item.scaledPassingScore,
       objectives: item.objectives,
       sharedData: (item.dataMaps || []).map(function (d) {
-        return { id: d.id, store: cfg.sharedData[d.id] || "", read: d.read, write: d.write };
+        var store = cfg.sharedData[d.id];
+        return { id: d.id, store: store === null || store === undefined ? undefined : store, read: d.read, write: d.write };
       }),
       navValid: navValid,
       terminate: function (state) {
@@ -361,12 +377,19 @@
             // A course of one SCO is over when that SCO ends without asking for more:
             // suspended if it said so (to resume next time), else exited.
             var single = cfg.items.length === 1;
+            // Otherwise the learner decides what comes next (Continue, Previous, a choice):
+            // the activity's attempt ends with that request, as the SN book has it, so its
+            // post-condition rules apply then.
             var nav = asked && asked !== "_none_" ? { request: asked }
               : exit === "time-out" || exit === "logout" ? { request: "exitAll" }
               : single && exit === "suspend" ? { request: "suspendAll" }
               : single ? { request: "exitAll" }
-              : { request: "exit" };
-            setTimeout(function () { request(nav); }, 0);
+              : null;
+            if (nav) {
+              setTimeout(function () { request(nav); }, 0);
+            } else {
+              message.textContent = "Done here: continue or choose from the list.";
+            }
           }
           return;
         }
@@ -381,7 +404,7 @@
         report(kind === "terminate" ? "terminate" : "commit", state, sessionTime);
         // Shared data buckets this SCO may write go to every SCO of the registration.
         ((state.arrays && state.arrays["adl.data"]) || []).forEach(function (d) {
-          if (d._write && cfg.sharedData[d.id] !== d.store) {
+          if (d._write && d.store !== undefined && cfg.sharedData[d.id] !== d.store) {
             cfg.sharedData[d.id] = d.store;
             saveShared(d.id, d.store);
           }
@@ -399,6 +422,8 @@
 
   if (sequenced) {
     showView(view);
-    request({ request: "launch" });
+    // A launch URL may name the activity to open first (?activity=ID).
+    var first = new URLSearchParams(window.location.search).get("activity");
+    request(first ? { request: "launch", target: first } : { request: "launch" });
   } else if (cfg.items.length > 0) { open(0); }
 }());

@@ -368,6 +368,10 @@
           err(408, "set the interaction's type first"); return "false";
         }
         if (bad2) { err(bad2); return "false"; }
+        // An objective's id is written once: the same value again is fine, another is not.
+        if (a.array === "cmi.objectives" && a.field === "id" && record && record.id !== undefined && record.id !== v) {
+          err(351, "an objective's id cannot be changed once set"); return "false";
+        }
         if (a.array === "cmi.objectives" && a.field === "id" && list.some(function (r, i) { return r.id === v && i !== a.n; })) {
           err(351, "objective ids must be unique"); return "false";
         }

@@ -340,8 +340,9 @@ pub(crate) async fn page(State(state): State<LaunchState>, Path(token): Path<Str
                     .unwrap_or(Value::String(String::new()));
                 shared.insert(target, store);
             }
+            // Never written: the content gets "not initialized" (403) when it reads it.
             Ok(None) => {
-                shared.insert(target, Value::String(String::new()));
+                shared.insert(target, Value::Null);
             }
             Err(e) => {
                 tracing::error!(error = %e, "loading shared data");

@@ -576,9 +576,11 @@ fn item(
                         read_shared_data: attr(m, &["readSharedData"])
                             .and_then(|v| boolean(&v))
                             .unwrap_or(true),
+                        // Both default to true (CAM 4th edition; ADL's test packages rely
+                        // on a bare map being writable).
                         write_shared_data: attr(m, &["writeSharedData"])
                             .and_then(|v| boolean(&v))
-                            .unwrap_or(false),
+                            .unwrap_or(true),
                     })
                 })
                 .collect()
@@ -595,7 +597,13 @@ fn item(
         children: children_items,
         mastery_score,
         prerequisites: adlcp_text(&["prerequisites"]),
-        max_time_allowed: adlcp_text(&["maxtimeallowed"]),
+        // SCORM 2004 has no adlcp:maxTimeAllowed: cmi.max_time_allowed is the attempt's
+        // absolute duration limit from sequencing.
+        max_time_allowed: adlcp_text(&["maxtimeallowed"]).or_else(|| {
+            let sequencing = child(i, "sequencing")?;
+            let limits = sequencing_element(doc, sequencing, "limitConditions")?;
+            attr(limits, &["attemptAbsoluteDurationLimit"]).filter(|d| !d.trim().is_empty())
+        }),
         time_limit_action: adlcp_text(&["timelimitaction", "timeLimitAction"]),
         data_from_lms: adlcp_text(&["datafromlms", "dataFromLMS"]),
         completion_threshold,
@@ -608,20 +616,29 @@ fn item(
     }
 }
 
+/// A child of a sequencing element: its own, or, when it has none, that of the
+/// `sequencingCollection` entry its `IDRef` names (element by element, as SCORM merges them).
+fn sequencing_element<'a, 'input>(
+    doc: &'a roxmltree::Document<'input>,
+    sequencing: Node<'a, 'input>,
+    name: &'static str,
+) -> Option<Node<'a, 'input>> {
+    child(sequencing, name).or_else(|| {
+        let idref = attr(sequencing, &["IDRef"])?;
+        let collection = child(doc.root_element(), "sequencingCollection")?;
+        children(collection, "sequencing")
+            .find(|s| attr(*s, &["ID"]).as_deref() == Some(idref.as_str()))
+            .and_then(|s| child(s, name))
+    })
+}
+
 /// The objectives of a sequencing element: its own `imsss:objectives`, or those of the
 /// `sequencingCollection` entry its `IDRef` names.
 fn sequencing_objectives(
     doc: &roxmltree::Document<'_>,
     sequencing: Node<'_, '_>,
 ) -> Vec<SequencingObjective> {
-    let objectives = child(sequencing, "objectives").or_else(|| {
-        let idref = attr(sequencing, &["IDRef"])?;
-        let collection = child(doc.root_element(), "sequencingCollection")?;
-        children(collection, "sequencing")
-            .find(|s| attr(*s, &["ID"]).as_deref() == Some(idref.as_str()))
-            .and_then(|s| child(s, "objectives"))
-    });
-    let Some(objectives) = objectives else {
+    let Some(objectives) = sequencing_element(doc, sequencing, "objectives") else {
         return Vec::new();
     };
     let flag = |n: Node<'_, '_>, name: &str, default: bool| {

@@ -186,6 +186,8 @@ pub fn content_report(state: &Value) -> ContentReport {
         score_max: number("cmi.score.max"),
         progress_measure: number("cmi.progress_measure"),
         session_seconds: None,
+        completion_reported: text("cmi.completion_status").is_some(),
+        success_reported: text("cmi.success_status").is_some(),
         objectives,
     }
 }
@@ -285,7 +287,8 @@ impl<'a> Session<'a> {
         Ok(view)
     }
 
-    /// Handles a navigation request. `launch` is the player page opening: it resumes a
+    /// Handles a navigation request. `launch` is the player page opening: it opens the
+    /// activity the launch names (`target`) when a choice of it is valid, else resumes a
     /// suspended course, or starts it. A session the learner left without exiting (the
     /// browser was closed) is suspended first, so the learner comes back to where they were.
     pub async fn navigate(
@@ -298,7 +301,17 @@ impl<'a> Session<'a> {
                 // Its own outcome does not matter: the resume below says what happens.
                 let _ = s.navigate(NavigationRequest::SuspendAll);
             }
-            if s.suspended_activity().is_some() {
+            // A launch may name the activity to open (the learner picked it in an outline
+            // before the course opened): a choice of it, when sequencing allows that now.
+            let chosen = request
+                .target
+                .as_deref()
+                .and_then(|t| self.tree.find(t))
+                .map(NavigationRequest::Choice)
+                .filter(|c| s.is_valid(*c));
+            if let Some(choice) = chosen {
+                choice
+            } else if s.suspended_activity().is_some() {
                 NavigationRequest::ResumeAll
             } else {
                 NavigationRequest::Start

@@ -81,6 +81,8 @@ impl Sequencer<'_> {
         }
         s.objectives_stale = false;
         s.progress_stale = false;
+        s.completion_reported = false;
+        s.success_reported = false;
         for c in children {
             self.mark_stale(
                 c,
@@ -153,16 +155,20 @@ impl Sequencer<'_> {
         if self.is_leaf(id) {
             let def = self.def(id);
             // Status the content left unknown is completed and satisfied, unless the content
-            // sets it, or a measure decides it (the rollup below does; a default written
-            // first would reach the global objectives it maps to).
+            // sets it (by its definition, or by reporting a status in this attempt, even
+            // `unknown`, as ADL's reference sequencer has it), or a measure decides it (the
+            // rollup below does; a default written first would reach the global objectives
+            // it maps to).
             if def.delivery_controls.tracked && !self.st(id).suspended {
                 if !def.delivery_controls.completion_set_by_content
                     && !self.tree[id].completion_threshold.completed_by_measure
+                    && !self.st(id).completion_reported
                     && self.st(id).completed.is_none()
                 {
                     self.set_attempt_completed(id, Some(true));
                 }
                 if !def.delivery_controls.objective_set_by_content
+                    && !self.st(id).success_reported
                     && let Some(p) = self.primary_index(id)
                     && def
                         .objectives

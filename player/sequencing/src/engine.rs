@@ -175,13 +175,21 @@ impl<'t> Sequencer<'t> {
         readable: impl Fn(&crate::definition::ObjectiveMap) -> bool,
         field: impl Fn(&ObjectiveState) -> Option<T>,
     ) -> Option<T> {
-        self.read_global(id, o, readable, &field).or_else(|| {
-            if hide_stale && self.st(id).objectives_stale {
-                None
-            } else {
-                self.local(id, o).and_then(&field)
-            }
-        })
+        // A field read from a global objective is what the global says, unknown included:
+        // the local value does not show through (as in ADL's reference implementation, where
+        // every global objective exists from the start; its conformance test CM-13 depends
+        // on it).
+        let reads = self
+            .objective_def(id, o)
+            .is_some_and(|def| def.maps.iter().any(&readable));
+        if reads {
+            return self.read_global(id, o, readable, &field);
+        }
+        if hide_stale && self.st(id).objectives_stale {
+            None
+        } else {
+            self.local(id, o).and_then(&field)
+        }
     }
 
     /// Objective Satisfied Status, `None` when the progress status is false.
@@ -362,6 +370,14 @@ impl<'t> Sequencer<'t> {
     }
 
     pub(crate) fn attempt_completed_for(&self, id: ActivityId, rollup: bool) -> Option<bool> {
+        // 4th edition: an activity completed by measure has the status its progress measure
+        // gives (its own, or one read from a global objective), unknown without a measure.
+        let threshold = self.tree[id].completion_threshold;
+        if threshold.completed_by_measure {
+            return self
+                .completion_amount_for(id, rollup)
+                .map(|amount| amount >= threshold.min_progress_measure);
+        }
         if let Some(p) = self.primary_index(id)
             && let Some(v) = self.read_global(id, p, |m| m.read_completion_status, |g| g.completed)
         {

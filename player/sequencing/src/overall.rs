@@ -38,6 +38,10 @@ pub struct ContentReport {
     pub progress_measure: Option<f64>,
     /// `cmi.session_time`, in seconds: adds to the experienced durations.
     pub session_seconds: Option<f64>,
+    /// The content set `cmi.completion_status` / `cmi.success_status` (any value, `unknown`
+    /// included) in this session.
+    pub completion_reported: bool,
+    pub success_reported: bool,
     /// `cmi.objectives.n`.
     pub objectives: Vec<ObjectiveReport>,
 }
@@ -269,15 +273,47 @@ impl Sequencer<'_> {
         if !self.def(id).delivery_controls.tracked {
             return;
         }
-        self.set_attempt_completed(id, data.completed);
-        self.set_completion_amount(id, data.progress_measure);
+        // The primary objective's own cmi.objectives record counts too (as in ADL's reference
+        // run-time): its success status and score, and its completion status and progress
+        // measure where the SCO did not report the attempt's own.
+        let primary_record = self
+            .primary_index(id)
+            .and_then(|p| self.def(id).objectives.get(p))
+            .and_then(|o| o.id.as_deref())
+            .and_then(|pid| data.objectives.iter().find(|o| o.id == pid));
+        let mut completed = data.completed;
+        let mut completion_reported = data.completion_reported;
+        let mut progress = data.progress_measure;
+        let mut passed = data.passed;
+        let mut success_reported = data.success_reported;
+        let mut scaled = data.score_scaled;
+        if let Some(r) = primary_record {
+            if !completion_reported && r.completed.is_some() {
+                completed = r.completed;
+                completion_reported = true;
+            }
+            progress = progress.or(r.progress_measure);
+            if r.passed.is_some() {
+                passed = r.passed;
+                success_reported = true;
+            }
+            scaled = r.score_scaled.or(scaled);
+        }
+        if completion_reported {
+            self.st_mut(id).completion_reported = true;
+        }
+        if success_reported {
+            self.st_mut(id).success_reported = true;
+        }
+        self.set_attempt_completed(id, completed);
+        self.set_completion_amount(id, progress);
         if let Some(p) = self.primary_index(id) {
             self.write_objective(
                 id,
                 p,
                 &ObjectiveChange {
-                    satisfied: Some(data.passed),
-                    measure: Some(data.score_scaled),
+                    satisfied: Some(passed),
+                    measure: Some(scaled),
                     raw_score: Some(data.score_raw),
                     min_score: Some(data.score_min),
                     max_score: Some(data.score_max),

@@ -552,7 +552,13 @@ impl Sequencer<'_> {
                             "an activity being left does not allow choice exit",
                         ));
                     }
-                    if constrained.is_none() && self.def(a).constrained_choice.constrain_choice {
+                    // The constraint comes from the current activity's ancestors: the current
+                    // activity's own constrainChoice does not limit a choice made from it (as
+                    // ADL's reference sequencer and its conformance test CM-07d have it).
+                    if constrained.is_none()
+                        && a != c
+                        && self.def(a).constrained_choice.constrain_choice
+                    {
                         constrained = Some(a);
                     }
                 }

@@ -60,6 +60,10 @@ pub struct ActivityState {
     pub objectives_stale: bool,
     /// The same for attempt progress information (`useCurrentAttemptProgressInfo`).
     pub progress_stale: bool,
+    /// The content reported a completion status in this attempt (even `unknown`), or a
+    /// success status: then ending the attempt does not default it (UP.4).
+    pub completion_reported: bool,
+    pub success_reported: bool,
 }
 
 /// A learner's whole sequencing state for one activity tree.
