@@ -79,6 +79,28 @@ export class Learner {
     });
   }
 
+  /**
+   * The running SCO reports `result` and terminates without a navigation request: the
+   * learner decides what comes next. Waits for the page to show what sequencing allows now.
+   */
+  async finishHere(result) {
+    const page = this.page;
+    const reported = page.waitForResponse((r) => new URL(r.url()).pathname.includes("/events/") &&
+      r.request().method() === "POST" && /"event":"terminate"/.test(r.request().postData() || ""));
+    const frame = await scoFrame(page);
+    const done = await frame.evaluate((r) => {
+      const ok = window.finish(r);
+      return { ok, errors: window.laraTestSco.errors };
+    }, result);
+    check(done.ok, `the SCO could not finish with ${JSON.stringify(result)}`);
+    check(done.errors.length === 0, `the runtime refused SetValue: ${done.errors}`);
+    const view = await (await reported).json();
+    // The page has shown that view once the next task runs.
+    await page.waitForFunction(() => document.getElementById("message").textContent !== "");
+    await page.waitForTimeout(50);
+    return view;
+  }
+
   /** A click on one of the player's controls: previous, continue, suspend, exit. */
   control(id) {
     return this.move(() => this.page.click(`#${id}`));

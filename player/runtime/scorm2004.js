@@ -40,21 +40,30 @@
   }
   function chars(max) { return function (v) { return v.length <= max ? 0 : TYPE; }; }
   function words(list) { return function (v) { return list.indexOf(v) >= 0 ? 0 : TYPE; }; }
-  // localized_string_type: an optional {lang=tag} prefix, then text.
+  // localized_string_type: an optional {lang=tag} prefix (a tag is required inside it), then
+  // text.
   function localized(max) {
-    return function (v) {
-      var m = /^\{lang=([^}]*)\}/.exec(v);
-      if (m && !isLanguage(m[1])) { return TYPE; }
-      return v.length <= max ? 0 : TYPE;
-    };
+    return function (v) { return isLocalized(v, max) ? 0 : TYPE; };
+  }
+  function isLocalized(v, max) {
+    var m = /^\{lang=([^}]*)\}/.exec(v);
+    if (m && (m[1] === "" || !isLanguage(m[1]))) { return false; }
+    return (m ? v.length - m[0].length : v.length) <= max;
   }
   function isLanguage(v) { return v === "" || /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(v); }
   function language(v) { return isLanguage(v) ? 0 : TYPE; }
-  // long_identifier_type: a URI, in practice any non-empty text without white space.
-  function identifier(v) { return v.length > 0 && v.length <= 4000 && !/\s/.test(v) ? 0 : TYPE; }
-  // time(second,10,0): ISO 8601 date and time, each part optional from the right.
+  // long_identifier_type (and short_identifier_type, max 250): a URI. Characters a URI never
+  // has (white space, braces, quotes...) are refused; a URN needs its namespace and string.
+  function isIdentifier(v, max) {
+    if (v.length === 0 || v.length > max || /[\s{}<>"\\^`|]/.test(v)) { return false; }
+    if (/^urn:/i.test(v) && !/^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:\S+$/i.test(v)) { return false; }
+    return true;
+  }
+  function identifier(v) { return isIdentifier(v, 4000) ? 0 : TYPE; }
+  // time(second,10,2): YYYY[-MM[-DD[Thh[:mm[:ss[.s[TZD]]]]]]]: each part needs the one before
+  // it, a time zone comes only after fractional seconds (one or two digits).
   function timestamp(v) {
-    var m = /^(\d{4})(-(\d{2})(-(\d{2})(T(\d{2})(:(\d{2})(:(\d{2})(\.\d{1,7})?)?)?(Z|[+-]\d{2}(:\d{2})?)?)?)?)?$/.exec(v);
+    var m = /^(\d{4})(-(\d{2})(-(\d{2})(T(\d{2})(:(\d{2})(:(\d{2})(\.\d{1,2}(Z|[+-]\d{2}(:\d{2})?)?)?)?)?)?)?)?$/.exec(v);
     if (!m) { return TYPE; }
     if (+m[1] < 1970 || +m[1] > 2038 || (m[3] && (+m[3] < 1 || +m[3] > 12)) ||
         (m[5] && (+m[5] < 1 || +m[5] > 31)) || (m[7] && +m[7] > 23) ||
@@ -73,14 +82,67 @@
     "performance", "sequencing", "likert", "numeric", "other"];
   var NAV = /^(continue|previous|exit|exitAll|abandon|abandonAll|suspendAll|_none_|\{target=[^}]+\}(choice|jump))$/;
 
-  // Responses by interaction type: strict where the format is simple, lenient otherwise
-  // (authoring tools differ in separators and escapes).
-  function response(type, v) {
-    if (type === "true-false") { return v === "true" || v === "false" ? 0 : TYPE; }
-    if (type === "numeric") {
-      return /^-?(\d+(\.\d*)?|\.\d+)?(\[:\]-?(\d+(\.\d*)?|\.\d+)?)?$/.test(v) ? 0 : TYPE;
+  // Responses (cmi.interactions.n.learner_response) and correct response patterns by
+  // interaction type, as the RTE book formats them: [,] separates items, [.] the parts of a
+  // pair, {case_matters=}/{order_matters=} may open a pattern.
+  var NUMBER = /^-?(\d+(\.\d*)?|\.\d+)$/;
+  var MAX_PATTERNS = { "true-false": 1, choice: 10, "fill-in": 10, "long-fill-in": 5, likert: 1,
+    matching: 5, performance: 5, sequencing: 5, numeric: 1, other: 1 };
+  function shortId(v) { return isIdentifier(v, 250); }
+  function splitItems(v) { return v.split("[,]"); }
+  function unique(list) { return list.every(function (x, i) { return list.indexOf(x) === i; }); }
+  function pair(v, left, right) {
+    var p = v.split("[.]");
+    return p.length === 2 && left(p[0]) && right(p[1]);
+  }
+  function flags(v, names) {
+    var m;
+    while ((m = /^\{(case_matters|order_matters)=(true|false)\}/.exec(v)) && names.indexOf(m[1]) >= 0) {
+      v = v.slice(m[0].length);
     }
-    return v.length <= 4000 * 10 ? 0 : TYPE;
+    return v;
+  }
+  function response(type, v, pattern) {
+    var list;
+    switch (type) {
+      case "true-false":
+        return v === "true" || v === "false" ? 0 : TYPE;
+      case "choice":
+        if (v === "") { return 0; }
+        list = splitItems(v);
+        return list.length <= 36 && list.every(shortId) && unique(list) ? 0 : TYPE;
+      case "sequencing":
+        list = splitItems(v);
+        return list.length <= 36 && list.every(shortId) ? 0 : TYPE;
+      case "likert":
+        return shortId(v) ? 0 : TYPE;
+      case "matching":
+        list = splitItems(v);
+        return list.length <= 36 && list.every(function (x) { return pair(x, shortId, shortId); }) ? 0 : TYPE;
+      case "performance":
+        if (pattern) { v = flags(v, ["order_matters"]); }
+        list = splitItems(v);
+        return list.length <= 250 && list.every(function (x) {
+          var p = x.split("[.]");
+          return p.length === 2 && (p[0] === "" || shortId(p[0])) && (p[0] !== "" || p[1] !== "") && p[1].length <= 250;
+        }) ? 0 : TYPE;
+      case "fill-in":
+        if (pattern) { v = flags(v, ["case_matters", "order_matters"]); }
+        list = splitItems(v);
+        return list.length <= 10 && list.every(function (x) { return isLocalized(x, 250); }) ? 0 : TYPE;
+      case "long-fill-in":
+        if (pattern) { v = flags(v, ["case_matters"]); }
+        return isLocalized(v, 4000) ? 0 : TYPE;
+      case "numeric":
+        if (pattern) {
+          var r = v.split("[:]");
+          if (r.length > 2 || !r.every(function (x) { return x === "" || NUMBER.test(x); })) { return TYPE; }
+          return r.length === 2 && r[0] !== "" && r[1] !== "" && +r[0] > +r[1] ? TYPE : 0;
+        }
+        return NUMBER.test(v) ? 0 : TYPE;
+      default:
+        return v.length <= 4000 ? 0 : TYPE;
+    }
   }
 
   // [access, check, initial]: access "r", "w" or "rw"; `initial` undefined means "not
@@ -340,10 +402,15 @@
           var items = record[a.sub[1]] || [];
           var k = +a.sub[2];
           if (k > items.length) { err(351, "records must be added in order"); return "false"; }
-          var check = want === "id" ? identifier(v) : response(record.type, v);
+          // How many correct responses an interaction type allows, each pattern once.
+          if (want === "pattern" && k >= (MAX_PATTERNS[record.type] || 1)) {
+            err(351, "no more correct responses for this interaction type"); return "false";
+          }
+          var check = want === "id" ? identifier(v) : response(record.type, v, true);
           if (check) { err(check); return "false"; }
-          if (want === "id" && items.some(function (x, i) { return x === v && i !== k; })) {
-            err(351, "objective ids of an interaction must be unique"); return "false";
+          if (items.some(function (x, i) { return x === v && i !== k; })) {
+            err(351, want === "id" ? "objective ids of an interaction must be unique" : "correct responses must differ");
+            return "false";
           }
           items[k] = v;
           record[a.sub[1]] = items;
@@ -354,7 +421,7 @@
         if (!f) { err(401); return "false"; }
         if (f[0] === "r") { err(404); return "false"; }
         if (a.array === "adl.data") {
-          if (!record) { err(301); return "false"; }
+          if (!record) { err(351, "no shared data bucket at this index"); return "false"; }
           if (!record._write) { err(404); return "false"; }
         }
         var isNew = !record;

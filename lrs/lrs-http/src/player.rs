@@ -527,11 +527,10 @@ fn sco_context(
         item_title: item.title.clone(),
         scorm12,
         activity_profile: profile,
-        objectives: if scorm12 {
-            Vec::new()
-        } else {
-            item.objectives.clone()
-        },
+        // Sequencing writes the global objectives (`share_globals`): it knows whether the
+        // activity is tracked and every kind of map. Writing them from the run-time data as
+        // well would bypass that (ADL's test OB-11a: an untracked SCO wrote a global).
+        objectives: Vec::new(),
         objectives_global_to_system: objectives_global_to_system(m),
     }
 }

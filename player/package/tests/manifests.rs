@@ -121,6 +121,13 @@ fn scorm_2004_4th_edition() {
     assert_eq!(sco1.hide_lms_ui, vec!["continue", "previous"]);
     assert_eq!(sco1.data_maps[0].target_id, "urn:example:notes");
     assert!(sco1.data_maps[0].write_shared_data);
+    // cmi.max_time_allowed: the attempt's absolute duration limit, here from the collection.
+    assert_eq!(sco1.max_time_allowed.as_deref(), Some("PT30M"));
+    // A bare map may read and write (both default to true).
+    let sco2 = &module.children[1];
+    assert_eq!(sco2.data_maps[0].target_id, "urn:example:glossary");
+    assert!(sco2.data_maps[0].read_shared_data && sco2.data_maps[0].write_shared_data);
+    assert_eq!(sco2.max_time_allowed, None);
     assert!(
         sco1.sequencing
             .as_deref()

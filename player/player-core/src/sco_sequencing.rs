@@ -256,6 +256,15 @@ impl<'a> Session<'a> {
         };
         let mut report = content_report(data);
         let terminated = session.is_some();
+        // A session the SCO ends by abandoning (adl.nav.request abandon or abandonAll) leaves
+        // its status behind: abandoning does not end the attempt normally, and ADL's reference
+        // run-time discards that data (its conformance test SX-04a).
+        let abandoned = data
+            .get("values")
+            .and_then(|v| v.get("adl.nav.request"))
+            .and_then(Value::as_str)
+            .is_some_and(|r| r == "abandon" || r == "abandonAll");
+
         if let Some((id, seconds)) = session
             && !self.stored.timed_sessions.contains(&id)
         {
@@ -269,7 +278,10 @@ impl<'a> Session<'a> {
         let mut s = self.sequencer()?;
         // Only the current activity's running attempt takes the data: a late commit from an
         // earlier session changes nothing.
-        if s.current() == Some(activity) && s.activity_state(activity).active {
+        if s.current() == Some(activity)
+            && s.activity_state(activity).active
+            && !(terminated && abandoned)
+        {
             s.report(activity, &report);
         }
         // cmi.exit counts when the session ends.

@@ -203,6 +203,24 @@ impl<'t> Sequencer<'t> {
         o: usize,
         rollup: bool,
     ) -> Option<bool> {
+        // Satisfied by measure: the measure as read (a global objective's, or the local one)
+        // decides, unknown without one (ADL's conformance test SX-10b: a measure written to a
+        // global objective satisfies the activity that reads it back).
+        if let Some(def) = self.objective_def(id, o)
+            && def.satisfied_by_measure
+        {
+            if self.st(id).active
+                && !self
+                    .def(id)
+                    .rollup_considerations
+                    .measure_satisfaction_if_active
+            {
+                return None;
+            }
+            return self
+                .objective_measure_for(id, o, rollup)
+                .map(|m| m >= def.min_normalized_measure);
+        }
         self.read(id, o, rollup, |m| m.read_satisfied_status, |s| s.satisfied)
     }
 

@@ -287,7 +287,11 @@ impl Sequencer<'_> {
         let mut passed = data.passed;
         let mut success_reported = data.success_reported;
         let mut scaled = data.score_scaled;
+        let (mut raw, mut min, mut max) = (data.score_raw, data.score_min, data.score_max);
         if let Some(r) = primary_record {
+            raw = r.score_raw.or(raw);
+            min = r.score_min.or(min);
+            max = r.score_max.or(max);
             if !completion_reported && r.completed.is_some() {
                 completed = r.completed;
                 completion_reported = true;
@@ -298,6 +302,12 @@ impl Sequencer<'_> {
                 success_reported = true;
             }
             scaled = r.score_scaled.or(scaled);
+        }
+        // Completed by measure: the measure decides, not the status the content set (ADL's
+        // conformance test CO-04c: "completed" without a measure leaves progress unknown).
+        let threshold = self.tree[id].completion_threshold;
+        if threshold.completed_by_measure {
+            completed = progress.map(|p| p >= threshold.min_progress_measure);
         }
         if completion_reported {
             self.st_mut(id).completion_reported = true;
@@ -314,9 +324,9 @@ impl Sequencer<'_> {
                 &ObjectiveChange {
                     satisfied: Some(passed),
                     measure: Some(scaled),
-                    raw_score: Some(data.score_raw),
-                    min_score: Some(data.score_min),
-                    max_score: Some(data.score_max),
+                    raw_score: Some(raw),
+                    min_score: Some(min),
+                    max_score: Some(max),
                     ..ObjectiveChange::default()
                 },
             );

@@ -94,6 +94,10 @@ impl Sequencer<'_> {
         rollup: bool,
     ) -> Option<bool> {
         let o = self.objective_index(id, objective);
+        // An activity that is not tracked has no status of its own to test: every status is
+        // unknown (as in ADL's reference sequencer; its conformance test CO-05a).
+        let tracked = self.def(id).delivery_controls.tracked;
+        let o = o.filter(|_| tracked);
         let satisfied = || o.and_then(|o| self.objective_satisfied_for(id, o, rollup));
         let measure = || o.and_then(|o| self.objective_measure_for(id, o, rollup));
         // A condition on a non-primary objective's completion uses that objective's data.
@@ -101,6 +105,7 @@ impl Sequencer<'_> {
             (Some(_), Some(o)) if Some(o) != self.primary_index(id) => {
                 self.objective_view(id, o).completed
             }
+            _ if !tracked => None,
             _ => self.attempt_completed_for(id, rollup),
         };
         match kind {

@@ -1942,3 +1942,241 @@ fn choosing_a_cluster_with_nothing_deliverable_inside_stops_there_sb_2_9_9() {
     assert_eq!(s.current(), Some(id(&s, "m2")));
     assert!(!s.activity_state(id(&s, "a")).active);
 }
+
+// ---- behaviour checked against ADL's conformance tests (SCORM 2004 4th ed. LMS tests) -----
+
+#[test]
+fn a_status_the_content_reported_as_unknown_is_not_defaulted_at_the_end_of_the_attempt() {
+    // CM-06: "if activity progress known, retry"; the SCO sets cmi.completion_status
+    // "unknown", so the attempt's progress stays unknown and continue flows on.
+    let retry_if_known = |d: &mut SequencingDefinition| {
+        d.post_condition_rules = vec![rule(
+            vec![cond(RuleConditionKind::ActivityProgressKnown)],
+            RuleAction::Retry,
+        )]
+    };
+    let t = tree(cluster(
+        "course",
+        vec![with(leaf("a"), retry_if_known), leaf("b")],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    let a = s.current().unwrap();
+    s.report(
+        a,
+        &ContentReport {
+            completion_reported: true,
+            ..ContentReport::default()
+        },
+    );
+    assert_eq!(go(&mut s, Nav::Continue), "b");
+    assert_eq!(completed(&s, "a"), None);
+
+    // Content that reports nothing gets the default (completed), and the rule retries.
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert_eq!(go(&mut s, Nav::Continue), "a");
+}
+
+#[test]
+fn completed_by_measure_follows_the_progress_measure_only() {
+    // CO-04b: an activity completed by measure has no completion without a measure, even
+    // when the global objective it reads says completed.
+    let mut reader = with(leaf("reader"), |d| {
+        d.objectives[0].id = Some("p".into());
+        d.objectives[0].maps = vec![ObjectiveMap {
+            read_completion_status: true,
+            read_progress_measure: true,
+            ..ObjectiveMap::new("g")
+        }];
+    });
+    reader.completion_threshold.completed_by_measure = true;
+    reader.completion_threshold.min_progress_measure = 0.75;
+    let writer = with(leaf("writer"), |d| {
+        d.objectives[0].id = Some("p".into());
+        d.objectives[0].maps = vec![ObjectiveMap {
+            write_completion_status: true,
+            write_progress_measure: true,
+            ..ObjectiveMap::new("g")
+        }];
+    });
+    let t = tree(cluster("course", vec![writer, reader]));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "writer");
+    report(&mut s, true, None, None);
+    assert_eq!(completed(&s, "reader"), None, "no measure: unknown");
+    let w = id(&s, "writer");
+    s.report(
+        w,
+        &ContentReport {
+            completed: Some(true),
+            progress_measure: Some(0.8),
+            ..ContentReport::default()
+        },
+    );
+    assert_eq!(completed(&s, "reader"), Some(true), "0.8 reaches 0.75");
+}
+
+#[test]
+fn an_unknown_global_objective_hides_the_local_status() {
+    // CM-13: an activity whose primary objective reads a global objective that nobody wrote
+    // is not satisfied, whatever its own attempt established.
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(leaf("a"), |d| {
+                d.objectives[0].maps = vec![map("g", true, false)];
+            }),
+            leaf("b"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    report(&mut s, true, Some(true), None);
+    assert_eq!(go(&mut s, Nav::Continue), "b");
+    assert_eq!(satisfied(&s, "a"), None);
+}
+
+#[test]
+fn the_current_activitys_own_constrain_choice_does_not_limit_a_choice_from_it() {
+    // CM-07d: choosing a sibling of the current activity's parent is allowed when only the
+    // current activity itself constrains choice.
+    let t = tree(cluster(
+        "course",
+        vec![
+            cluster(
+                "m1",
+                vec![
+                    with(leaf("a"), |d| d.constrained_choice.constrain_choice = true),
+                    leaf("b"),
+                ],
+            ),
+            leaf("c"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert_eq!(choose(&mut s, "c"), "c");
+}
+
+#[test]
+fn the_primary_objectives_own_record_reports_the_attempt() {
+    // CO-02b/OB-10: the SCO reports through cmi.objectives.{primary id}: its success status
+    // and score count for the primary objective, its completion for the attempt.
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(leaf("a"), |d| d.objectives[0].id = Some("p".into())),
+            leaf("b"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    let a = s.current().unwrap();
+    s.report(
+        a,
+        &ContentReport {
+            objectives: vec![ObjectiveReport {
+                id: "p".into(),
+                passed: Some(false),
+                completed: Some(false),
+                score_scaled: Some(0.4),
+                ..ObjectiveReport::default()
+            }],
+            ..ContentReport::default()
+        },
+    );
+    assert_eq!(satisfied(&s, "a"), Some(false));
+    assert_eq!(completed(&s, "a"), Some(false));
+    assert_eq!(s.objective_measure(a, 0), Some(0.4));
+}
+
+#[test]
+fn satisfied_by_measure_reads_the_measure_not_a_global_status() {
+    // SX-10b: the primary objective is satisfied by measure and maps to a global objective
+    // whose measure it writes (its status it only reads): the measure decides, and the
+    // post-condition "satisfied → exitAll" ends the session.
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(leaf("quiz"), |d| {
+                d.objectives[0].satisfied_by_measure = true;
+                d.objectives[0].min_normalized_measure = 0.7;
+                d.objectives[0].maps = vec![ObjectiveMap {
+                    write_normalized_measure: true,
+                    ..ObjectiveMap::new("g")
+                }];
+                d.post_condition_rules = vec![rule(
+                    vec![cond(RuleConditionKind::Satisfied)],
+                    RuleAction::ExitAll,
+                )];
+            }),
+            leaf("b"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "quiz");
+    report(&mut s, true, None, Some(0.8));
+    assert_eq!(go(&mut s, Nav::Continue), "end");
+}
+
+#[test]
+fn an_untracked_activity_has_no_status_to_test() {
+    // CO-05a: a cluster that is not tracked, whose primary objective reads a completed
+    // global objective, is not skipped by "activity progress known → skip".
+    let t = tree(cluster(
+        "course",
+        vec![
+            with(leaf("a"), |d| {
+                d.objectives[0].id = Some("p".into());
+                d.objectives[0].maps = vec![ObjectiveMap {
+                    write_completion_status: true,
+                    ..ObjectiveMap::new("g")
+                }];
+            }),
+            with(cluster("m", vec![leaf("b")]), |d| {
+                d.delivery_controls.tracked = false;
+                d.objectives[0].id = Some("p".into());
+                d.objectives[0].maps = vec![ObjectiveMap {
+                    read_completion_status: true,
+                    ..ObjectiveMap::new("g")
+                }];
+                d.pre_condition_rules = vec![rule(
+                    vec![cond(RuleConditionKind::ActivityProgressKnown)],
+                    RuleAction::Skip,
+                )];
+            }),
+            leaf("c"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    report(&mut s, true, None, None);
+    assert_eq!(go(&mut s, Nav::Continue), "b");
+}
+
+#[test]
+fn completed_without_a_measure_is_unknown_when_completed_by_measure() {
+    // CO-04c: the content says completed but reports no progress measure; the activity is
+    // completed by measure, so its completion stays unknown and is not shared.
+    let mut writer = with(leaf("writer"), |d| {
+        d.objectives[0].maps = vec![ObjectiveMap {
+            write_completion_status: true,
+            ..ObjectiveMap::new("g")
+        }];
+    });
+    writer.completion_threshold.completed_by_measure = true;
+    writer.completion_threshold.min_progress_measure = 0.0;
+    let reader = with(leaf("reader"), |d| {
+        d.objectives[0].maps = vec![ObjectiveMap {
+            read_completion_status: true,
+            ..ObjectiveMap::new("g")
+        }];
+    });
+    let t = tree(cluster("course", vec![writer, reader]));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "writer");
+    report(&mut s, true, None, None);
+    assert_eq!(completed(&s, "writer"), None);
+    assert_eq!(completed(&s, "reader"), None);
+}
