@@ -2180,3 +2180,22 @@ fn completed_without_a_measure_is_unknown_when_completed_by_measure() {
     assert_eq!(completed(&s, "writer"), None);
     assert_eq!(completed(&s, "reader"), None);
 }
+
+#[test]
+fn a_sco_that_exited_suspended_is_resumed_when_chosen_again() {
+    // DMI: the SCO ends with cmi.exit = suspend, the learner chooses another activity and
+    // later comes back: the attempt resumes (the player gives cmi.entry = resume).
+    let t = tree(cluster("course", vec![leaf("a"), leaf("b")]));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    let a = id(&s, "a");
+    report(&mut s, false, None, None);
+    s.set_suspended(a, true);
+    assert_eq!(choose(&mut s, "b"), "b");
+    assert!(
+        s.activity_state(a).suspended,
+        "a stays suspended while b runs"
+    );
+    assert_eq!(choose(&mut s, "a"), "a");
+    assert_eq!(attempts(&s, "a"), 1, "the same attempt goes on");
+}
