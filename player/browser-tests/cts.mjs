@@ -276,7 +276,10 @@ function sameValue(expected, actual) {
   if (expected === actual) return true;
   // A localized string in the default language equals the same text without the tag, as
   // ADL's comparison has it.
-  const bare = (x) => (typeof x === "string" ? x.replace(/^\{lang=en\}/, "") : x);
+  // So does a pattern with the default {case_matters=false} / {order_matters=true}.
+  const bare = (x) => (typeof x === "string"
+    ? x.replace(/^(\{case_matters=false\}|\{order_matters=true\})+/, "").replace(/^\{lang=en\}/, "")
+    : x);
   if (bare(expected) === bare(actual)) return true;
   if (actual === null || actual === undefined) return false;
   const num = /^-?\d+(\.\d+)?$/;
@@ -341,7 +344,7 @@ function evaluate(c, got, learner) {
     if (!ok) fails.push(`${c.line}: ${c.op}(${c.arg}) = ${JSON.stringify(v)}, expected ${c.expect}`);
     err(got.error);
   } else {
-    const same = c.op === "GetValue" && typeof v === "string" && v.startsWith("{") ? sameValue(c.expect, v) : v === c.expect;
+    const same = c.op === "GetValue" && typeof v === "string" && (v.startsWith("{") || c.expect.startsWith("{")) ? sameValue(c.expect, v) : v === c.expect;
     if (!same) fails.push(`${c.line}: ${c.op}(${c.arg}${c.value !== undefined ? ", " + JSON.stringify(c.value) : ""}) = ${JSON.stringify(v)}, expected ${JSON.stringify(c.expect)}`);
     err(got.error);
   }

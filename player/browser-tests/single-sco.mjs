@@ -25,7 +25,11 @@ await run("scorm 2004 one-SCO course", async (page, { browser, watch }) => {
   let frame = await sco(page);
   const first = await frame.textContent("#entry");
   check(first === "ab-initio", `first entry: ${first}`);
-  // The SCO suspends itself and ends its session: the course is suspended.
+  // The SCO saves the largest suspend data SCORM 2004 allows (64,000 characters, more than a
+  // browser lets a keepalive request carry), suspends itself and ends its session: the course
+  // is suspended.
+  const saved = await frame.evaluate(() => window.parent.API_1484_11.SetValue("cmi.suspend_data", "é".repeat(64000)));
+  check(saved === "true", `suspend data refused: ${saved}`);
   await frame.evaluate(() => window.finish("suspend"));
   const suspended = await message(page, /^Suspended/);
 
@@ -35,6 +39,8 @@ await run("scorm 2004 one-SCO course", async (page, { browser, watch }) => {
   frame = await sco(again);
   const second = await frame.textContent("#entry");
   check(second === "resume", `entry after the suspension: ${second}`);
+  const data = await frame.evaluate(() => window.parent.API_1484_11.GetValue("cmi.suspend_data"));
+  check(data === "é".repeat(64000), `suspend data after the suspension: ${data.length} characters`);
   // Now it finishes normally: the course is over.
   await frame.evaluate(() => window.finish("normal"));
   const left = await message(again, /left the course/);

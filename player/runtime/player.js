@@ -9,13 +9,19 @@
   var toc = document.getElementById("toc");
   document.getElementById("course").textContent = cfg.title;
 
+  // keepalive lets a request outlive the page (the learner closes the tab), but browsers
+  // refuse keepalive bodies over 64 KiB: a large one (many interactions, long suspend data)
+  // goes as a plain request, which completes as long as the page stays open.
+  function mayKeepAlive(text) { return new TextEncoder().encode(text).length < 60000; }
+
   // Saves a shared data bucket (adl.data) of the registration.
   function saveShared(id, store) {
+    var text = JSON.stringify({ store: store });
     return fetch("state/" + encodeURIComponent("adl.data:" + id), {
       method: "PUT",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ store: store }),
-      keepalive: true,
+      body: text,
+      keepalive: mayKeepAlive(text),
     });
   }
 
@@ -44,11 +50,12 @@
       // The entry the SCO was given: Lara records a resumed attempt as the same attempt.
       if (event === "initialize") { body.entry = entry; }
       if (sessionTime) { body.sessionTime = sessionTime; }
+      var text = JSON.stringify(body);
       var sent = fetch("events/" + encodeURIComponent(item.id), {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(body),
-        keepalive: true,
+        body: text,
+        keepalive: mayKeepAlive(text),
       }).then(function (r) {
         // SCORM 2004: the answer says what sequencing allows now.
         if (r && r.status === 200) {

@@ -167,6 +167,8 @@ pub fn content_report(state: &Value) -> ContentReport {
                         id: field("id")?.to_owned(),
                         passed: success(field("success_status")),
                         completed: completion(field("completion_status")),
+                        success_reported: field("success_status").is_some(),
+                        completion_reported: field("completion_status").is_some(),
                         score_scaled: num("score.scaled"),
                         score_raw: num("score.raw"),
                         score_min: num("score.min"),
@@ -375,7 +377,7 @@ impl<'a> Session<'a> {
 
     /// Takes in global objectives kept outside this registration's state (shared with the
     /// learner's other courses when the manifest makes objectives global to the system). What
-    /// they know wins over the copy here.
+    /// they know wins over the copy here; their statuses win even when unknown.
     pub fn import_globals(&mut self, globals: impl IntoIterator<Item = (String, GlobalObjective)>) {
         let tree = &self.tree;
         let state = self
@@ -389,12 +391,10 @@ impl<'a> Session<'a> {
                     *mine = theirs;
                 }
             };
-            if g.satisfied.is_some() {
-                mine.satisfied = g.satisfied;
-            }
-            if g.completed.is_some() {
-                mine.completed = g.completed;
-            }
+            // The shared document's statuses are the truth, unknown included (content may set
+            // a status back to unknown, which clears it for everyone).
+            mine.satisfied = g.satisfied;
+            mine.completed = g.completed;
             take(&mut mine.measure, g.measure);
             take(&mut mine.raw_score, g.raw_score);
             take(&mut mine.min_score, g.min_score);
@@ -522,14 +522,20 @@ fn objective_records(s: &Sequencer<'_>, activity: &lara_sequencing::Activity) ->
         let g = s.objective_from_globals(activity.id, o);
         let mut record = serde_json::Map::new();
         record.insert("id".into(), Value::String(objective.clone()));
-        record.insert(
-            "success_status".into(),
-            Value::String(status(g.satisfied, "passed", "failed")),
-        );
-        record.insert(
-            "completion_status".into(),
-            Value::String(status(g.completed, "completed", "incomplete")),
-        );
+        // Unknown statuses are left out (the run-time answers "unknown" for them): a status
+        // present in a report is one the SCO set, or a known one it was given.
+        if g.satisfied.is_some() {
+            record.insert(
+                "success_status".into(),
+                Value::String(status(g.satisfied, "passed", "failed")),
+            );
+        }
+        if g.completed.is_some() {
+            record.insert(
+                "completion_status".into(),
+                Value::String(status(g.completed, "completed", "incomplete")),
+            );
+        }
         for (key, value) in [
             ("score.scaled", g.measure),
             ("score.raw", g.raw_score),

@@ -234,13 +234,11 @@ pub async fn write_global_objectives(
     changed: &[(String, lara_sequencing::state::GlobalObjective)],
 ) -> Result<(), LrsError> {
     for (target, g) in changed {
+        // Statuses go as they are, unknown (null) included: sequencing clears one only when
+        // the content set it to "unknown" itself.
         let mut merge = serde_json::Map::new();
-        if let Some(v) = g.satisfied {
-            merge.insert("satisfied".into(), json!(v));
-        }
-        if let Some(v) = g.completed {
-            merge.insert("completed".into(), json!(v));
-        }
+        merge.insert("satisfied".into(), json!(g.satisfied));
+        merge.insert("completed".into(), json!(g.completed));
         for (key, value) in [
             ("measure", g.measure),
             ("rawScore", g.raw_score),

@@ -15,7 +15,10 @@ TARGET = pathlib.Path(__file__).resolve().parent.parent / "scorm2004.js"
 
 languages = json.loads((SOURCE / "iso_639-2.json").read_text())["639-2"]
 countries = json.loads((SOURCE / "iso_3166-1.json").read_text())["3166-1"]
-two = sorted({l["alpha_2"] for l in languages if "alpha_2" in l})
+# Withdrawn two-letter codes that content still uses (Java's old forms of he, id, yi, jv;
+# Moldavian; Serbo-Croatian).
+WITHDRAWN = {"in", "iw", "ji", "jw", "mo", "sh"}
+two = sorted({l["alpha_2"] for l in languages if "alpha_2" in l} | WITHDRAWN)
 three = sorted({l[k] for l in languages for k in ("alpha_3", "bibliographic") if k in l})
 regions = sorted({c["alpha_2"].lower() for c in countries})
 

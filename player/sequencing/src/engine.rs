@@ -319,6 +319,8 @@ impl<'t> Sequencer<'t> {
                 && let Some(v) = known(&change.satisfied)
             {
                 g.satisfied = Some(v);
+            } else if m.write_satisfied_status && change.satisfied_cleared_by_content {
+                g.satisfied = None;
             }
             if m.write_normalized_measure
                 && let Some(v) = known_f(&change.measure)
@@ -344,6 +346,8 @@ impl<'t> Sequencer<'t> {
                 && let Some(v) = known(&change.completed)
             {
                 g.completed = Some(v);
+            } else if m.write_completion_status && change.completed_cleared_by_content {
+                g.completed = None;
             }
             if m.write_progress_measure
                 && let Some(v) = known_f(&change.progress_measure)
@@ -506,6 +510,11 @@ pub struct ObjectiveChange {
     pub max_score: Option<Option<f64>>,
     pub completed: Option<Option<bool>>,
     pub progress_measure: Option<Option<f64>>,
+    /// The content set the satisfaction / completion status to "unknown" itself: that
+    /// clears the global objectives the objective writes too (as in ADL's reference
+    /// run-time; its conformance test SX-11b). Any other unknown leaves them alone.
+    pub satisfied_cleared_by_content: bool,
+    pub completed_cleared_by_content: bool,
 }
 
 impl ObjectiveChange {

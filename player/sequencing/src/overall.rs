@@ -52,6 +52,10 @@ pub struct ObjectiveReport {
     pub id: String,
     pub passed: Option<bool>,
     pub completed: Option<bool>,
+    /// The content set `success_status` / `completion_status` (so an unknown one was set to
+    /// "unknown" on purpose).
+    pub success_reported: bool,
+    pub completion_reported: bool,
     pub score_scaled: Option<f64>,
     pub score_raw: Option<f64>,
     pub score_min: Option<f64>,
@@ -350,6 +354,8 @@ impl Sequencer<'_> {
                     max_score: Some(o.score_max),
                     completed: Some(o.completed),
                     progress_measure: Some(o.progress_measure),
+                    satisfied_cleared_by_content: o.success_reported && o.passed.is_none(),
+                    completed_cleared_by_content: o.completion_reported && o.completed.is_none(),
                 },
             );
         }

@@ -227,8 +227,14 @@ impl Sequencer<'_> {
             .filter(|c| self.check_child_for_rollup(*c, rule.action))
             .map(|c| self.evaluate_rollup_conditions(c, rule))
             .collect();
+        // No contributing child: "all" and "none" hold vacuously, as ADL's reference sequencer
+        // evaluates them (its conformance test RU-15b rolls a cluster up as completed when
+        // every child is excluded from completion).
         if bag.is_empty() {
-            return false;
+            return matches!(
+                rule.child_activity_set,
+                ChildActivitySet::All | ChildActivitySet::None
+            );
         }
         let trues = bag.iter().filter(|v| **v == Some(true)).count();
         match rule.child_activity_set {

@@ -2199,3 +2199,82 @@ fn a_sco_that_exited_suspended_is_resumed_when_chosen_again() {
     assert_eq!(choose(&mut s, "a"), "a");
     assert_eq!(attempts(&s, "a"), 1, "the same attempt goes on");
 }
+
+#[test]
+fn content_that_sets_a_status_back_to_unknown_clears_the_global_objective() {
+    // SX-11b: a SCO sets an objective's completion to "unknown": the global objective it
+    // writes forgets its completion. A new attempt, which knows nothing yet, does not.
+    let writes = |d: &mut SequencingDefinition| {
+        d.objectives.push(ObjectiveDefinition {
+            id: Some("obj".into()),
+            primary: false,
+            maps: vec![ObjectiveMap {
+                write_completion_status: true,
+                write_satisfied_status: true,
+                ..ObjectiveMap::new("g")
+            }],
+            ..ObjectiveDefinition::default()
+        });
+    };
+    let t = tree(cluster("course", vec![with(leaf("a"), writes), leaf("b")]));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    let a = id(&s, "a");
+    let obj = |completed: Option<bool>, reported: bool| ContentReport {
+        objectives: vec![ObjectiveReport {
+            id: "obj".into(),
+            completed,
+            completion_reported: reported,
+            passed: Some(true),
+            success_reported: true,
+            ..ObjectiveReport::default()
+        }],
+        ..ContentReport::default()
+    };
+    s.report(a, &obj(Some(true), true));
+    assert_eq!(
+        s.state().globals.get("g").and_then(|g| g.completed),
+        Some(true)
+    );
+    // Not reported: the global keeps what it knows.
+    s.report(a, &obj(None, false));
+    assert_eq!(
+        s.state().globals.get("g").and_then(|g| g.completed),
+        Some(true)
+    );
+    // Reported as unknown: cleared.
+    s.report(a, &obj(None, true));
+    assert_eq!(s.state().globals.get("g").and_then(|g| g.completed), None);
+    assert_eq!(
+        s.state().globals.get("g").and_then(|g| g.satisfied),
+        Some(true)
+    );
+}
+
+#[test]
+fn all_holds_for_a_cluster_whose_children_are_all_left_out_of_rollup() {
+    // RU-15b: "all children satisfied → completed" when no child contributes to completion
+    // is true (vacuously), as ADL's reference sequencer evaluates it.
+    let t = tree(cluster(
+        "course",
+        vec![with(
+            cluster(
+                "m",
+                vec![with(leaf("a"), |d| {
+                    d.rollup_controls.rollup_progress_completion = false
+                })],
+            ),
+            |d| {
+                d.rollup_rules = vec![rollup(
+                    ChildActivitySet::All,
+                    vec![(RollupConditionKind::Satisfied, false)],
+                    RollupAction::Completed,
+                )]
+            },
+        )],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    report(&mut s, false, Some(false), None);
+    assert_eq!(completed(&s, "m"), Some(true));
+}
