@@ -293,9 +293,12 @@ impl Sequencer<'_> {
         let mut scaled = data.score_scaled;
         let (mut raw, mut min, mut max) = (data.score_raw, data.score_min, data.score_max);
         if let Some(r) = primary_record {
-            raw = r.score_raw.or(raw);
-            min = r.score_min.or(min);
-            max = r.score_max.or(max);
+            // The SCO's own cmi.score wins over the record (which may hold what the
+            // objective was given at launch); the record's success status wins, as in ADL's
+            // reference run-time.
+            raw = raw.or(r.score_raw);
+            min = min.or(r.score_min);
+            max = max.or(r.score_max);
             if !completion_reported && r.completed.is_some() {
                 completed = r.completed;
                 completion_reported = true;
@@ -305,7 +308,7 @@ impl Sequencer<'_> {
                 passed = r.passed;
                 success_reported = true;
             }
-            scaled = r.score_scaled.or(scaled);
+            scaled = scaled.or(r.score_scaled);
         }
         // Completed by measure: the measure decides, not the status the content set (ADL's
         // conformance test CO-04c: "completed" without a measure leaves progress unknown).

@@ -2278,3 +2278,29 @@ fn all_holds_for_a_cluster_whose_children_are_all_left_out_of_rollup() {
     report(&mut s, false, Some(false), None);
     assert_eq!(completed(&s, "m"), Some(true));
 }
+
+#[test]
+fn the_scos_own_score_wins_over_the_primary_objectives_record() {
+    // OB-08b: the primary objective's record holds the measure it was given at launch (from a
+    // global objective); the SCO then sets cmi.score.scaled, which is what counts.
+    let t = tree(cluster(
+        "course",
+        vec![with(leaf("a"), |d| d.objectives[0].id = Some("p".into()))],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    let a = s.current().unwrap();
+    s.report(
+        a,
+        &ContentReport {
+            score_scaled: Some(0.0),
+            objectives: vec![ObjectiveReport {
+                id: "p".into(),
+                score_scaled: Some(1.0),
+                ..ObjectiveReport::default()
+            }],
+            ..ContentReport::default()
+        },
+    );
+    assert_eq!(s.objective_measure(a, 0), Some(0.0));
+}
