@@ -294,8 +294,7 @@ impl Sequencer<'_> {
         let (mut raw, mut min, mut max) = (data.score_raw, data.score_min, data.score_max);
         if let Some(r) = primary_record {
             // The SCO's own cmi.score wins over the record (which may hold what the
-            // objective was given at launch); the record's success status wins, as in ADL's
-            // reference run-time.
+            // objective was given at launch).
             raw = raw.or(r.score_raw);
             min = min.or(r.score_min);
             max = max.or(r.score_max);
@@ -304,7 +303,10 @@ impl Sequencer<'_> {
                 completion_reported = true;
             }
             progress = progress.or(r.progress_measure);
-            if r.passed.is_some() {
+            // Unless the SCO set cmi.success_status itself: the record may only hold what the
+            // objective was given at launch (Rustici's golf post-test reads the failed
+            // pre-test's global objective, then passes).
+            if !success_reported && r.passed.is_some() {
                 passed = r.passed;
                 success_reported = true;
             }

@@ -2304,3 +2304,31 @@ fn the_scos_own_score_wins_over_the_primary_objectives_record() {
     );
     assert_eq!(s.objective_measure(a, 0), Some(0.0));
 }
+
+#[test]
+fn the_scos_own_success_status_wins_over_the_primary_objectives_record() {
+    // Rustici's golf pre/post-test: the post-test's primary objective record starts as the
+    // failed pre-test left the shared objective; the SCO then passes: passed counts.
+    let t = tree(cluster(
+        "course",
+        vec![with(leaf("a"), |d| d.objectives[0].id = Some("p".into()))],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    let a = s.current().unwrap();
+    s.report(
+        a,
+        &ContentReport {
+            passed: Some(true),
+            success_reported: true,
+            objectives: vec![ObjectiveReport {
+                id: "p".into(),
+                passed: Some(false),
+                success_reported: true,
+                ..ObjectiveReport::default()
+            }],
+            ..ContentReport::default()
+        },
+    );
+    assert_eq!(satisfied(&s, "a"), Some(true));
+}
