@@ -19,7 +19,10 @@ countries = json.loads((SOURCE / "iso_3166-1.json").read_text())["3166-1"]
 # Moldavian; Serbo-Croatian).
 WITHDRAWN = {"in", "iw", "ji", "jw", "mo", "sh"}
 two = sorted({l["alpha_2"] for l in languages if "alpha_2" in l} | WITHDRAWN)
-three = sorted({l[k] for l in languages for k in ("alpha_3", "bibliographic") if k in l})
+# Withdrawn three-letter codes still in use (Moldavian; Serbian and Croatian's old
+# bibliographic forms).
+WITHDRAWN_3 = {"mol", "scc", "scr"}
+three = sorted({l[k] for l in languages for k in ("alpha_3", "bibliographic") if k in l} | WITHDRAWN_3)
 regions = sorted({c["alpha_2"].lower() for c in countries})
 
 block = "\n".join([

@@ -348,11 +348,19 @@ impl Sequencer<'_> {
             if Some(i) == self.primary_index(id) {
                 continue;
             }
+            // An objective satisfied by measure is as satisfied as its measure says (and
+            // unknown without one), whatever status the SCO set.
+            let passed = match self.def(id).objectives.get(i) {
+                Some(d) if d.satisfied_by_measure => {
+                    o.score_scaled.map(|m| m >= d.min_normalized_measure)
+                }
+                _ => o.passed,
+            };
             self.write_objective(
                 id,
                 i,
                 &ObjectiveChange {
-                    satisfied: Some(o.passed),
+                    satisfied: Some(passed),
                     measure: Some(o.score_scaled),
                     raw_score: Some(o.score_raw),
                     min_score: Some(o.score_min),

@@ -2332,3 +2332,39 @@ fn the_scos_own_success_status_wins_over_the_primary_objectives_record() {
     );
     assert_eq!(satisfied(&s, "a"), Some(true));
 }
+
+#[test]
+fn an_objective_satisfied_by_measure_shares_the_status_its_measure_gives() {
+    // OB-14a: a non-primary objective satisfied by measure (0.4) reports 0.2: it is not
+    // satisfied, and that is what the global objective it writes learns.
+    let t = tree(cluster(
+        "course",
+        vec![with(leaf("a"), |d| {
+            d.objectives.push(ObjectiveDefinition {
+                id: Some("o".into()),
+                primary: false,
+                satisfied_by_measure: true,
+                min_normalized_measure: 0.4,
+                maps: vec![map("g", false, true)],
+            });
+        })],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    let a = s.current().unwrap();
+    s.report(
+        a,
+        &ContentReport {
+            objectives: vec![ObjectiveReport {
+                id: "o".into(),
+                score_scaled: Some(0.2),
+                ..ObjectiveReport::default()
+            }],
+            ..ContentReport::default()
+        },
+    );
+    assert_eq!(
+        s.state().globals.get("g").and_then(|g| g.satisfied),
+        Some(false)
+    );
+}
