@@ -193,7 +193,7 @@ async fn opened(state: &LaunchState, token: &str) -> Result<(Registration, Manif
 
 /// The state key of a shared data bucket.
 fn shared_key(target: &str) -> String {
-    format!("adl.data:{target}")
+    player_core::sco_sequencing::shared_data_key(target)
 }
 
 /// Every shared data bucket the delivered SCOs map.
@@ -334,10 +334,12 @@ pub(crate) async fn page(State(state): State<LaunchState>, Path(token): Path<Str
             .await
         {
             Ok(Some(s)) => {
+                // A bucket cleared for a new attempt on the course has no store: not
+                // initialized, as one never written.
                 let store = serde_json::from_str::<Value>(&s)
                     .ok()
                     .and_then(|v| v.get("store").cloned())
-                    .unwrap_or(Value::String(String::new()));
+                    .unwrap_or(Value::Null);
                 shared.insert(target, store);
             }
             // Never written: the content gets "not initialized" (403) when it reads it.
@@ -735,15 +737,24 @@ async fn share_globals(
     imported: &[(String, player_core::sco_sequencing::GlobalObjective)],
     after: std::collections::BTreeMap<String, player_core::sco_sequencing::GlobalObjective>,
 ) -> Result<(), lrs_core::LrsError> {
-    let changed: Vec<_> = after
-        .into_iter()
+    let mut changed: Vec<_> = after
+        .iter()
         .filter(|(target, g)| {
             imported
                 .iter()
-                .find(|(t, _)| t == target)
-                .is_none_or(|(_, known)| known != g)
+                .find(|(t, _)| t == *target)
+                .is_none_or(|(_, known)| known != *g)
         })
+        .map(|(t, g)| (t.clone(), g.clone()))
         .collect();
+    // Objectives sequencing dropped (a new attempt on a course whose objectives live for one
+    // attempt) are written back as unknown.
+    changed.extend(
+        imported
+            .iter()
+            .filter(|(t, _)| !after.contains_key(t))
+            .map(|(t, _)| (t.clone(), Default::default())),
+    );
     if changed.is_empty() {
         return Ok(());
     }

@@ -200,6 +200,15 @@ pub struct Session<'a> {
     registration: Uuid,
     tree: Tree,
     stored: Stored,
+    /// What lives only as long as one attempt on the course (`objectivesGlobalToSystem` /
+    /// `sharedDataGlobalToSystem` false): cleared when a new attempt on the root begins.
+    attempt_scoped_objectives: bool,
+    attempt_scoped_shared_data: Vec<String>,
+}
+
+/// The launch store key of a shared data bucket (`adl.data`) of a registration.
+pub fn shared_data_key(target: &str) -> String {
+    format!("adl.data:{target}")
 }
 
 impl<'a> Session<'a> {
@@ -216,11 +225,32 @@ impl<'a> Session<'a> {
             }
             None => Stored::default(),
         };
+        let organization = manifest.organization();
+        let attempt_scoped_shared_data =
+            if organization.is_some_and(|o| !o.shared_data_global_to_system) {
+                fn walk(items: &[lara_package::scorm::Item], out: &mut Vec<String>) {
+                    for i in items {
+                        out.extend(i.data_maps.iter().map(|d| d.target_id.clone()));
+                        walk(&i.children, out);
+                    }
+                }
+                let mut targets = Vec::new();
+                if let Some(o) = organization {
+                    walk(&o.items, &mut targets);
+                }
+                targets.sort();
+                targets.dedup();
+                targets
+            } else {
+                Vec::new()
+            };
         Ok(Session {
             launches,
             registration,
             tree,
             stored,
+            attempt_scoped_objectives: organization.is_some_and(|o| !o.objectives_global_to_system),
+            attempt_scoped_shared_data,
         })
     }
 
@@ -309,6 +339,7 @@ impl<'a> Session<'a> {
         &mut self,
         request: &RequestByName,
     ) -> Result<NavigationAnswer, SequencingError> {
+        self.end_of_course_attempt().await?;
         let mut s = self.sequencer()?;
         let nav = if request.request == "launch" {
             if s.current().is_some() {
@@ -375,9 +406,43 @@ impl<'a> Session<'a> {
         })
     }
 
+    /// After an attempt on the course has ended (not suspended), the next request begins a
+    /// new one: what lives for one attempt (objectives and shared data the manifest keeps to
+    /// the course, `objectivesGlobalToSystem` / `sharedDataGlobalToSystem` false) starts over
+    /// first, so the new attempt's rules do not see it (ADL's tests OB-03b, DDM).
+    async fn end_of_course_attempt(&mut self) -> Result<(), SequencingError> {
+        let root = self.tree.root();
+        let Some(state) = self.stored.state.as_mut() else {
+            return Ok(());
+        };
+        let ended = state.suspended.is_none()
+            && state.current.is_none()
+            && state
+                .activities
+                .get(root.index())
+                .is_some_and(|a| a.attempts > 0 && !a.active && !a.suspended);
+        if !ended {
+            return Ok(());
+        }
+        if self.attempt_scoped_objectives {
+            state.globals.clear();
+        }
+        for target in &self.attempt_scoped_shared_data {
+            self.launches
+                .save_state(
+                    self.registration,
+                    &shared_data_key(target),
+                    "{}".to_owned(),
+                    chrono::Utc::now(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Takes in global objectives kept outside this registration's state (shared with the
-    /// learner's other courses when the manifest makes objectives global to the system). What
-    /// they know wins over the copy here; their statuses win even when unknown.
+    /// learner's other courses when the manifest makes objectives global to the system). They
+    /// replace the copy here.
     pub fn import_globals(&mut self, globals: impl IntoIterator<Item = (String, GlobalObjective)>) {
         let tree = &self.tree;
         let state = self
@@ -385,21 +450,9 @@ impl<'a> Session<'a> {
             .state
             .get_or_insert_with(|| SequencingState::new(tree));
         for (target, g) in globals {
-            let mine = state.globals.entry(target).or_default();
-            let take = |mine: &mut Option<f64>, theirs: Option<f64>| {
-                if theirs.is_some() {
-                    *mine = theirs;
-                }
-            };
-            // The shared document's statuses are the truth, unknown included (content may set
-            // a status back to unknown, which clears it for everyone).
-            mine.satisfied = g.satisfied;
-            mine.completed = g.completed;
-            take(&mut mine.measure, g.measure);
-            take(&mut mine.raw_score, g.raw_score);
-            take(&mut mine.min_score, g.min_score);
-            take(&mut mine.max_score, g.max_score);
-            take(&mut mine.progress_measure, g.progress_measure);
+            // The shared document is the truth, unknown fields included (content may set a
+            // status back to unknown, which clears it for everyone).
+            state.globals.insert(target, g);
         }
     }
 

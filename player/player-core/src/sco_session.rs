@@ -234,8 +234,9 @@ pub async fn write_global_objectives(
     changed: &[(String, lara_sequencing::state::GlobalObjective)],
 ) -> Result<(), LrsError> {
     for (target, g) in changed {
-        // Statuses go as they are, unknown (null) included: sequencing clears one only when
-        // the content set it to "unknown" itself.
+        // Every field goes as sequencing has it, unknown (null) included: the document is
+        // the shared truth (sequencing clears a field only when the content set a status to
+        // "unknown" itself, or for a new attempt on a course whose objectives are its own).
         let mut merge = serde_json::Map::new();
         merge.insert("satisfied".into(), json!(g.satisfied));
         merge.insert("completed".into(), json!(g.completed));
@@ -246,12 +247,7 @@ pub async fn write_global_objectives(
             ("maxScore", g.max_score),
             ("progressMeasure", g.progress_measure),
         ] {
-            if let Some(v) = value.filter(|v| v.is_finite()) {
-                merge.insert(key.into(), json!(v));
-            }
-        }
-        if merge.is_empty() {
-            continue;
+            merge.insert(key.into(), json!(value.filter(|v| v.is_finite())));
         }
         let key = DocumentKey::State {
             activity_id: iris.global_objective(target),
