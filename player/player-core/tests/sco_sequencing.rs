@@ -50,6 +50,9 @@ fn the_data_model_maps_to_the_tracking_model() {
     assert_eq!(r.objectives[0].score_scaled, Some(0.9));
     assert_eq!(r.objectives[0].progress_measure, Some(0.5));
     assert_eq!(r.objectives[1].passed, None);
+    // Set to "unknown" by the SCO: reported, so it may clear a shared objective.
+    assert!(r.objectives[1].success_reported && !r.objectives[1].completion_reported);
+    assert!(r.completion_reported && r.success_reported);
 
     // "not attempted" is not completed; "unknown" and garbage are unknown.
     for (status, expected) in [
