@@ -169,5 +169,19 @@ await run("scorm 2004 runtime", async (page) => {
     return read.concat([total]);
   }, last);
   check(JSON.stringify(resumed) === JSON.stringify(["resume", 64000, "urn:obj:a", "failed", "PT1H2M3.5S", "PT2H0M3.5S"]), `resume read ${resumed}`);
+  // A resumed attempt keeps its own objectives, but what the LMS gives from global objectives
+  // (another SCO may have written them meanwhile) replaces the suspended values.
+  const refreshed = await page.evaluate((state) => {
+    const api = window.LaraScorm2004.create({
+      entry: "resume",
+      state,
+      objectives: [{ id: "urn:obj:a", "score.scaled": "0.4", completion_status: "completed" }, { id: "urn:obj:new" }],
+    });
+    api.Initialize("");
+    return ["cmi.objectives._count", "cmi.objectives.0.score.scaled", "cmi.objectives.0.completion_status",
+      "cmi.objectives.0.description", "cmi.objectives.1.id"].map((k) => api.GetValue(k));
+  }, last);
+  check(JSON.stringify(refreshed) === JSON.stringify(["2", "0.4", "completed", "{lang=sv}Handhygien", "urn:obj:new"]),
+    `resumed objectives: ${refreshed}`);
   return { cases: outcome.cases };
 });

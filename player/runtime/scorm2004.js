@@ -242,6 +242,15 @@
     // (their ids, and what global objectives they read); a resumed one has its own.
     if (!saved.arrays) {
       arrays["cmi.objectives"] = (o.objectives || []).map(function (r) { return Object.assign({}, r); });
+    } else {
+      // What a resumed attempt's objectives read from global objectives is read again:
+      // another SCO may have changed those since this one was suspended.
+      var mine = arrays["cmi.objectives"] = arrays["cmi.objectives"] || [];
+      (o.objectives || []).forEach(function (r) {
+        var record = mine.filter(function (m) { return m.id === r.id; })[0];
+        if (!record) { mine.push(Object.assign({}, r)); return; }
+        Object.keys(r).forEach(function (k) { record[k] = r[k]; });
+      });
     }
     ["cmi.comments_from_learner", "cmi.objectives", "cmi.interactions"].forEach(function (k) {
       arrays[k] = arrays[k] || [];
