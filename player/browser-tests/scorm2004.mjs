@@ -114,6 +114,12 @@ await run("scorm 2004 runtime", async (page) => {
       ["SetValue", ["cmi.comments_from_lms.0.comment", "x"], "false", "404"],
       ["GetValue", ["adl.data._count"], "2", "0"],
       ["GetValue", ["adl.data.0.id"], "urn:notes", "0"],
+      // A store given (or written) empty has nothing to read.
+      ["GetValue", ["adl.data.0.store"], "", "403"],
+      ["SetValue", ["adl.data.0.store", "draft"], "true", "0"],
+      ["GetValue", ["adl.data.0.store"], "draft", "0"],
+      ["SetValue", ["adl.data.0.store", ""], "true", "0"],
+      ["GetValue", ["adl.data.0.store"], "", "403"],
       ["SetValue", ["adl.data.0.store", "shared"], "true", "0"],
       ["SetValue", ["adl.data.1.store", "x"], "false", "404"],
       ["SetValue", ["adl.data.0.id", "x"], "false", "404"],

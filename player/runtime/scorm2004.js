@@ -364,7 +364,9 @@
         } else {
           got = record[a.field];
         }
-        if (got === undefined) {
+        // A shared data store written empty reads as never written, as in ADL's reference
+        // run-time (its conformance test DDM clears a store that way).
+        if (got === undefined || (a.array === "adl.data" && got === "")) {
           // An objective's statuses are "unknown" until set (RTE 4.2.17).
           if (a.array === "cmi.objectives" && (a.field === "success_status" || a.field === "completion_status")) {
             return "unknown";
