@@ -97,8 +97,18 @@ impl Sequencer<'_> {
             return;
         }
         let s = self.st_mut(id);
-        s.objectives_stale |= objectives;
-        s.progress_stale |= progress;
+        // Only data that exists becomes stale: an activity with no tracking data yet gets
+        // fresh data later (from rollup, say) that belongs to the current attempt (as in
+        // ADL's reference implementation; its conformance test RU-17a rolls up a cluster the
+        // learner has not reached from a global objective written meanwhile).
+        let tracked = s.attempts > 0
+            || s.completed.is_some()
+            || s.completion_amount.is_some()
+            || s.objectives.iter().any(|o| *o != ObjectiveState::default());
+        if tracked {
+            s.objectives_stale |= objectives;
+            s.progress_stale |= progress;
+        }
         let control = self.def(id).control_mode;
         for c in self.tree[id].children.clone() {
             self.mark_stale(

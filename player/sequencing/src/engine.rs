@@ -245,8 +245,16 @@ impl<'t> Sequencer<'t> {
 
     /// What the global objectives an objective reads know of it (nothing local): the content's
     /// `cmi.objectives` at the start of a new attempt.
+    /// An objective satisfied by measure is as satisfied as the measure it reads says (ADL's
+    /// conformance test RU-13b: the SCO sees "passed" for a measure another SCO shared).
     pub fn objective_from_globals(&self, id: ActivityId, o: usize) -> ObjectiveState {
-        self.objective_data(id, o, false)
+        let mut data = self.objective_data(id, o, false);
+        if let Some(def) = self.objective_def(id, o)
+            && def.satisfied_by_measure
+        {
+            data.satisfied = data.measure.map(|m| m >= def.min_normalized_measure);
+        }
+        data
     }
 
     fn objective_data(&self, id: ActivityId, o: usize, with_local: bool) -> ObjectiveState {

@@ -2368,3 +2368,162 @@ fn an_objective_satisfied_by_measure_shares_the_status_its_measure_gives() {
         Some(false)
     );
 }
+
+#[test]
+fn the_primary_objectives_progress_measure_completes_an_activity_completed_by_measure() {
+    // CO-10: two SCOs share their primary objective's completion and progress through one
+    // global objective. The first leaves 0.2 (below its 0.4 threshold: incomplete); the
+    // second, given that at launch, reports 0.3 on the objective (above its 0.15 threshold):
+    // completed, and the global objective says so.
+    let sco = |name: &str, threshold: f64| {
+        let mut a = with(leaf(name), |d| {
+            d.objectives[0].id = Some("PRIMARYOBJ".into());
+            d.objectives[0].maps = vec![ObjectiveMap {
+                read_completion_status: true,
+                read_progress_measure: true,
+                write_completion_status: true,
+                write_progress_measure: true,
+                ..ObjectiveMap::new("g")
+            }];
+            d.delivery_controls.objective_set_by_content = true;
+        });
+        a.completion_threshold.completed_by_measure = true;
+        a.completion_threshold.min_progress_measure = threshold;
+        a
+    };
+    let t = tree(cluster(
+        "course",
+        vec![sco("one", 0.4), sco("two", 0.15), leaf("three")],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    let on_primary = |progress: f64, completed: Option<bool>| ContentReport {
+        objectives: vec![ObjectiveReport {
+            id: "PRIMARYOBJ".into(),
+            completed,
+            progress_measure: Some(progress),
+            ..ObjectiveReport::default()
+        }],
+        ..ContentReport::default()
+    };
+    assert_eq!(go(&mut s, Nav::Start), "one");
+    let one = id(&s, "one");
+    s.report(one, &on_primary(0.2, None));
+    assert_eq!(completed(&s, "one"), Some(false));
+    assert_eq!(go(&mut s, Nav::Continue), "two");
+    let two = id(&s, "two");
+    // What the SCO was given at launch comes back with its own progress.
+    s.report(two, &on_primary(0.3, Some(false)));
+    assert_eq!(completed(&s, "two"), Some(true));
+    assert_eq!(go(&mut s, Nav::Continue), "three");
+    let g = s.objective_from_globals(one, 0);
+    assert_eq!((g.completed, g.progress_measure), (Some(true), Some(0.3)));
+}
+
+#[test]
+fn an_objective_satisfied_by_measure_is_given_the_status_its_shared_measure_says() {
+    // RU-13b: one SCO writes a measure to a global objective; another SCO's objective reads it
+    // and is satisfied by measure, so its cmi.objectives record at launch says passed.
+    let writer = with(leaf("writer"), |d| {
+        d.objectives.push(ObjectiveDefinition {
+            id: Some("obj".into()),
+            primary: false,
+            maps: vec![ObjectiveMap {
+                write_normalized_measure: true,
+                ..ObjectiveMap::new("g")
+            }],
+            ..ObjectiveDefinition::default()
+        });
+    });
+    let reader = with(leaf("reader"), |d| {
+        d.objectives.push(ObjectiveDefinition {
+            id: Some("obj".into()),
+            primary: false,
+            satisfied_by_measure: true,
+            min_normalized_measure: 0.5,
+            maps: vec![map("g", true, false)],
+            ..ObjectiveDefinition::default()
+        });
+    });
+    let t = tree(cluster("course", vec![writer, reader]));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "writer");
+    let w = id(&s, "writer");
+    let r = id(&s, "reader");
+    assert_eq!(
+        s.objective_from_globals(r, 1).satisfied,
+        None,
+        "no measure yet"
+    );
+    let measure = |m: f64| ContentReport {
+        objectives: vec![ObjectiveReport {
+            id: "obj".into(),
+            score_scaled: Some(m),
+            ..ObjectiveReport::default()
+        }],
+        ..ContentReport::default()
+    };
+    s.report(w, &measure(0.7));
+    assert_eq!(s.objective_from_globals(r, 1).satisfied, Some(true));
+    s.report(w, &measure(0.3));
+    assert_eq!(s.objective_from_globals(r, 1).satisfied, Some(false));
+}
+
+#[test]
+fn a_written_global_objective_rolls_up_an_unattempted_cluster_that_reads_it() {
+    // RU-17a: a SCO writes its satisfaction to a global objective; an activity in a cluster
+    // the learner has not reached reads it. The cluster rolls up satisfied and its
+    // pre-condition skips it.
+    let either = |d: &mut SequencingDefinition| {
+        d.rollup_rules = vec![
+            rollup(
+                ChildActivitySet::Any,
+                vec![(RollupConditionKind::Satisfied, false)],
+                RollupAction::Satisfied,
+            ),
+            rollup(
+                ChildActivitySet::Any,
+                vec![(RollupConditionKind::Satisfied, true)],
+                RollupAction::NotSatisfied,
+            ),
+        ];
+    };
+    let writer = with(leaf("writer"), |d| {
+        d.objectives[0].maps = vec![map("g", false, true)]
+    });
+    let reader = with(leaf("reader"), |d| {
+        d.objectives[0].maps = vec![ObjectiveMap::new("g")]
+    });
+    let skipped = with(
+        cluster(
+            "skipped",
+            vec![
+                cluster("m1", vec![leaf("x1"), leaf("x2")]),
+                with(cluster("m2", vec![leaf("y"), reader]), either),
+            ],
+        ),
+        |d| {
+            either(d);
+            d.pre_condition_rules = vec![rule(
+                vec![cond(RuleConditionKind::Satisfied)],
+                RuleAction::Skip,
+            )];
+        },
+    );
+    let t = tree(cluster(
+        "course",
+        vec![
+            cluster("m0", vec![leaf("a"), writer]),
+            skipped,
+            leaf("last"),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    report(&mut s, true, None, None);
+    assert_eq!(go(&mut s, Nav::Continue), "writer");
+    report(&mut s, true, Some(true), None);
+    assert_eq!(satisfied(&s, "reader"), Some(true), "read");
+    assert_eq!(satisfied(&s, "m2"), Some(true), "m2");
+    assert_eq!(satisfied(&s, "skipped"), Some(true));
+    assert_eq!(go(&mut s, Nav::Continue), "last");
+}
