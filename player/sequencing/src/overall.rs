@@ -327,6 +327,13 @@ impl Sequencer<'_> {
         self.set_attempt_completed(id, completed);
         self.set_completion_amount(id, progress);
         if let Some(p) = self.primary_index(id) {
+            // Satisfied by measure: the measure decides, not the status the content set
+            // (ADL's conformance test OB-05c: "passed" without a score shares no status).
+            if let Some(d) = self.def(id).objectives.get(p)
+                && d.satisfied_by_measure
+            {
+                passed = scaled.map(|m| m >= d.min_normalized_measure);
+            }
             self.write_objective(
                 id,
                 p,

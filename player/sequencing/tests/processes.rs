@@ -2527,3 +2527,31 @@ fn a_written_global_objective_rolls_up_an_unattempted_cluster_that_reads_it() {
     assert_eq!(satisfied(&s, "skipped"), Some(true));
     assert_eq!(go(&mut s, Nav::Continue), "last");
 }
+
+#[test]
+fn a_status_without_a_measure_is_not_shared_when_satisfied_by_measure() {
+    // OB-05c: the SCO says passed but reports no score; its primary objective is satisfied
+    // by measure, so the global objective it writes learns no status and the activity that
+    // reads it is skipped for not knowing one.
+    let writer = with(leaf("writer"), |d| {
+        d.objectives[0].satisfied_by_measure = true;
+        d.objectives[0].min_normalized_measure = 0.0;
+        d.objectives[0].maps = vec![map("g", false, true)];
+    });
+    let reader = with(leaf("reader"), |d| {
+        d.objectives[0].maps = vec![ObjectiveMap::new("g")];
+        d.pre_condition_rules = vec![rule(
+            vec![not(RuleConditionKind::ObjectiveStatusKnown)],
+            RuleAction::Skip,
+        )];
+    });
+    let t = tree(cluster("course", vec![writer, reader, leaf("last")]));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "writer");
+    report(&mut s, true, Some(true), None);
+    assert_eq!(go(&mut s, Nav::Continue), "last");
+    assert_eq!(
+        s.objective_from_globals(id(&s, "reader"), 0).satisfied,
+        None
+    );
+}
