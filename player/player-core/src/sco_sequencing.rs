@@ -262,6 +262,7 @@ impl<'a> Session<'a> {
             None => Sequencer::new(&self.tree, seed),
         };
         s.set_clock(chrono::Utc::now().timestamp_millis() as f64 / 1000.0);
+        s.set_objectives_per_attempt(self.attempt_scoped_objectives);
         Ok(s)
     }
 

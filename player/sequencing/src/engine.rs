@@ -35,6 +35,9 @@ pub struct Sequencer<'t> {
     /// The time now (Unix seconds), for durations and time limits; without it those limits
     /// are never reached.
     pub(crate) now: Option<f64>,
+    /// The global objectives live for one attempt on the course (the organization's
+    /// `adlseq:objectivesGlobalToSystem="false"`): a retry of the root forgets them.
+    pub(crate) objectives_per_attempt: bool,
 }
 
 impl<'t> Sequencer<'t> {
@@ -45,6 +48,7 @@ impl<'t> Sequencer<'t> {
             state: SequencingState::new(tree),
             seed,
             now: None,
+            objectives_per_attempt: false,
         }
     }
 
@@ -60,6 +64,7 @@ impl<'t> Sequencer<'t> {
             state,
             seed,
             now: None,
+            objectives_per_attempt: false,
         })
     }
 
@@ -67,6 +72,13 @@ impl<'t> Sequencer<'t> {
     /// limits are measured against it.
     pub fn set_clock(&mut self, unix_seconds: f64) {
         self.now = Some(unix_seconds).filter(|t| t.is_finite());
+    }
+
+    /// Global objectives that live for one attempt on the course
+    /// (`adlseq:objectivesGlobalToSystem="false"`): a retry of the whole course starts them
+    /// over, as a new attempt on the course does.
+    pub fn set_objectives_per_attempt(&mut self, per_attempt: bool) {
+        self.objectives_per_attempt = per_attempt;
     }
 
     pub fn tree(&self) -> &'t Tree {

@@ -642,6 +642,12 @@ impl Sequencer<'_> {
         if self.is_leaf(current) {
             return Ok(Sequenced::Deliver(current));
         }
+        // A retry of the whole course is a new attempt on it: objectives that live for one
+        // attempt start over before its rules are evaluated (as ADL's reference sequencer
+        // does; its conformance test RU-13d depends on it).
+        if current == self.tree.root() && self.objectives_per_attempt {
+            self.state.globals.clear();
+        }
         match self.flow(current, Direction::Forward, true) {
             Ok(Sequenced::Deliver(a)) => Ok(Sequenced::Deliver(a)),
             _ => Err(exception(

@@ -2555,3 +2555,117 @@ fn a_status_without_a_measure_is_not_shared_when_satisfied_by_measure() {
         None
     );
 }
+
+#[test]
+fn a_retry_of_the_course_forgets_objectives_that_live_for_one_attempt() {
+    // RU-13d: a post-condition retries the whole course while a shared objective says the
+    // learner failed. The course's objectives are not global to the system, so the new
+    // attempt starts without them: the module whose pre-condition skips it when the
+    // objective is unknown is skipped. Global to the system, they stay and it is delivered.
+    let on = |objective: &str, c: RuleConditionKind| RuleCondition {
+        referenced_objective: Some(objective.into()),
+        ..cond(c)
+    };
+    let reads = |d: &mut SequencingDefinition, target: &str| {
+        d.objectives.push(ObjectiveDefinition {
+            id: Some("obj1".into()),
+            primary: false,
+            maps: vec![map(target, true, false)],
+            ..ObjectiveDefinition::default()
+        });
+    };
+    let a2 = with(leaf("a2"), |d| {
+        reads(d, "g2");
+        d.pre_condition_rules = vec![SequencingRule {
+            combination: ConditionCombination::Any,
+            conditions: vec![
+                RuleCondition {
+                    negate: true,
+                    ..on("obj1", RuleConditionKind::ObjectiveStatusKnown)
+                },
+                RuleCondition {
+                    negate: true,
+                    ..on("obj1", RuleConditionKind::Satisfied)
+                },
+            ],
+            action: RuleAction::Skip,
+        }];
+    });
+    let a4 = with(leaf("a4"), |d| {
+        for (id, target) in [("obj1", "g1"), ("obj2", "g2")] {
+            d.objectives.push(ObjectiveDefinition {
+                id: Some(id.into()),
+                primary: false,
+                maps: vec![map(target, false, true)],
+                ..ObjectiveDefinition::default()
+            });
+        }
+        d.post_condition_rules = vec![rule(
+            vec![cond(RuleConditionKind::Always)],
+            RuleAction::ExitParent,
+        )];
+    });
+    let m1 = with(cluster("m1", vec![a2, leaf("a3"), a4]), |d| {
+        reads(d, "g1");
+        d.pre_condition_rules = vec![rule(
+            vec![
+                cond(RuleConditionKind::Attempted),
+                RuleCondition {
+                    negate: true,
+                    ..on("obj1", RuleConditionKind::ObjectiveStatusKnown)
+                },
+            ],
+            RuleAction::Skip,
+        )];
+        d.post_condition_rules = vec![rule(
+            vec![cond(RuleConditionKind::Satisfied)],
+            RuleAction::ExitParent,
+        )];
+        d.rollup_rules = vec![rollup(
+            ChildActivitySet::AtLeastPercent(0.4),
+            vec![(RollupConditionKind::Satisfied, false)],
+            RollupAction::Satisfied,
+        )];
+    });
+    let course = with(cluster("course", vec![m1, leaf("a6")]), |d| {
+        d.objectives[0].maps = vec![map("g1", true, false)];
+        d.post_condition_rules = vec![rule(
+            vec![not(RuleConditionKind::Satisfied)],
+            RuleAction::Retry,
+        )];
+    });
+    let t = tree(course);
+    for (per_attempt, next) in [(true, "a6"), (false, "a2")] {
+        let mut s = Sequencer::new(&t, 1);
+        s.set_objectives_per_attempt(per_attempt);
+        assert_eq!(go(&mut s, Nav::Start), "a3");
+        report(&mut s, true, None, None);
+        assert_eq!(go(&mut s, Nav::Continue), "a4");
+        let a4 = id(&s, "a4");
+        s.report(
+            a4,
+            &ContentReport {
+                objectives: vec![
+                    ObjectiveReport {
+                        id: "obj1".into(),
+                        passed: Some(false),
+                        success_reported: true,
+                        ..ObjectiveReport::default()
+                    },
+                    ObjectiveReport {
+                        id: "obj2".into(),
+                        passed: Some(true),
+                        success_reported: true,
+                        ..ObjectiveReport::default()
+                    },
+                ],
+                ..ContentReport::default()
+            },
+        );
+        assert_eq!(
+            go(&mut s, Nav::Continue),
+            next,
+            "per attempt: {per_attempt}"
+        );
+    }
+}
