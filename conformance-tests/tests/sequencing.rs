@@ -21,6 +21,7 @@ on_both_backends!(
     fourth_edition_objective_data_reaches_another_course,
     global_objectives_reach_the_learners_other_courses,
     objectives_kept_to_the_course_start_over_with_a_new_attempt,
+    shared_data_kept_to_the_course_is_gone_when_the_page_opens_a_new_attempt,
     bad_navigation_requests_are_refused
 );
 
@@ -497,6 +498,62 @@ async fn objectives_kept_to_the_course_start_over_with_a_new_attempt(lrs: &TestL
         delivered(&learner.navigate("continue", None).await),
         "refresher"
     );
+}
+
+async fn shared_data_kept_to_the_course_is_gone_when_the_page_opens_a_new_attempt(lrs: &TestLrs) {
+    // sharedDataGlobalToSystem="false": adl.data lives for one attempt on the course. After
+    // Exit All, the player page that opens the next attempt already shows the store empty
+    // (the SCO it launches reads "not initialized"), not what the last attempt wrote (ADL's
+    // test DDM).
+    let items = r#"
+      <item identifier="notes" identifierref="r"><title>Notes</title>
+        <adlcp:data><adlcp:map targetID="urn:lara:test:notes" readSharedData="true" writeSharedData="true"/></adlcp:data>
+      </item>"#;
+    let course = manifest("seq.shared", items).replace(
+        r#"<organization identifier="org">"#,
+        r#"<organization identifier="org" adlcp:sharedDataGlobalToSystem="false">"#,
+    );
+    let learner = Learner::register(lrs, zip(&course), "shared@example.com").await;
+    let store = |page: &str| -> Value {
+        let start = page
+            .find(r#"<script id="lara-config" type="application/json">"#)
+            .unwrap();
+        let rest = &page[start..];
+        let json = &rest[rest.find('>').unwrap() + 1..rest.find("</script>").unwrap()];
+        let config: Value = serde_json::from_str(json).unwrap();
+        config["sharedData"]["urn:lara:test:notes"].clone()
+    };
+    let page = || async {
+        lrs.client
+            .get(&learner.launch)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    assert_eq!(delivered(&learner.navigate("launch", None).await), "notes");
+    let r = lrs
+        .client
+        .put(format!(
+            "{}state/adl.data:urn:lara:test:notes",
+            learner.launch
+        ))
+        .json(&json!({ "store": "first attempt" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(store(&page().await), "first attempt");
+    learner
+        .run_sco("notes", json!({ "cmi.completion_status": "completed" }))
+        .await;
+    assert_eq!(
+        learner.navigate("exitAll", None).await["sessionEnded"],
+        true
+    );
+    assert_eq!(store(&page().await), Value::Null);
 }
 
 async fn bad_navigation_requests_are_refused(lrs: &TestLrs) {

@@ -239,6 +239,9 @@ pub(crate) async fn page(State(state): State<LaunchState>, Path(token): Path<Str
     let (sequencing, launch_objectives): (Value, LaunchObjectives) =
         if matches!(m.version, ScormVersion::Scorm2004 { .. }) {
             let answer = sequenced(&state, &registration, m, async |s| {
+                // A course whose attempt ended opens for a new one: what lived for that
+                // attempt (its objectives and shared data) is gone before the page reads it.
+                s.end_of_course_attempt().await?;
                 Ok((s.view()?, s.all_launch_objectives()?))
             })
             .await;

@@ -411,7 +411,7 @@ impl<'a> Session<'a> {
     /// new one: what lives for one attempt (objectives and shared data the manifest keeps to
     /// the course, `objectivesGlobalToSystem` / `sharedDataGlobalToSystem` false) starts over
     /// first, so the new attempt's rules do not see it (ADL's tests OB-03b, DDM).
-    async fn end_of_course_attempt(&mut self) -> Result<(), SequencingError> {
+    pub async fn end_of_course_attempt(&mut self) -> Result<(), SequencingError> {
         let root = self.tree.root();
         let Some(state) = self.stored.state.as_mut() else {
             return Ok(());

@@ -388,15 +388,17 @@ impl<'t> Sequencer<'t> {
             .collect()
     }
 
-    /// Activities that read any of these global objectives.
+    /// Activities whose primary objective (the one rollup uses) reads any of these global
+    /// objectives.
     pub(crate) fn readers_of(&self, targets: &[&str]) -> Vec<ActivityId> {
         self.tree
             .activities()
             .filter(|a| {
                 a.sequencing.objectives.iter().any(|o| {
-                    o.maps
-                        .iter()
-                        .any(|m| targets.contains(&m.target.as_str()) && m.reads())
+                    o.primary
+                        && o.maps
+                            .iter()
+                            .any(|m| targets.contains(&m.target.as_str()) && m.reads())
                 })
             })
             .map(|a| a.id)

@@ -298,7 +298,9 @@ impl Sequencer<'_> {
             raw = raw.or(r.score_raw);
             min = min.or(r.score_min);
             max = max.or(r.score_max);
-            if !completion_reported && r.completed.is_some() {
+            // A status the SCO set on the record, "unknown" included (the launch leaves
+            // unknown ones out of the record, so one that is there was set).
+            if !completion_reported && (r.completed.is_some() || r.completion_reported) {
                 completed = r.completed;
                 completion_reported = true;
             }
@@ -306,7 +308,7 @@ impl Sequencer<'_> {
             // Unless the SCO set cmi.success_status itself: the record may only hold what the
             // objective was given at launch (Rustici's golf post-test reads the failed
             // pre-test's global objective, then passes).
-            if !success_reported && r.passed.is_some() {
+            if !success_reported && (r.passed.is_some() || r.success_reported) {
                 passed = r.passed;
                 success_reported = true;
             }
@@ -343,6 +345,9 @@ impl Sequencer<'_> {
                     raw_score: Some(raw),
                     min_score: Some(min),
                     max_score: Some(max),
+                    // Content that set the status to "unknown" clears the shared one (ADL's
+                    // conformance test OB-17b).
+                    satisfied_cleared_by_content: success_reported && passed.is_none(),
                     ..ObjectiveChange::default()
                 },
             );

@@ -51,6 +51,11 @@ impl Sequencer<'_> {
     /// RB.1.5 Overall Rollup Process: from `id` up to the root.
     pub fn overall_rollup(&mut self, id: ActivityId) {
         for a in self.tree.path_to_root(id) {
+            // An untracked activity keeps no tracking data: nothing of it rolls up, and it
+            // writes nothing to the global objectives it maps to.
+            if !self.def(a).delivery_controls.tracked {
+                continue;
+            }
             if !self.is_leaf(a) {
                 self.measure_rollup(a);
                 self.completion_measure_rollup(a);
@@ -60,14 +65,19 @@ impl Sequencer<'_> {
         }
     }
 
-    /// Rolls up after a change of the global objectives `written`: every activity that reads
-    /// one of them, and its ancestors.
+    /// Rolls up after a change of the global objectives `written`: from the parent of every
+    /// activity whose primary objective reads one of them, up to the root. The reader itself
+    /// takes the new value when it is read; rolling it up would have it write its own
+    /// opinion of the value back (an untracked SCO completed by measure did, in ADL's
+    /// conformance test CO-10), which ADL's reference implementation does not do either.
     pub(crate) fn rollup_readers(&mut self, written: &[&str]) {
         if written.is_empty() {
             return;
         }
         for a in self.readers_of(written) {
-            self.overall_rollup(a);
+            if let Some(parent) = self.tree[a].parent {
+                self.overall_rollup(parent);
+            }
         }
     }
 

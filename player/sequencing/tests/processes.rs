@@ -2391,9 +2391,12 @@ fn the_primary_objectives_progress_measure_completes_an_activity_completed_by_me
         a.completion_threshold.min_progress_measure = threshold;
         a
     };
+    // The third is not tracked and would call 0.3 incomplete: it must not say so.
+    let mut three = sco("three", 0.75);
+    three.sequencing.delivery_controls.tracked = false;
     let t = tree(cluster(
         "course",
-        vec![sco("one", 0.4), sco("two", 0.15), leaf("three")],
+        vec![sco("one", 0.4), sco("two", 0.15), three],
     ));
     let mut s = Sequencer::new(&t, 1);
     let on_primary = |progress: f64, completed: Option<bool>| ContentReport {
@@ -2415,6 +2418,10 @@ fn the_primary_objectives_progress_measure_completes_an_activity_completed_by_me
     s.report(two, &on_primary(0.3, Some(false)));
     assert_eq!(completed(&s, "two"), Some(true));
     assert_eq!(go(&mut s, Nav::Continue), "three");
+    let g = s.objective_from_globals(one, 0);
+    assert_eq!((g.completed, g.progress_measure), (Some(true), Some(0.3)));
+    // Leaving the untracked SCO changes nothing either.
+    assert_eq!(go(&mut s, Nav::Previous), "two");
     let g = s.objective_from_globals(one, 0);
     assert_eq!((g.completed, g.progress_measure), (Some(true), Some(0.3)));
 }
@@ -2668,4 +2675,39 @@ fn a_retry_of_the_course_forgets_objectives_that_live_for_one_attempt() {
             "per attempt: {per_attempt}"
         );
     }
+}
+
+#[test]
+fn a_primary_objective_the_sco_set_to_unknown_gets_no_default_and_clears_the_shared_status() {
+    // OB-17b: the SCO sets its primary objective's cmi.objectives record to "unknown". That
+    // is the content's word: the end of the attempt does not default it to satisfied, and
+    // the global objective it writes forgets its status.
+    let writer = with(leaf("writer"), |d| {
+        d.objectives[0].id = Some("PRIMARYOBJ".into());
+        d.objectives[0].maps = vec![map("g", true, true)];
+    });
+    let t = tree(cluster("course", vec![leaf("a"), writer, leaf("c")]));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(go(&mut s, Nav::Start), "a");
+    assert_eq!(go(&mut s, Nav::Continue), "writer");
+    let w = id(&s, "writer");
+    let set = |passed: Option<bool>| ContentReport {
+        objectives: vec![ObjectiveReport {
+            id: "PRIMARYOBJ".into(),
+            passed,
+            success_reported: true,
+            ..ObjectiveReport::default()
+        }],
+        ..ContentReport::default()
+    };
+    s.report(w, &set(Some(false)));
+    assert_eq!(s.objective_from_globals(w, 0).satisfied, Some(false));
+    s.report(w, &set(None));
+    assert_eq!(go(&mut s, Nav::Continue), "c");
+    assert_eq!(
+        satisfied(&s, "writer"),
+        None,
+        "no default for a status the SCO set"
+    );
+    assert_eq!(s.objective_from_globals(w, 0).satisfied, None);
 }
