@@ -277,9 +277,19 @@ function sameValue(expected, actual) {
   // A localized string in the default language equals the same text without the tag, as
   // ADL's comparison has it.
   // So does a pattern with the default {case_matters=false} / {order_matters=true}.
-  const bare = (x) => (typeof x === "string"
-    ? x.replace(/^(\{case_matters=false\}|\{order_matters=true\})+/, "").replace(/^\{lang=en\}/, "")
-    : x);
+  // Leading delimiters count in any order (ADL's run-time writes them back in its own order).
+  const bare = (x) => {
+    if (typeof x !== "string") return x;
+    const found = [];
+    let rest = x;
+    let m;
+    while ((m = /^\{(case_matters|order_matters|lang)=([^}]*)\}/.exec(rest))) {
+      const d = `${m[1]}=${m[2]}`;
+      if (d !== "case_matters=false" && d !== "order_matters=true" && d !== "lang=en") found.push(d);
+      rest = rest.slice(m[0].length);
+    }
+    return found.sort().map((d) => `{${d}}`).join("") + rest;
+  };
   if (bare(expected) === bare(actual)) return true;
   if (actual === null || actual === undefined) return false;
   const num = /^-?\d+(\.\d+)?$/;

@@ -110,6 +110,11 @@
     matching: 5, performance: 5, sequencing: 5, numeric: 1, other: 1 };
   function shortId(v) { return isIdentifier(v, 250); }
   function splitItems(v) { return v.split("[,]"); }
+  function sameChoices(a, b) {
+    var x = splitItems(a).sort();
+    var y = splitItems(b).sort();
+    return x.length === y.length && x.every(function (c, i) { return c === y[i]; });
+  }
   function unique(list) { return list.every(function (x, i) { return list.indexOf(x) === i; }); }
   function pair(v, left, right) {
     var p = v.split("[.]");
@@ -442,8 +447,15 @@
           }
           var check = want === "id" ? identifier(v) : response(record.type, v, true);
           if (check) { err(check); return "false"; }
-          if (items.some(function (x, i) { return x === v && i !== k; })) {
-            err(351, want === "id" ? "objective ids of an interaction must be unique" : "correct responses must differ");
+          // Objective ids of an interaction are unique, and so are a choice's correct
+          // responses, each a set of choices (ADL's test DMI accepts repeated patterns of
+          // the other types).
+          var same = want === "id"
+            ? function (x) { return x === v; }
+            : function (x) { return sameChoices(x, v); };
+          if ((want === "id" || record.type === "choice") &&
+              items.some(function (x, i) { return i !== k && same(x); })) {
+            err(351, want === "id" ? "objective ids of an interaction must be unique" : "a choice's correct responses must differ");
             return "false";
           }
           items[k] = v;
