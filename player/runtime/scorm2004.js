@@ -108,7 +108,8 @@
   var NUMBER = /^-?(\d+(\.\d*)?|\.\d+)$/;
   var MAX_PATTERNS = { "true-false": 1, choice: 10, "fill-in": 10, "long-fill-in": 5, likert: 1,
     matching: 5, performance: 5, sequencing: 5, numeric: 1, other: 1 };
-  function shortId(v) { return isIdentifier(v, 250); }
+  // An identifier inside a response holds none of the response's own separators.
+  function shortId(v) { return isIdentifier(v, 250) && !/\[[.,:]\]/.test(v); }
   function splitItems(v) { return v.split("[,]"); }
   function sameChoices(a, b) {
     var x = splitItems(a).sort();
