@@ -121,15 +121,22 @@
     var p = v.split("[.]");
     return p.length === 2 && left(p[0]) && right(p[1]);
   }
-  // Strips a pattern's leading {case_matters=..}/{order_matters=..} flags; null when one is
-  // malformed or not allowed for the type.
+  // Strips a pattern's leading {case_matters=..}/{order_matters=..} flags, which may come
+  // before or after a {lang=..} (kept in front for the text it belongs to); null when a flag
+  // is malformed or not allowed for the type.
   function flags(v, names) {
+    var lang = "";
     var m;
-    while ((m = /^\{(case_matters|order_matters)=([^}]*)\}/.exec(v))) {
-      if (names.indexOf(m[1]) < 0 || (m[2] !== "true" && m[2] !== "false")) { return null; }
+    while ((m = /^\{(case_matters|order_matters|lang)=([^}]*)\}/.exec(v))) {
+      if (m[1] === "lang") {
+        if (lang) { return null; }
+        lang = m[0];
+      } else if (names.indexOf(m[1]) < 0 || (m[2] !== "true" && m[2] !== "false")) {
+        return null;
+      }
       v = v.slice(m[0].length);
     }
-    return v;
+    return lang + v;
   }
   function response(type, v, pattern) {
     var list;
