@@ -123,17 +123,20 @@
   }
   // Strips a pattern's leading {case_matters=..}/{order_matters=..} flags, which may come
   // before or after a {lang=..} (kept in front for the text it belongs to); null when a flag
-  // is malformed or not allowed for the type.
+  // before the language is malformed or not allowed for the type. After the language, what
+  // is not a valid flag is the text's own (as ADL's run-time reads it).
   function flags(v, names) {
     var lang = "";
     var m;
     while ((m = /^\{(case_matters|order_matters|lang)=([^}]*)\}/.exec(v))) {
-      if (m[1] === "lang") {
-        if (lang) { return null; }
-        lang = m[0];
-      } else if (names.indexOf(m[1]) < 0 || (m[2] !== "true" && m[2] !== "false")) {
+      var valid = m[1] === "lang"
+        ? !lang
+        : names.indexOf(m[1]) >= 0 && (m[2] === "true" || m[2] === "false");
+      if (!valid) {
+        if (lang) { break; }
         return null;
       }
+      if (m[1] === "lang") { lang = m[0]; }
       v = v.slice(m[0].length);
     }
     return lang + v;
