@@ -433,7 +433,8 @@ async function answerUi(page, questions) {
       const [k, arg] = q.split("@");
       let yes;
       if (k === "continue.enabled" || k === "previous.enabled") { const b = control(k.split(".")[0]); yes = shown(b) && !b.disabled; }
-      else if (k === "continue.disabled" || k === "previous.disabled") { const b = control(k.split(".")[0]); yes = shown(b) && b.disabled; }
+      // A hidden button is as unusable as a disabled one (ADL's answers count it disabled).
+      else if (k === "continue.disabled" || k === "previous.disabled") { const b = control(k.split(".")[0]); yes = !shown(b) || b.disabled; }
       else if (k === "toc.enabled") yes = entries.some((b) => !b.disabled);
       else if (k === "toc.enabled.selectable" && /^the activity that corresponds to the root/.test(arg)) yes = !!document.querySelector("#course button");
       else if (k === "toc.enabled.selectable") { const b = entry(arg); yes = !!b && !b.disabled; }
