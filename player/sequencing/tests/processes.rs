@@ -2448,7 +2448,6 @@ fn an_objective_satisfied_by_measure_is_given_the_status_its_shared_measure_says
             satisfied_by_measure: true,
             min_normalized_measure: 0.5,
             maps: vec![map("g", true, false)],
-            ..ObjectiveDefinition::default()
         });
     });
     let t = tree(cluster("course", vec![writer, reader]));
