@@ -134,9 +134,7 @@
       b.textContent = e.title || e.identifier;
       b.dataset.id = e.identifier;
       b.style.paddingLeft = (0.4 + (e.depth - 1) * 0.9) + "rem";
-      // The SCO running now is not offered again (choosing it would end its attempt and
-      // start it over); once its session has ended, it may be chosen anew.
-      b.disabled = !e.selectable || (e.current && scoOpen);
+      b.disabled = !e.selectable;
       b.setAttribute("aria-current", i === here ? "true" : "false");
       var status = e.completed === true ? "completed" : e.completed === false ? "incomplete" : "";
       if (e.satisfied === true) { status += (status ? ", " : "") + "passed"; }
@@ -165,9 +163,6 @@
 
   var current = -1;
   var message = document.getElementById("message");
-
-  // A SCO is in the frame and its session has not ended.
-  var scoOpen = false;
 
   // Ends the running SCO's session the way a learner's button would, then does `next`.
   // The SCO is unloaded first, as an LMS does when the learner navigates with its controls:
@@ -379,10 +374,7 @@
       navValid: navValid,
       terminate: function (state) {
         var asked = state.values && state.values["adl.nav.request"];
-        scoOpen = false;
         if (sequenced) {
-          // Its entry may be chosen again (to start it over).
-          renderToc();
           // The SCO ended its session itself: its navigation request, or a plain exit (which
           // post-condition rules may turn into a move), goes to sequencing. Not when the
           // player ended the session for a request of its own.
@@ -432,8 +424,6 @@
       window.API_1484_11 = window.LaraScorm2004.create(options);
     }
     buttons.forEach(function (b, i) { b.setAttribute("aria-current", i === index ? "true" : "false"); });
-    scoOpen = true;
-    if (sequenced) { renderToc(); }
     frame.src = item.url;
   }
 

@@ -134,7 +134,16 @@ impl Sequencer<'_> {
                 let Some(c) = current else {
                     return ok(None, Some(S::Choice(target)));
                 };
-                // Every active activity the choice leaves must allow leaving it by choice.
+                // Every active activity the choice leaves must allow leaving it by choice. A
+                // choice of the current activity itself leaves its attempt too (ADL's reference
+                // sequencer offers no choice at all while such an activity is active; its
+                // conformance test CM-07a asks for a table of contents that is not enabled).
+                if target == c && self.st(c).active && !self.def(c).control_mode.choice_exit {
+                    return invalid(
+                        "NB.2.1-8",
+                        "an activity being exited does not allow choice exit",
+                    );
+                }
                 let ancestor = self.tree.common_ancestor(c, target);
                 for a in self.tree.path_to_root(c) {
                     if a == ancestor {

@@ -289,6 +289,30 @@ fn choice_exit_false_keeps_the_learner_inside_an_active_cluster() {
 }
 
 #[test]
+fn choice_exit_false_on_the_current_activity_refuses_choosing_it_again_while_active() {
+    // CM-07a: a choice of the current activity ends its attempt, which choiceExit="false"
+    // forbids while it is active; once its attempt has ended, it may be chosen again.
+    let t = tree(cluster(
+        "course",
+        vec![
+            leaf("a"),
+            with(leaf("b"), |d| d.control_mode.choice_exit = false),
+        ],
+    ));
+    let mut s = Sequencer::new(&t, 1);
+    assert_eq!(choose(&mut s, "b"), "b");
+    let b = id(&s, "b");
+    let entry = |s: &Sequencer<'_>| s.toc().into_iter().find(|e| e.activity == b);
+    assert_eq!(entry(&s).map(|e| e.selectable), Some(false));
+    assert_eq!(choose(&mut s, "b"), "NB.2.1-8");
+    assert_eq!(choose(&mut s, "a"), "NB.2.1-8");
+    // Flow may leave it; from elsewhere it may be chosen again.
+    assert_eq!(go(&mut s, Nav::Previous), "a");
+    assert_eq!(entry(&s).map(|e| e.selectable), Some(true));
+    assert_eq!(choose(&mut s, "b"), "b");
+}
+
+#[test]
 fn hidden_from_choice_hides_and_refuses() {
     let t = tree(cluster(
         "course",
