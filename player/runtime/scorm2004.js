@@ -111,11 +111,7 @@
   // An identifier inside a response holds none of the response's own separators.
   function shortId(v) { return isIdentifier(v, 250) && !/\[[.,:]\]/.test(v); }
   function splitItems(v) { return v.split("[,]"); }
-  function sameChoices(a, b) {
-    var x = splitItems(a).sort();
-    var y = splitItems(b).sort();
-    return x.length === y.length && x.every(function (c, i) { return c === y[i]; });
-  }
+  function sameChoices(a, b) { return splitItems(a).sort().join("[,]") === splitItems(b).sort().join("[,]"); }
   function unique(list) { return list.every(function (x, i) { return list.indexOf(x) === i; }); }
   function pair(v, left, right) {
     var p = v.split("[.]");
@@ -461,11 +457,10 @@
           // Objective ids of an interaction are unique, and so are a choice's correct
           // responses, each a set of choices (ADL's test DMI accepts repeated patterns of
           // the other types).
-          var same = want === "id"
-            ? function (x) { return x === v; }
-            : function (x) { return sameChoices(x, v); };
-          if ((want === "id" || record.type === "choice") &&
-              items.some(function (x, i) { return i !== k && same(x); })) {
+          var same = want === "id" ? function (x) { return x === v; }
+            : record.type === "choice" ? function (x) { return sameChoices(x, v); }
+            : null;
+          if (same && items.some(function (x, i) { return i !== k && same(x); })) {
             err(351, want === "id" ? "objective ids of an interaction must be unique" : "a choice's correct responses must differ");
             return "false";
           }

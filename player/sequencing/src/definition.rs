@@ -239,6 +239,14 @@ pub struct ObjectiveDefinition {
     pub maps: Vec<ObjectiveMap>,
 }
 
+impl ObjectiveDefinition {
+    /// The status a measure gives this objective when it is satisfied by measure: satisfied
+    /// from `minNormalizedMeasure` up, unknown without a measure.
+    pub fn measured_status(&self, measure: Option<f64>) -> Option<bool> {
+        measure.map(|m| m >= self.min_normalized_measure)
+    }
+}
+
 impl Default for ObjectiveDefinition {
     fn default() -> Self {
         ObjectiveDefinition {

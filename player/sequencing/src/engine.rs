@@ -229,9 +229,7 @@ impl<'t> Sequencer<'t> {
             {
                 return None;
             }
-            return self
-                .objective_measure_for(id, o, rollup)
-                .map(|m| m >= def.min_normalized_measure);
+            return def.measured_status(self.objective_measure_for(id, o, rollup));
         }
         self.read(id, o, rollup, |m| m.read_satisfied_status, |s| s.satisfied)
     }
@@ -264,7 +262,7 @@ impl<'t> Sequencer<'t> {
         if let Some(def) = self.objective_def(id, o)
             && def.satisfied_by_measure
         {
-            data.satisfied = data.measure.map(|m| m >= def.min_normalized_measure);
+            data.satisfied = def.measured_status(data.measure);
         }
         data
     }

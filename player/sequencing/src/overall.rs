@@ -334,7 +334,7 @@ impl Sequencer<'_> {
             if let Some(d) = self.def(id).objectives.get(p)
                 && d.satisfied_by_measure
             {
-                passed = scaled.map(|m| m >= d.min_normalized_measure);
+                passed = d.measured_status(scaled);
             }
             self.write_objective(
                 id,
@@ -363,9 +363,7 @@ impl Sequencer<'_> {
             // An objective satisfied by measure is as satisfied as its measure says (and
             // unknown without one), whatever status the SCO set.
             let passed = match self.def(id).objectives.get(i) {
-                Some(d) if d.satisfied_by_measure => {
-                    o.score_scaled.map(|m| m >= d.min_normalized_measure)
-                }
+                Some(d) if d.satisfied_by_measure => d.measured_status(o.score_scaled),
                 _ => o.passed,
             };
             self.write_objective(
