@@ -128,12 +128,18 @@ async fn main() {
     println!("store at {} holds {start_seq} statements", path.display());
 
     // The store alone: batches prepared before the clock starts.
-    let from = next.fetch_add(30_000, Ordering::Relaxed);
+    // STORE_BATCHES (default 300) batches of 100.
+    let count: u64 = std::env::var("STORE_BATCHES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    let from = next.fetch_add(count * 100, Ordering::Relaxed);
     let t0 = Instant::now();
     let batches: Vec<Vec<PreparedStatement>> =
-        (0..300).map(|i| prepare(from + i * 100, 100)).collect();
+        (0..count).map(|i| prepare(from + i * 100, 100)).collect();
     println!(
-        "prepared 30000 statements in {:.2} s (one core)",
+        "prepared {} statements in {:.2} s (one core)",
+        count * 100,
         t0.elapsed().as_secs_f64()
     );
     let queue = Arc::new(std::sync::Mutex::new(std::collections::VecDeque::from(
@@ -163,12 +169,12 @@ async fn main() {
     report(
         "store only: insert prepared batches of 100, 4 clients",
         lat,
-        30_000,
+        count * 100,
         t0.elapsed(),
     );
     println!(
         "  bytes written per statement: {}",
-        (written_bytes() - written0) / 30_000
+        (written_bytes() - written0) / (count * 100)
     );
     if std::env::var("ONLY_STORE").is_ok() {
         return;

@@ -8,13 +8,15 @@
 //!   requests into one transaction pays one `fsync` for all of them.
 //! - [`statements`]: statement inserts (run on the writer) and indexed queries (run on readers).
 //! - [`documents`]: state / activity profile / agent profile documents (compare-and-swap).
+//! - [`durable`]: the thread that flushes the WAL after each commit and only then answers.
 //! - [`checkpoint`]: WAL checkpoints on their own thread, off the writer's critical path.
 //! - [`credentials`]: credential rows.
 //!
 //! The schema lives in `migrations/sqlite` (embedded with refinery, same numbers as PostgreSQL).
 //!
-//! Durability: WAL journal with `synchronous=FULL`, so a write is acknowledged only after its
-//! commit reached the disk. Reads run on a pool of connections in `spawn_blocking`; WAL lets
+//! Durability: WAL journal; a write is acknowledged only after an `fdatasync` of the WAL that
+//! began after its commit ([`durable`]: the writer connection itself runs with
+//! `synchronous=NORMAL` so that the flush overlaps the next group's work). Reads run on a pool of connections in `spawn_blocking`; WAL lets
 //! them proceed while the writer commits.
 //!
 //! One `SqliteStore` per database file: its writer thread assumes it is the only writer (it
@@ -26,6 +28,7 @@ mod checkpoint;
 mod credentials;
 mod directory;
 mod documents;
+mod durable;
 mod packages;
 mod plugins;
 mod statements;
@@ -53,12 +56,18 @@ const READERS: u32 = 8;
 /// Page cache per connection, in KiB (negative `cache_size` means KiB in SQLite).
 /// The writer's is large enough for the statement-id index of a 10M-statement store (each new
 /// statement touches a random page of it); SQLite fills the cache only as pages are used.
+/// (Below 1 GiB the writer uses a smaller one, see `writer`.)
 const WRITER_CACHE_KIB: i64 = 1024 * 1024;
 const READER_CACHE_KIB: i64 = 16 * 1024;
 /// Memory-mapped I/O lets every reader share the OS page cache instead of copying pages.
 const MMAP_BYTES: i64 = 1 << 30;
-/// Size the WAL file is cut back to when it restarts after a complete checkpoint.
-const WAL_SIZE_LIMIT: i64 = 64 << 20;
+/// Size the WAL file is cut back to when it restarts after a complete checkpoint. Under a
+/// sustained write load the WAL grows to several hundred MiB between checkpoints (see
+/// `checkpoint`); keeping that file lets the next cycle overwrite blocks the file system has
+/// already allocated instead of allocating and zero-filling new ones, which cost the writer
+/// thread about a tenth of its time with a 64 MiB limit (`lara-bench/README.md`). The price
+/// is disk space: after a burst the WAL file keeps up to this size.
+const WAL_SIZE_LIMIT: i64 = 1 << 30;
 
 /// The SQLite backend. Cheap to clone; the writer thread stops when the last clone is dropped.
 #[derive(Clone)]
@@ -146,7 +155,8 @@ impl SqliteStore {
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0")
             .map_err(db)?;
         let checkpointer = checkpoint::start(path)?;
-        let writer = writer::start(conn, checkpointer)?;
+        let durable = durable::start(path)?;
+        let writer = writer::start(conn, checkpointer, durable)?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 writer,
@@ -178,12 +188,13 @@ impl SqliteStore {
     }
 }
 
-/// Pragmas of the writer connection. `synchronous=FULL` is what makes an acknowledged write
-/// survive power loss in WAL mode (NORMAL may lose the last commits).
+/// Pragmas of the writer connection. `synchronous=NORMAL`: COMMIT does not wait for the disk;
+/// [`durable`] flushes the WAL before any write is acknowledged (SQLite still syncs the WAL
+/// header on restart and the WAL before each checkpoint, so the file cannot be corrupted).
 fn configure(conn: &Connection, cache_kib: i64) -> Result<(), StoreError> {
     stable_plans(conn).map_err(db)?;
     conn.execute_batch(&format!(
-        "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = OFF; \
+        "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = OFF; \
          PRAGMA cache_size = -{cache_kib}; PRAGMA mmap_size = {MMAP_BYTES}; PRAGMA temp_store = MEMORY; \
          PRAGMA journal_size_limit = {WAL_SIZE_LIMIT};"
     ))

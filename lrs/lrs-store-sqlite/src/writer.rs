@@ -1,9 +1,11 @@
 //! The writer thread and its group commit.
 //!
 //! Each write request is a job sent over a channel. The thread takes every job waiting (up to
-//! [`MAX_GROUP`]), opens one `BEGIN IMMEDIATE` transaction, runs the jobs, commits once and only
-//! then answers every job. With `synchronous=FULL` the commit is one `fsync` for the whole
-//! group, so throughput grows with concurrency instead of being capped by the disk's flush rate.
+//! [`MAX_GROUP`]), opens one `BEGIN IMMEDIATE` transaction, runs the jobs and commits once. The
+//! group's answers go to the WAL sync thread ([`crate::durable`]), which answers them after one
+//! `fdatasync` of the WAL, while this thread goes on with the next group. One flush per group
+//! (or per several groups) means throughput grows with concurrency instead of being capped by
+//! the disk's flush rate.
 //!
 //! A failing job must not take the others down. Jobs find their expected failure (a statement
 //! conflict) before writing anything, so they run without a savepoint and such a failure needs
@@ -31,6 +33,7 @@ use tokio::sync::oneshot;
 
 use crate::checkpoint::Checkpointer;
 use crate::db;
+use crate::durable::Durable;
 
 /// Most jobs in one transaction: bounds the latency a job waits behind the others.
 const MAX_GROUP: usize = 512;
@@ -41,9 +44,33 @@ const KEY_CACHE_LIMIT: usize = 500_000;
 /// Entries of the activity definition cache before it is emptied.
 const ACTIVITY_CACHE_LIMIT: usize = 20_000;
 
+/// The writer's page cache (KiB) while the database is smaller than 1 GiB.
+///
+/// SQLite's B-tree balancing briefly gives a page the number of the "pending byte" page, the
+/// first page past 1 GiB. The page cache then believes it holds a page beyond the end of a
+/// smaller database, and every commit scans its whole hash table to drop it: measured as a
+/// fifth of the writer thread's time with the large cache (see `lara-bench/README.md`). While
+/// the database is that small the file sits in the OS page cache and is memory-mapped, so a
+/// small SQLite cache costs little; past 1 GiB the scan no longer happens and the large cache
+/// ([`crate::WRITER_CACHE_KIB`]) keeps the statement-id index in memory.
+const SMALL_DB_CACHE_KIB: i64 = 32 * 1024;
+
+/// Commits between two checks of the database size against that threshold.
+const CACHE_CHECK_EVERY: u32 = 256;
+
+/// The page cache (KiB) for a database of `pages` pages of `page_size` bytes.
+fn cache_kib_for(pages: i64, page_size: i64) -> i64 {
+    let pending_byte_page = (1i64 << 30) / page_size.max(512) + 1;
+    if pages < pending_byte_page {
+        SMALL_DB_CACHE_KIB
+    } else {
+        crate::WRITER_CACHE_KIB
+    }
+}
+
 /// How a job's run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ran {
+pub(crate) enum Ran {
     Done,
     /// Failed before writing anything (a statement conflict): the transaction stays usable.
     FailedClean,
@@ -52,7 +79,7 @@ enum Ran {
 }
 
 /// One write request, type-erased so that every kind of write shares the queue.
-trait Job: Send {
+pub(crate) trait Job: Send {
     /// Runs the job inside the open transaction. May run a second time, after a rollback.
     fn run(&mut self, w: &mut Writer) -> Ran;
     /// Answers the caller: with the job's result when the transaction committed, otherwise
@@ -140,8 +167,9 @@ impl WriterHandle {
 pub(crate) fn start(
     conn: Connection,
     checkpointer: Checkpointer,
+    durable: Durable,
 ) -> Result<WriterHandle, StoreError> {
-    let mut writer = Writer::new(conn, checkpointer)?;
+    let mut writer = Writer::new(conn, checkpointer, durable)?;
     let (jobs, queue) = mpsc::channel::<Box<dyn Job>>();
     std::thread::Builder::new()
         .name("lara-sqlite-writer".into())
@@ -165,19 +193,55 @@ pub(crate) struct Writer {
     /// whenever anything rolls back.
     pub(crate) activities: FastMap<serde_json::Value>,
     checkpointer: Checkpointer,
+    durable: Durable,
+    /// The page cache set on the connection (KiB), see [`SMALL_DB_CACHE_KIB`].
+    cache_kib: i64,
+    /// Commits since the database size was last checked.
+    commits_unchecked: u32,
 }
 
 impl Writer {
-    fn new(conn: Connection, checkpointer: Checkpointer) -> Result<Writer, StoreError> {
+    fn new(
+        conn: Connection,
+        checkpointer: Checkpointer,
+        durable: Durable,
+    ) -> Result<Writer, StoreError> {
         let last_stored_us = load_last_stored(&conn)?;
-        Ok(Writer {
+        let mut writer = Writer {
             conn,
             keys: Default::default(),
             keys_in_tx: Vec::new(),
             last_stored_us,
             activities: FastMap::default(),
             checkpointer,
-        })
+            durable,
+            cache_kib: 0,
+            commits_unchecked: 0,
+        };
+        writer.size_cache()?;
+        Ok(writer)
+    }
+
+    /// Sets the page cache for the database's current size (see [`SMALL_DB_CACHE_KIB`]).
+    fn size_cache(&mut self) -> Result<(), StoreError> {
+        self.commits_unchecked = 0;
+        let pages: i64 = self
+            .conn
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .map_err(db)?;
+        let page_size: i64 = self
+            .conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .map_err(db)?;
+        let want = cache_kib_for(pages, page_size);
+        if want != self.cache_kib {
+            self.conn
+                .execute_batch(&format!("PRAGMA cache_size = -{want}"))
+                .map_err(db)?;
+            tracing::debug!(pages, cache_kib = want, "sqlite writer page cache sized");
+            self.cache_kib = want;
+        }
+        Ok(())
     }
 
     fn run(&mut self, queue: &mpsc::Receiver<Box<dyn Job>>) {
@@ -232,10 +296,19 @@ impl Writer {
                 self.rollback_all();
             }
         }
-        let commit = outcome.as_ref().map(|_| ()).map_err(String::as_str);
-        group.into_iter().for_each(|job| job.finish(commit));
+        match &outcome {
+            // Answered once the WAL is on disk.
+            Ok(()) => self.durable.after_commit(group),
+            Err(msg) => group.into_iter().for_each(|job| job.finish(Err(msg))),
+        }
         if outcome.is_ok() {
             self.checkpointer.after_commit(&self.conn);
+            self.commits_unchecked += 1;
+            if self.commits_unchecked >= CACHE_CHECK_EVERY
+                && let Err(e) = self.size_cache()
+            {
+                tracing::warn!(error = %e, "sizing the writer's page cache");
+            }
         }
     }
 
@@ -474,7 +547,12 @@ mod tests {
              CREATE TABLE statements (seq INTEGER PRIMARY KEY, stored_us INTEGER);",
         )
         .unwrap();
-        Writer::new(conn, crate::checkpoint::start(&path).unwrap()).unwrap()
+        Writer::new(
+            conn,
+            crate::checkpoint::start(&path).unwrap(),
+            crate::durable::start(&path).unwrap(),
+        )
+        .unwrap()
     }
 
     fn rows(w: &Writer) -> Vec<i64> {
@@ -500,6 +578,35 @@ mod tests {
         assert!(ra.blocking_recv().unwrap().is_ok());
         assert!(matches!(rb.blocking_recv().unwrap(), Err(StoreError::Backend(m)) if m == "boom"));
         assert!(rc.blocking_recv().unwrap().is_ok());
+    }
+
+    #[test]
+    fn a_committed_group_is_answered_only_by_a_successful_wal_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = writer(dir.path());
+        // A sync thread for another database, whose WAL does not exist: the commit succeeds,
+        // but the flush that must precede the answer fails, so the answer is an error.
+        w.durable = crate::durable::start(&dir.path().join("elsewhere.db")).unwrap();
+        let (a, ra) = job(insert(1));
+        w.commit_group(vec![a]);
+        assert!(
+            matches!(ra.blocking_recv().unwrap(), Err(StoreError::Backend(m)) if m.contains("elsewhere.db-wal"))
+        );
+    }
+
+    #[test]
+    fn the_page_cache_is_small_below_one_gib_and_large_above() {
+        assert_eq!(cache_kib_for(1, 4096), SMALL_DB_CACHE_KIB);
+        assert_eq!(cache_kib_for(262_144, 4096), SMALL_DB_CACHE_KIB);
+        assert_eq!(cache_kib_for(262_145, 4096), crate::WRITER_CACHE_KIB);
+        assert_eq!(cache_kib_for(131_073, 8192), crate::WRITER_CACHE_KIB);
+        let dir = tempfile::tempdir().unwrap();
+        let w = writer(dir.path());
+        let kib: i64 = w
+            .conn
+            .query_row("PRAGMA cache_size", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kib, -SMALL_DB_CACHE_KIB);
     }
 
     #[test]
