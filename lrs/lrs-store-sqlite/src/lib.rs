@@ -16,8 +16,8 @@
 //!
 //! Durability: WAL journal; a write is acknowledged only after an `fdatasync` of the WAL that
 //! began after its commit ([`durable`]: the writer connection itself runs with
-//! `synchronous=NORMAL` so that the flush overlaps the next group's work). Reads run on a pool of connections in `spawn_blocking`; WAL lets
-//! them proceed while the writer commits.
+//! `synchronous=NORMAL` so that the flush overlaps the next group's work). Reads run on a pool
+//! of connections in `spawn_blocking`; WAL lets them proceed while the writer commits.
 //!
 //! One `SqliteStore` per database file: its writer thread assumes it is the only writer (it
 //! caches the key dictionary and the latest `stored`). Clone the store to share it.
