@@ -56,7 +56,7 @@ const READERS: u32 = 8;
 /// Page cache per connection, in KiB (negative `cache_size` means KiB in SQLite).
 /// The writer's is large enough for the statement-id index of a 10M-statement store (each new
 /// statement touches a random page of it); SQLite fills the cache only as pages are used.
-/// (Below 1 GiB the writer uses a smaller one, see `writer`.)
+/// Below 1 GiB the writer uses a smaller one (see `writer`), which sets its own.
 const WRITER_CACHE_KIB: i64 = 1024 * 1024;
 const READER_CACHE_KIB: i64 = 16 * 1024;
 /// Memory-mapped I/O lets every reader share the OS page cache instead of copying pages.
@@ -120,7 +120,7 @@ impl SqliteStore {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(db)?;
-        configure(&conn, WRITER_CACHE_KIB)?;
+        configure(&conn)?;
         // WAL is a property of the file; set once here, before any reader opens it.
         let mode: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
@@ -191,11 +191,12 @@ impl SqliteStore {
 /// Pragmas of the writer connection. `synchronous=NORMAL`: COMMIT does not wait for the disk;
 /// [`durable`] flushes the WAL before any write is acknowledged (SQLite still syncs the WAL
 /// header on restart and the WAL before each checkpoint, so the file cannot be corrupted).
-fn configure(conn: &Connection, cache_kib: i64) -> Result<(), StoreError> {
+/// Its page cache is set by the writer, which sizes it to the database (see `writer`).
+fn configure(conn: &Connection) -> Result<(), StoreError> {
     stable_plans(conn).map_err(db)?;
     conn.execute_batch(&format!(
         "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = OFF; \
-         PRAGMA cache_size = -{cache_kib}; PRAGMA mmap_size = {MMAP_BYTES}; PRAGMA temp_store = MEMORY; \
+         PRAGMA mmap_size = {MMAP_BYTES}; PRAGMA temp_store = MEMORY; \
          PRAGMA journal_size_limit = {WAL_SIZE_LIMIT};"
     ))
     .map_err(db)

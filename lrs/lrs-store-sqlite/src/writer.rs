@@ -58,9 +58,13 @@ const SMALL_DB_CACHE_KIB: i64 = 32 * 1024;
 /// Commits between two checks of the database size against that threshold.
 const CACHE_CHECK_EVERY: u32 = 256;
 
-/// The page cache (KiB) for a database of `pages` pages of `page_size` bytes.
-fn cache_kib_for(pages: i64, page_size: i64) -> i64 {
-    let pending_byte_page = (1i64 << 30) / page_size.max(512) + 1;
+/// The first page past 1 GiB for pages of `page_size` bytes (SQLite's "pending byte" page).
+fn pending_byte_page(page_size: i64) -> i64 {
+    (1i64 << 30) / page_size.max(512) + 1
+}
+
+/// The page cache (KiB) for a database of `pages` pages, given [`pending_byte_page`].
+fn cache_kib_for(pages: i64, pending_byte_page: i64) -> i64 {
     if pages < pending_byte_page {
         SMALL_DB_CACHE_KIB
     } else {
@@ -196,6 +200,8 @@ pub(crate) struct Writer {
     durable: Durable,
     /// The page cache set on the connection (KiB), see [`SMALL_DB_CACHE_KIB`].
     cache_kib: i64,
+    /// [`pending_byte_page`] of this database (its page size never changes in WAL mode).
+    pending_byte_page: i64,
     /// Commits since the database size was last checked.
     commits_unchecked: u32,
 }
@@ -207,6 +213,9 @@ impl Writer {
         durable: Durable,
     ) -> Result<Writer, StoreError> {
         let last_stored_us = load_last_stored(&conn)?;
+        let page_size: i64 = conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .map_err(db)?;
         let mut writer = Writer {
             conn,
             keys: Default::default(),
@@ -216,6 +225,7 @@ impl Writer {
             checkpointer,
             durable,
             cache_kib: 0,
+            pending_byte_page: pending_byte_page(page_size),
             commits_unchecked: 0,
         };
         writer.size_cache()?;
@@ -229,11 +239,7 @@ impl Writer {
             .conn
             .query_row("PRAGMA page_count", [], |r| r.get(0))
             .map_err(db)?;
-        let page_size: i64 = self
-            .conn
-            .query_row("PRAGMA page_size", [], |r| r.get(0))
-            .map_err(db)?;
-        let want = cache_kib_for(pages, page_size);
+        let want = cache_kib_for(pages, self.pending_byte_page);
         if want != self.cache_kib {
             self.conn
                 .execute_batch(&format!("PRAGMA cache_size = -{want}"))
@@ -297,17 +303,17 @@ impl Writer {
             }
         }
         match &outcome {
-            // Answered once the WAL is on disk.
-            Ok(()) => self.durable.after_commit(group),
             Err(msg) => group.into_iter().for_each(|job| job.finish(Err(msg))),
-        }
-        if outcome.is_ok() {
-            self.checkpointer.after_commit(&self.conn);
-            self.commits_unchecked += 1;
-            if self.commits_unchecked >= CACHE_CHECK_EVERY
-                && let Err(e) = self.size_cache()
-            {
-                tracing::warn!(error = %e, "sizing the writer's page cache");
+            Ok(()) => {
+                // Answered once the WAL is on disk.
+                self.durable.after_commit(group);
+                self.checkpointer.after_commit(&self.conn);
+                self.commits_unchecked += 1;
+                if self.commits_unchecked >= CACHE_CHECK_EVERY
+                    && let Err(e) = self.size_cache()
+                {
+                    tracing::warn!(error = %e, "sizing the writer's page cache");
+                }
             }
         }
     }
@@ -596,10 +602,11 @@ mod tests {
 
     #[test]
     fn the_page_cache_is_small_below_one_gib_and_large_above() {
-        assert_eq!(cache_kib_for(1, 4096), SMALL_DB_CACHE_KIB);
-        assert_eq!(cache_kib_for(262_144, 4096), SMALL_DB_CACHE_KIB);
-        assert_eq!(cache_kib_for(262_145, 4096), crate::WRITER_CACHE_KIB);
-        assert_eq!(cache_kib_for(131_073, 8192), crate::WRITER_CACHE_KIB);
+        let at = |pages, page_size| cache_kib_for(pages, pending_byte_page(page_size));
+        assert_eq!(at(1, 4096), SMALL_DB_CACHE_KIB);
+        assert_eq!(at(262_144, 4096), SMALL_DB_CACHE_KIB);
+        assert_eq!(at(262_145, 4096), crate::WRITER_CACHE_KIB);
+        assert_eq!(at(131_073, 8192), crate::WRITER_CACHE_KIB);
         let dir = tempfile::tempdir().unwrap();
         let w = writer(dir.path());
         let kib: i64 = w
