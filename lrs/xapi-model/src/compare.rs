@@ -1,5 +1,7 @@
 //! Statement comparison (xAPI "Statement Comparison Requirements").
 
+use std::io::{self, Write};
+
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -25,12 +27,232 @@ pub fn comparison_form(statement: &Value) -> Value {
 }
 
 /// SHA-256 (hex) of the serialized [`comparison_form`]; stored beside each statement.
+///
+/// The form is never built: the statement is written in canonical order with each
+/// normalisation applied as its part is written (see [`write_comparison_form`]), which spares
+/// a deep copy of every statement on the ingest path. The bytes are the same as
+/// serializing [`comparison_form`] (a test compares the two), so stored hashes stay valid.
 pub fn comparison_hash(statement: &Value) -> String {
     let mut hasher = HashWriter(Sha256::new());
     // Writing into a hasher cannot fail; serde_json only errors for non-string map keys,
     // which a `Value` cannot have.
-    let _ = write_canonical(&comparison_form(statement), &mut hasher);
+    let _ = write_comparison_form(statement, &mut hasher);
     hex::encode(hasher.0.finalize())
+}
+
+/// Writes the canonical serialization of [`comparison_form`]`(statement)` without building it.
+/// Each function below mirrors one normalisation step of [`normalize_statement`].
+fn write_comparison_form<W: Write>(statement: &Value, out: &mut W) -> io::Result<()> {
+    match statement {
+        Value::Object(map) => write_statement(map, &["stored", "authority", "version"], out),
+        other => write_canonical(other, out),
+    }
+}
+
+fn write_statement<W: Write>(
+    map: &Map<String, Value>,
+    skip: &[&str],
+    out: &mut W,
+) -> io::Result<()> {
+    write_object(map, skip, out, |key, value, out| match key {
+        "id" => write_lowercase(value, out),
+        "timestamp" => write_timestamp(value, out),
+        "actor" => write_actor(value, out),
+        "object" => match value.get("objectType").and_then(Value::as_str) {
+            Some("Agent" | "Group") => write_actor(value, out),
+            Some("StatementRef") => write_with_lowercase_id(value, out),
+            Some("SubStatement") => match value {
+                Value::Object(sub) => write_statement(sub, &[], out),
+                other => write_canonical(other, out),
+            },
+            _ => write_canonical(value, out),
+        },
+        "result" => write_result(value, out),
+        "context" => write_context(value, out),
+        "attachments" => match value {
+            Value::Array(items) => write_array(items, out, |item, out| match item {
+                Value::Object(a) => write_object(a, &[], out, |k, v, out| match k {
+                    "sha2" => write_lowercase(v, out),
+                    _ => write_canonical(v, out),
+                }),
+                other => write_canonical(other, out),
+            }),
+            other => write_canonical(other, out),
+        },
+        _ => write_canonical(value, out),
+    })
+}
+
+fn write_result<W: Write>(result: &Value, out: &mut W) -> io::Result<()> {
+    let Value::Object(map) = result else {
+        return write_canonical(result, out);
+    };
+    write_object(map, &[], out, |key, value, out| match (key, value) {
+        ("score", Value::Object(score)) => write_object(score, &[], out, |_, v, out| {
+            match v.as_f64().and_then(serde_json::Number::from_f64) {
+                Some(n) => write_canonical(&Value::Number(n), out),
+                None => write_canonical(v, out),
+            }
+        }),
+        ("duration", Value::String(d)) => write_str(&normalize_duration(d), out),
+        _ => write_canonical(value, out),
+    })
+}
+
+fn write_context<W: Write>(context: &Value, out: &mut W) -> io::Result<()> {
+    let Value::Object(map) = context else {
+        return write_canonical(context, out);
+    };
+    write_object(map, &[], out, |key, value, out| match (key, value) {
+        ("registration", _) => write_lowercase(value, out),
+        ("statement", _) => write_with_lowercase_id(value, out),
+        ("instructor" | "team", _) => write_actor(value, out),
+        ("contextActivities", Value::Object(activities)) => {
+            // A lone activity and a one-element array mean the same thing.
+            write_object(activities, &[], out, |_, v, out| {
+                if v.is_object() {
+                    write_array(std::slice::from_ref(v), out, write_canonical)
+                } else {
+                    write_canonical(v, out)
+                }
+            })
+        }
+        ("contextAgents" | "contextGroups", Value::Array(items)) => {
+            let inner = if key == "contextAgents" {
+                "agent"
+            } else {
+                "group"
+            };
+            write_array(items, out, |item, out| match item {
+                Value::Object(m) => write_object(m, &[], out, |k, v, out| {
+                    if k == inner {
+                        write_actor(v, out)
+                    } else {
+                        write_canonical(v, out)
+                    }
+                }),
+                other => write_canonical(other, out),
+            })
+        }
+        _ => write_canonical(value, out),
+    })
+}
+
+fn write_actor<W: Write>(actor: &Value, out: &mut W) -> io::Result<()> {
+    let Value::Object(map) = actor else {
+        return write_canonical(actor, out);
+    };
+    write_object(map, &[], out, |key, value, out| match (key, value) {
+        ("member", Value::Array(members)) => {
+            // Member order does not matter: members are written sorted by their own bytes.
+            let mut written: Vec<Vec<u8>> = Vec::with_capacity(members.len());
+            for m in members {
+                let mut bytes = Vec::new();
+                match m {
+                    Value::Object(m) => write_ifi_object(m, &mut bytes)?,
+                    other => write_canonical(other, &mut bytes)?,
+                }
+                written.push(bytes);
+            }
+            written.sort_unstable();
+            out.write_all(b"[")?;
+            for (i, bytes) in written.iter().enumerate() {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                out.write_all(bytes)?;
+            }
+            out.write_all(b"]")
+        }
+        _ => write_ifi_field(key, value, out),
+    })
+}
+
+fn write_ifi_object<W: Write>(map: &Map<String, Value>, out: &mut W) -> io::Result<()> {
+    write_object(map, &[], out, write_ifi_field)
+}
+
+fn write_ifi_field<W: Write>(key: &str, value: &Value, out: &mut W) -> io::Result<()> {
+    match (key, value) {
+        ("mbox", Value::String(mbox)) => write_str(&normalize_mbox(mbox), out),
+        ("mbox_sha1sum", _) => write_lowercase(value, out),
+        _ => write_canonical(value, out),
+    }
+}
+
+fn write_with_lowercase_id<W: Write>(value: &Value, out: &mut W) -> io::Result<()> {
+    match value {
+        Value::Object(map) => write_object(map, &[], out, |k, v, out| {
+            if k == "id" {
+                write_lowercase(v, out)
+            } else {
+                write_canonical(v, out)
+            }
+        }),
+        other => write_canonical(other, out),
+    }
+}
+
+fn write_lowercase<W: Write>(value: &Value, out: &mut W) -> io::Result<()> {
+    match value {
+        Value::String(s) => write_str(&s.to_ascii_lowercase(), out),
+        other => write_canonical(other, out),
+    }
+}
+
+fn write_timestamp<W: Write>(value: &Value, out: &mut W) -> io::Result<()> {
+    match value {
+        Value::String(s) => match parse_timestamp(s, XapiVersion::V1_0_3) {
+            Ok(t) => write_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true), out),
+            Err(_) => write_str(s, out),
+        },
+        other => write_canonical(other, out),
+    }
+}
+
+fn write_str<W: Write>(s: &str, out: &mut W) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, s).map_err(io::Error::from)
+}
+
+/// An object with its keys in byte order, leaving out `skip`; `field` writes each value.
+fn write_object<W: Write>(
+    map: &Map<String, Value>,
+    skip: &[&str],
+    out: &mut W,
+    mut field: impl FnMut(&str, &Value, &mut W) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut entries: Vec<(&String, &Value)> = map
+        .iter()
+        .filter(|(k, _)| !skip.contains(&k.as_str()))
+        .collect();
+    if !entries.is_sorted_by(|a, b| a.0 <= b.0) {
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    }
+    out.write_all(b"{")?;
+    for (i, (k, v)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        write_str(k, out)?;
+        out.write_all(b":")?;
+        field(k, v, out)?;
+    }
+    out.write_all(b"}")
+}
+
+fn write_array<W: Write>(
+    items: &[Value],
+    out: &mut W,
+    mut item: impl FnMut(&Value, &mut W) -> io::Result<()>,
+) -> io::Result<()> {
+    out.write_all(b"[")?;
+    for (i, v) in items.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        item(v, out)?;
+    }
+    out.write_all(b"]")
 }
 
 fn normalize_statement(statement: &mut Value) {
@@ -176,52 +398,26 @@ fn normalize_numbers(value: &mut Value) {
     }
 }
 
-/// JSON with object keys sorted, independent of the map implementation serde_json was built
-/// with (the `preserve_order` feature may be switched on by another crate).
 /// Writes the value as JSON with object keys in byte order, whatever order the map keeps
 /// (serde_json's `preserve_order` feature may be on in the build), straight into `out`.
-fn write_canonical<W: std::io::Write>(value: &Value, out: &mut W) -> std::io::Result<()> {
+fn write_canonical<W: Write>(value: &Value, out: &mut W) -> io::Result<()> {
     match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            if !entries.is_sorted_by(|a, b| a.0 <= b.0) {
-                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-            }
-            out.write_all(b"{")?;
-            for (i, (k, v)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.write_all(b",")?;
-                }
-                serde_json::to_writer(&mut *out, k)?;
-                out.write_all(b":")?;
-                write_canonical(v, out)?;
-            }
-            out.write_all(b"}")
-        }
-        Value::Array(items) => {
-            out.write_all(b"[")?;
-            for (i, v) in items.iter().enumerate() {
-                if i > 0 {
-                    out.write_all(b",")?;
-                }
-                write_canonical(v, out)?;
-            }
-            out.write_all(b"]")
-        }
-        scalar => serde_json::to_writer(&mut *out, scalar).map_err(std::io::Error::from),
+        Value::Object(map) => write_object(map, &[], out, |_, v, out| write_canonical(v, out)),
+        Value::Array(items) => write_array(items, out, write_canonical),
+        scalar => serde_json::to_writer(&mut *out, scalar).map_err(io::Error::from),
     }
 }
 
 /// Feeds written bytes to a hash without buffering the serialization.
 struct HashWriter(Sha256);
 
-impl std::io::Write for HashWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+impl Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.0.update(buf);
         Ok(buf.len())
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
+    fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
 }
@@ -371,6 +567,113 @@ mod tests {
         check(&a, &b, true);
         b["result"] = json!({"duration": "P1DT12H36M0.13S"});
         check(&a, &b, false);
+    }
+
+    /// The hash is computed without building the comparison form; its bytes must be exactly
+    /// those of the form, or hashes stored by earlier versions would stop matching.
+    #[test]
+    fn streamed_form_is_byte_identical_to_the_built_form() {
+        let actor = json!({"objectType": "Group", "name": "G", "mbox": "MAILTO:g@e.com",
+            "member": [{"mbox": "MailTo:z@e.com", "name": "Z"}, {"mbox_sha1sum": "ABCDEF"},
+                       {"account": {"homePage": "http://h", "name": "n"}}, "odd", 3,
+                       {"mbox": "mailto:a@e.com", "member": [{"mbox": "MAILTO:q@e.com"}]}]});
+        let activity = json!({"objectType": "Activity", "id": "http://A/B",
+            "definition": {"name": {"en-US": "N", "de": "M"}, "type": "http://t",
+                           "choices": [{"id": "b"}, {"id": "a"}], "extensions": {"http://x": {"b": 1, "a": [2.5, 1e3]}}}});
+        let mut statements = vec![
+            base(),
+            json!("not an object"),
+            json!([1, 2]),
+            json!({"id": 5, "timestamp": 7, "actor": "me", "object": [], "result": [], "context": "c", "attachments": {}}),
+            json!({"timestamp": "not a time", "stored": "x", "authority": {"mbox": "MAILTO:x@e.com"}, "version": "2.0.0"}),
+        ];
+        let variants = [
+            ("/actor", actor.clone()),
+            ("/object", actor.clone()),
+            (
+                "/object",
+                json!({"objectType": "Agent", "mbox": "MAILTO:B@e.com", "mbox_sha1sum": 3}),
+            ),
+            (
+                "/object",
+                json!({"objectType": "StatementRef", "id": "AAAAAAAA-9383-4934-8543-0F91A7A02836"}),
+            ),
+            ("/object", json!({"objectType": "StatementRef", "id": 12})),
+            (
+                "/object",
+                json!({"objectType": "SubStatement", "id": "ABC", "stored": "kept", "version": "kept",
+                "actor": actor.clone(), "verb": {"id": "http://v", "display": {"en": "V"}},
+                "object": {"objectType": "StatementRef", "id": "BBBB"},
+                "timestamp": "2024-05-01T14:00:00.123456+02:00",
+                "result": {"score": {"raw": 1, "max": 10.0, "scaled": 0.10}, "duration": "PT1.239S"},
+                "context": {"registration": "CCCC", "contextActivities": {"parent": {"id": "http://P"}}}}),
+            ),
+            ("/object", activity.clone()),
+            ("/object", json!({"objectType": "Activity"})),
+            (
+                "/result",
+                json!({"score": {"raw": 1, "min": -5, "max": 1e2, "scaled": 1.0, "other": "x"},
+                "duration": "P1DT12H36M0.1237S", "success": true, "response": "Ab", "extensions": {"z": null, "a": 1}}),
+            ),
+            ("/result", json!({"score": 7, "duration": 3})),
+            ("/result", json!({"duration": "PT5,129S"})),
+            (
+                "/context",
+                json!({"registration": "AAAAAAAA-9383-4934-8543-0F91A7A02836",
+                "instructor": {"mbox": "MAILTO:i@e.com"}, "team": actor.clone(),
+                "statement": {"objectType": "StatementRef", "id": "DDDD-EEEE"},
+                "contextActivities": {"parent": {"id": "http://p"}, "grouping": [{"id": "http://g"}, activity.clone()],
+                                      "category": [], "other": "odd"},
+                "contextAgents": [{"objectType": "contextAgent", "agent": {"mbox": "MAILTO:c@e.com"}, "relevantTypes": ["http://r"]}, 4],
+                "contextGroups": [{"objectType": "contextGroup", "group": actor.clone()}],
+                "language": "en-US", "platform": "P", "revision": "R",
+                "extensions": {"http://e": {"mbox": "MAILTO:untouched@e.com"}}}),
+            ),
+            (
+                "/context",
+                json!({"registration": 1, "statement": "x", "instructor": 2, "contextActivities": [], "contextAgents": {}, "contextGroups": "g"}),
+            ),
+            (
+                "/attachments",
+                json!([{"sha2": "ABCDEF", "usageType": "http://u", "display": {"en": "d"}, "contentType": "text/plain", "length": 3},
+                {"sha2": 17}, "odd", {"fileUrl": "http://f"}]),
+            ),
+            ("/timestamp", json!("2024-05-01T14:00:00+02:00")),
+            ("/timestamp", json!("2024-05-01T12:00:00.1234567Z")),
+            ("/id", json!("6690E6C9-3EF0-4ED3-8B37-7F3964730BEE")),
+            (
+                "/verb",
+                json!({"id": "http://V", "display": {"sv-SE": "gjorde", "en-US": "did"}}),
+            ),
+        ];
+        for (pointer, value) in variants {
+            let mut s = base();
+            s[pointer.trim_start_matches('/')] = value;
+            statements.push(s);
+        }
+        // Everything at once, plus the properties the LRS sets.
+        let mut all = base();
+        all["actor"] = actor;
+        all["object"] = activity;
+        all["result"] = json!({"score": {"raw": 3}, "duration": "PT0.10S"});
+        all["context"] =
+            json!({"registration": "ABCD", "contextActivities": {"parent": {"id": "http://p"}}});
+        all["attachments"] = json!([{"sha2": "FF"}]);
+        all["stored"] = json!("2024-06-01T00:00:00Z");
+        all["authority"] = json!({"mbox": "mailto:lrs@example.com"});
+        statements.push(all);
+
+        for s in &statements {
+            let mut built = Vec::new();
+            write_canonical(&comparison_form(s), &mut built).unwrap();
+            let mut streamed = Vec::new();
+            write_comparison_form(s, &mut streamed).unwrap();
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                String::from_utf8(built).unwrap(),
+                "{s}"
+            );
+        }
     }
 
     #[test]
