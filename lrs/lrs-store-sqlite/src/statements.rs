@@ -227,6 +227,14 @@ fn insert_one(w: &mut Writer, s: &Staged) -> Result<(), StoreError> {
         .map_err(db)?;
     let seq = w.conn.last_insert_rowid();
     w.last_stored_us = stored_us;
+    if w.segment_recorded != Some(segment(seq)) {
+        w.conn
+            .prepare_cached("INSERT OR IGNORE INTO segments (seg) VALUES (?1)")
+            .map_err(db)?
+            .execute([segment(seq)])
+            .map_err(db)?;
+        w.segment_recorded = Some(segment(seq));
+    }
     {
         let mut post = w
             .conn
@@ -513,40 +521,57 @@ fn query(
         return rows.into_iter().map(decode).collect();
     };
 
-    // The driving key's postings, segment by segment in the query's order; the other keys are
-    // point probes into the same segment.
+    let (sql, values) = keyed_query(driving, others, lo, hi, limit, filter.ascending);
+    let mut stmt = tx.prepare_cached(&sql).map_err(db)?;
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(&values), stored_statement)
+        .map_err(db)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db)?;
+    drop(stmt);
+    rows.into_iter().map(decode).collect()
+}
+
+/// The SQL and parameters of a query on `driving` (plus `others`) over seqs in `(lo, hi]`.
+///
+/// One statement walks every segment of the range: `segments` is the outer loop, read in the
+/// query's order, and the driving key's postings of each segment the inner loop, read in the
+/// same order; the other keys are point probes into the same segment. Both loops deliver rows
+/// in `seq` order, so SQLite needs no sort and stops at the LIMIT. A segment without postings
+/// of the key costs one index seek, with no statement started per segment (that was most of
+/// the cost of a key with few postings on a large store).
+fn keyed_query(
+    driving: i64,
+    others: &[(u8, i64)],
+    lo: i64,
+    hi: i64,
+    limit: usize,
+    ascending: bool,
+) -> (String, Vec<i64>) {
+    let order = if ascending { "ASC" } else { "DESC" };
     let mut sql = format!(
-        "SELECT {COLUMNS} FROM postings d CROSS JOIN statements s ON s.seq = d.seq \
-         WHERE d.seg = ?1 AND d.key_id = ?2 AND d.seq > ?3 AND d.seq <= ?4 AND s.voided = 0"
+        "SELECT {COLUMNS} FROM segments g \
+         CROSS JOIN postings d ON d.seg = g.seg AND d.key_id = ?3 AND d.seq > ?4 AND d.seq <= ?5 \
+         CROSS JOIN statements s ON s.seq = d.seq \
+         WHERE g.seg >= ?1 AND g.seg <= ?2 AND s.voided = 0"
     );
-    let mut values: Vec<i64> = vec![0, driving, lo, hi];
+    let mut values: Vec<i64> = vec![
+        segment(lo.saturating_add(1)),
+        segment(hi),
+        driving,
+        lo,
+        hi,
+        i64::try_from(limit).unwrap_or(i64::MAX),
+    ];
     for (_, other) in others {
         values.push(*other);
         sql.push_str(&format!(
-            " AND EXISTS (SELECT 1 FROM postings o WHERE o.seg = ?1 AND o.key_id = ?{} AND o.seq = d.seq)",
+            " AND EXISTS (SELECT 1 FROM postings o WHERE o.seg = g.seg AND o.key_id = ?{} AND o.seq = d.seq)",
             values.len()
         ));
     }
-    // No LIMIT: rows are stepped lazily and the walk stops at `limit`.
-    sql.push_str(&format!(" ORDER BY d.seq {order}"));
-    let mut stmt = tx.prepare_cached(&sql).map_err(db)?;
-    let mut rows = Vec::with_capacity(limit.min(128));
-    for seg in segments(lo, hi, filter.ascending) {
-        if let Some(v) = values.get_mut(0) {
-            *v = seg;
-        }
-        let found = stmt
-            .query_map(rusqlite::params_from_iter(&values), stored_statement)
-            .map_err(db)?;
-        for row in found.take(limit - rows.len()) {
-            rows.push(row.map_err(db)?);
-        }
-        if rows.len() >= limit {
-            break;
-        }
-    }
-    drop(stmt);
-    rows.into_iter().map(decode).collect()
+    sql.push_str(&format!(" ORDER BY g.seg {order}, d.seq {order} LIMIT ?6"));
+    (sql, values)
 }
 
 #[async_trait]
@@ -664,5 +689,81 @@ impl StatementStore for SqliteStore {
             .transpose()
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+
+    fn migrated(target: Option<i32>) -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let runner = crate::embedded::migrations::runner();
+        let runner = match target {
+            Some(v) => runner.set_target(refinery::Target::Version(v)),
+            None => runner,
+        };
+        runner.run(&mut conn).unwrap();
+        conn
+    }
+
+    /// The walk over segments must come out of SQLite in order: a sort would read every
+    /// posting of the key before returning the first row.
+    #[test]
+    fn a_keyed_query_is_one_ordered_walk_without_a_sort() {
+        let conn = migrated(None);
+        for others in [vec![], vec![(2, 7)], vec![(2, 7), (3, 8)]] {
+            for ascending in [false, true] {
+                let (sql, values) = keyed_query(5, &others, 0, 100_000, 100, ascending);
+                let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+                let plan: Vec<String> = stmt
+                    .query_map(rusqlite::params_from_iter(&values), |r| r.get(3))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap();
+                let plan = plan.join("\n");
+                assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+                assert!(
+                    plan.contains("SEARCH g USING INTEGER PRIMARY KEY"),
+                    "{plan}"
+                );
+                assert!(
+                    plan.contains(
+                        "SEARCH d USING PRIMARY KEY (seg=? AND key_id=? AND seq>? AND seq<?)"
+                    ),
+                    "{plan}"
+                );
+                assert!(
+                    plan.contains("SEARCH s USING INTEGER PRIMARY KEY (rowid=?)"),
+                    "{plan}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_migration_lists_the_segments_of_a_store_that_has_statements() {
+        let conn = migrated(Some(7));
+        for seq in [1_i64, 20_000, 40_000] {
+            conn.execute(
+                "INSERT INTO statements (seq, id, stored_us, hash, json) VALUES (?1, ?2, 0, '', '{}')",
+                params![seq, seq.to_be_bytes().to_vec()],
+            )
+            .unwrap();
+        }
+        let mut conn = conn;
+        crate::embedded::migrations::runner()
+            .run(&mut conn)
+            .unwrap();
+        let segs: Vec<i64> = conn
+            .prepare("SELECT seg FROM segments ORDER BY seg")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(segs, vec![0, 1, 2]);
     }
 }

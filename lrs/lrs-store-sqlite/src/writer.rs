@@ -192,6 +192,10 @@ pub(crate) struct Writer {
     keys_in_tx: Vec<(IndexKind, String)>,
     /// `stored` (µs) of the statement with the largest seq, as of the current transaction.
     pub(crate) last_stored_us: i64,
+    /// The postings segment last added to the `segments` table in this transaction or an
+    /// earlier one; `None` whenever anything rolls back (an extra `INSERT OR IGNORE` is harmless,
+    /// a missing segment row would hide its statements from queries).
+    pub(crate) segment_recorded: Option<i64>,
     /// Canonical activity definitions recently read or written, so that the common case (a
     /// statement resending a known definition) costs neither a read nor a JSON parse. Emptied
     /// whenever anything rolls back.
@@ -221,6 +225,7 @@ impl Writer {
             keys: Default::default(),
             keys_in_tx: Vec::new(),
             last_stored_us,
+            segment_recorded: None,
             activities: FastMap::default(),
             checkpointer,
             durable,
@@ -338,6 +343,7 @@ impl Writer {
                     Ran::FailedClean => {
                         self.forget_keys_since(keys_mark);
                         self.last_stored_us = stored_mark;
+                        self.segment_recorded = None;
                     }
                     Ran::FailedDirty => return Err(Retry),
                 }
@@ -358,6 +364,7 @@ impl Writer {
         }
         self.forget_keys_since(0);
         self.activities.clear();
+        self.segment_recorded = None;
         match load_last_stored(&self.conn) {
             Ok(us) => self.last_stored_us = us,
             Err(e) => tracing::error!(error = %e, "reloading the latest stored time"),
@@ -380,6 +387,7 @@ impl Writer {
         self.forget_keys_since(keys_mark);
         self.last_stored_us = stored_mark;
         self.activities.clear();
+        self.segment_recorded = None;
         if self.conn.is_autocommit() {
             return Err("the transaction was rolled back by the database".into());
         }
