@@ -24,7 +24,8 @@
 //!
 //! Postings are partitioned into segments of consecutive seqs (`postings.seg`, see migration
 //! V2): inserts only touch the newest segment's pages, so their cost does not grow with the
-//! store, and a query walks its segments in order, one seek each.
+//! store, and a query walks its segments in order, one seek each, in one SQL statement driven
+//! by the `segments` table (migration V8, see [`keyed_query`]).
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, VecDeque};
