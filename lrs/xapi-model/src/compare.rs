@@ -14,24 +14,21 @@ use crate::time::{is_duration, parse_timestamp};
 /// removed, case-insensitive parts (UUIDs, mailto scheme, sha1 hex) folded, timestamps
 /// normalised to one instant representation, group member order ignored, attachment order kept.
 pub fn comparison_form(statement: &Value) -> Value {
-    let Value::Object(map) = statement else {
-        return statement.clone();
-    };
-    let mut out = map.clone();
-    for key in ["stored", "authority", "version"] {
-        out.remove(key);
+    let mut bytes = Vec::new();
+    // Writing into memory cannot fail, and the bytes are JSON that serde_json wrote itself;
+    // were either ever to fail, the statement itself is the (stricter) form.
+    match write_comparison_form(statement, &mut bytes) {
+        Ok(()) => serde_json::from_slice(&bytes).unwrap_or_else(|_| statement.clone()),
+        Err(_) => statement.clone(),
     }
-    let mut value = Value::Object(out);
-    normalize_statement(&mut value);
-    value
 }
 
 /// SHA-256 (hex) of the serialized [`comparison_form`]; stored beside each statement.
 ///
 /// The form is never built: the statement is written in canonical order with each
 /// normalisation applied as its part is written (see [`write_comparison_form`]), which spares
-/// a deep copy of every statement on the ingest path. The bytes are the same as
-/// serializing [`comparison_form`] (a test compares the two), so stored hashes stay valid.
+/// a deep copy of every statement on the ingest path. Hashes are stored, so these bytes must
+/// never change (a test pins the hashes of a set of statements).
 pub fn comparison_hash(statement: &Value) -> String {
     let mut hasher = HashWriter(Sha256::new());
     // Writing into a hasher cannot fail; serde_json only errors for non-string map keys,
@@ -40,8 +37,12 @@ pub fn comparison_hash(statement: &Value) -> String {
     hex::encode(hasher.0.finalize())
 }
 
-/// Writes the canonical serialization of [`comparison_form`]`(statement)` without building it.
-/// Each function below mirrors one normalisation step of [`normalize_statement`].
+/// Writes the comparison form of a statement as canonical JSON (keys in byte order), applying
+/// each normalisation to its part while writing: the top-level LRS-set properties are left
+/// out, ids, registrations and sha1/sha2 hex are lower-cased, `mailto:` schemes folded,
+/// timestamps written as their UTC instant with nanoseconds, durations cut to hundredths,
+/// score numbers written as floats, a lone context activity written as a one-element list,
+/// and group members sorted by their own bytes.
 fn write_comparison_form<W: Write>(statement: &Value, out: &mut W) -> io::Result<()> {
     match statement {
         Value::Object(map) => write_statement(map, &["stored", "authority", "version"], out),
@@ -88,6 +89,7 @@ fn write_result<W: Write>(result: &Value, out: &mut W) -> io::Result<()> {
         return write_canonical(result, out);
     };
     write_object(map, &[], out, |key, value, out| match (key, value) {
+        // `1`, `1.0` and `1e0` are the same score to xAPI.
         ("score", Value::Object(score)) => write_object(score, &[], out, |_, v, out| {
             match v.as_f64().and_then(serde_json::Number::from_f64) {
                 Some(n) => write_canonical(&Value::Number(n), out),
@@ -200,8 +202,11 @@ fn write_lowercase<W: Write>(value: &Value, out: &mut W) -> io::Result<()> {
     }
 }
 
+/// A timestamp as its instant in UTC with full precision, so that equal instants in different
+/// offsets or spellings compare equal.
 fn write_timestamp<W: Write>(value: &Value, out: &mut W) -> io::Result<()> {
     match value {
+        // The looser 1.0.3 grammar accepts every form 2.0.0 accepts.
         Value::String(s) => match parse_timestamp(s, XapiVersion::V1_0_3) {
             Ok(t) => write_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true), out),
             Err(_) => write_str(s, out),
@@ -255,111 +260,6 @@ fn write_array<W: Write>(
     out.write_all(b"]")
 }
 
-fn normalize_statement(statement: &mut Value) {
-    lowercase_at(statement, "id");
-    if let Some(ts) = statement.get_mut("timestamp") {
-        normalize_timestamp(ts);
-    }
-    if let Some(actor) = statement.get_mut("actor") {
-        normalize_actor(actor);
-    }
-    if let Some(object) = statement.get_mut("object") {
-        match object.get("objectType").and_then(Value::as_str) {
-            Some("Agent" | "Group") => normalize_actor(object),
-            Some("StatementRef") => lowercase_at(object, "id"),
-            Some("SubStatement") => normalize_statement(object),
-            _ => {}
-        }
-    }
-    if let Some(score) = statement.pointer_mut("/result/score") {
-        normalize_numbers(score);
-    }
-    if let Some(Value::String(duration)) = statement.pointer_mut("/result/duration") {
-        *duration = normalize_duration(duration);
-    }
-    if let Some(context) = statement.get_mut("context") {
-        lowercase_at(context, "registration");
-        if let Some(reference) = context.get_mut("statement") {
-            lowercase_at(reference, "id");
-        }
-        for key in ["instructor", "team"] {
-            if let Some(actor) = context.get_mut(key) {
-                normalize_actor(actor);
-            }
-        }
-        if let Some(Value::Object(activities)) = context.get_mut("contextActivities") {
-            // A lone activity and a one-element array mean the same thing.
-            for value in activities.values_mut() {
-                if value.is_object() {
-                    *value = Value::Array(vec![value.take()]);
-                }
-            }
-        }
-        for (list, inner) in [("contextAgents", "agent"), ("contextGroups", "group")] {
-            if let Some(Value::Array(items)) = context.get_mut(list) {
-                for item in items.iter_mut() {
-                    if let Some(actor) = item.get_mut(inner) {
-                        normalize_actor(actor);
-                    }
-                }
-            }
-        }
-    }
-    if let Some(Value::Array(attachments)) = statement.get_mut("attachments") {
-        for attachment in attachments {
-            if let Some(Value::String(sha)) = attachment.get_mut("sha2") {
-                *sha = sha.to_ascii_lowercase();
-            }
-        }
-    }
-}
-
-fn normalize_actor(actor: &mut Value) {
-    let Value::Object(map) = actor else {
-        return;
-    };
-    normalize_ifi(map);
-    if let Some(Value::Array(members)) = map.get_mut("member") {
-        for member in members.iter_mut() {
-            if let Value::Object(m) = member {
-                normalize_ifi(m);
-            }
-        }
-        members.sort_by_cached_key(|m| {
-            let mut s = Vec::new();
-            let _ = write_canonical(m, &mut s);
-            s
-        });
-    }
-}
-
-fn normalize_ifi(map: &mut Map<String, Value>) {
-    if let Some(Value::String(mbox)) = map.get_mut("mbox") {
-        *mbox = normalize_mbox(mbox);
-    }
-    if let Some(Value::String(sha)) = map.get_mut("mbox_sha1sum") {
-        *sha = sha.to_ascii_lowercase();
-    }
-}
-
-fn lowercase_at(value: &mut Value, key: &str) {
-    if let Some(Value::String(s)) = value.get_mut(key) {
-        *s = s.to_ascii_lowercase();
-    }
-}
-
-/// Replaces a timestamp by its instant in UTC with full precision, so that equal instants in
-/// different offsets or spellings compare equal.
-fn normalize_timestamp(ts: &mut Value) {
-    let Value::String(s) = ts else {
-        return;
-    };
-    // The looser 1.0.3 grammar accepts every form 2.0.0 accepts.
-    if let Ok(t) = parse_timestamp(s, XapiVersion::V1_0_3) {
-        *s = t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
-    }
-}
-
 /// Seconds truncated to hundredths, the precision xAPI requires LRSs to keep; digits beyond it
 /// must not make two statements differ. Trailing zeros are dropped so `0.10S` equals `0.1S`.
 pub fn normalize_duration(duration: &str) -> String {
@@ -382,19 +282,6 @@ pub fn normalize_duration(duration: &str) -> String {
         format!("{head}{whole}S")
     } else {
         format!("{head}{whole}.{kept}S")
-    }
-}
-
-/// `1`, `1.0` and `1e0` are the same number to xAPI.
-fn normalize_numbers(value: &mut Value) {
-    if let Value::Object(map) = value {
-        for v in map.values_mut() {
-            if let Some(f) = v.as_f64()
-                && let Some(n) = serde_json::Number::from_f64(f)
-            {
-                *v = Value::Number(n);
-            }
-        }
     }
 }
 
@@ -569,10 +456,10 @@ mod tests {
         check(&a, &b, false);
     }
 
-    /// The hash is computed without building the comparison form; its bytes must be exactly
-    /// those of the form, or hashes stored by earlier versions would stop matching.
+    /// Hashes are stored beside statements: a change to the comparison form would turn every
+    /// resend of an earlier statement into a conflict.
     #[test]
-    fn streamed_form_is_byte_identical_to_the_built_form() {
+    fn comparison_hashes_stay_those_already_stored() {
         let actor = json!({"objectType": "Group", "name": "G", "mbox": "MAILTO:g@e.com",
             "member": [{"mbox": "MailTo:z@e.com", "name": "Z"}, {"mbox_sha1sum": "ABCDEF"},
                        {"account": {"homePage": "http://h", "name": "n"}}, "odd", 3,
@@ -663,16 +550,37 @@ mod tests {
         all["authority"] = json!({"mbox": "mailto:lrs@example.com"});
         statements.push(all);
 
-        for s in &statements {
-            let mut built = Vec::new();
-            write_canonical(&comparison_form(s), &mut built).unwrap();
-            let mut streamed = Vec::new();
-            write_comparison_form(s, &mut streamed).unwrap();
-            assert_eq!(
-                String::from_utf8(streamed).unwrap(),
-                String::from_utf8(built).unwrap(),
-                "{s}"
-            );
+        // Computed by the implementation that normalised a copy of the statement before
+        // serializing it, which is what stored hashes come from.
+        let expected = [
+            "1df556cda02747a43ffd658dd05d0b8cd42c07b16468f928bb36295e044504ab",
+            "a4f14cf4b688620f7b1381c1206b998fc3accc0157e34d60a355cb25a2125abf",
+            "49a64717d5d4cb19952e6eac2946415cf6879adacf9908e7d872332d32c6e684",
+            "c70ac85844daa8c6c773d5c1e200e542cbf0abdc2e0ffe373feb69d275300669",
+            "2539260b6728689ff1722cac96ad1537da6f7ba404e461e181900d6ccba188f3",
+            "c70d9d2ae68662a030443cbb8851d641be85ef2910a4312913704fef69a6c271",
+            "75814809af112b42ef73056f4fd694300ea37b0685c9d9cc8e5843d8482521b2",
+            "f8da7f5890fb9276e0c7f4c3ca0a35243b5141ea2f9f9edad8f4bd04f6ea8291",
+            "798a0172ec1f4d0c4142aeabd4b69e240e8634827c7de5a2ab732c6d8ad0aee1",
+            "909f74d3b3074c5da86cf9f273b7392d8a50866909926180c21d7d3d4bda426c",
+            "565da7d8510fe18d6f99a12f61c3297165fd9fadb97ffe7fe8540e1fce0cc7bf",
+            "4735280ce629b3e394a078e1f98edc9f1a1a25b1ed17b9de9541f3c000b686d1",
+            "5b5d24b55dec1d3347b501441238a8a351a59f01e7646c60de460734d527d271",
+            "685066a1055d2cebafcb787c5045aa0a7cf5e041a9c19356d8255e817966a2a7",
+            "e9eebe30f39139bb02f13e250f001828bd132fced860b2f34cd130f47b134000",
+            "ce292c83d03331f5b7cd2e3317d7dade9e77288e491db9fe7f7526c3924e457e",
+            "368d2f167b879df00d301b28a9baac9ab9e03ca9fdd7eff4ee8ccdac6a556bf7",
+            "5f447d1595ef676454763fa712a099baaae29dde5fae06145b8ee27fd51b4f2e",
+            "a631d0ffd36c4bc35099629fe017083a0c7ff080937b8c149d4b0b5c1240406e",
+            "1df556cda02747a43ffd658dd05d0b8cd42c07b16468f928bb36295e044504ab",
+            "3707f0045e8650c0c77eb70d3a9290758cdfc87b8716cc21fec1c5ae3d895f25",
+            "1df556cda02747a43ffd658dd05d0b8cd42c07b16468f928bb36295e044504ab",
+            "3b12b498d9faa7c70bae9e41f3861c0a0799abe928de48c09744deabe19d6bb1",
+            "342d10d1995aa2f254d879dea5593bae9a04bef7bae814c2e7b1306f41963307",
+        ];
+        assert_eq!(statements.len(), expected.len());
+        for (s, hash) in statements.iter().zip(expected) {
+            assert_eq!(comparison_hash(s), hash, "{s}");
         }
     }
 
