@@ -117,6 +117,45 @@ impl Shape {
             "timestamp": "2026-01-01T12:00:00.000Z"
         })
     }
+
+    /// Appends statement `n` with `id` as JSON to `out`: the same bytes as serializing
+    /// [`Shape::statement`] with `"id"` added last, without building the JSON tree. The load
+    /// generator shares the machine with the LRS it measures, so it should cost as little as
+    /// possible (building and freeing the tree took most of its time).
+    pub fn write_statement(&self, n: u64, id: Uuid, out: &mut Vec<u8>) {
+        let verb = self.verb(n);
+        let agent = n % self.agents.max(1);
+        out.extend_from_slice(br#"{"actor":{"objectType":"Agent","name":"#);
+        json_str(out, &format!("Learner {agent}"));
+        out.extend_from_slice(br#","mbox":"#);
+        json_str(out, &self.mbox(n));
+        out.extend_from_slice(br#"},"verb":{"id":"#);
+        json_str(out, verb);
+        out.extend_from_slice(br#","display":{"en-US":"#);
+        json_str(out, verb.rsplit('/').next().unwrap_or("verb"));
+        out.extend_from_slice(br#"}},"object":{"objectType":"Activity","id":"#);
+        json_str(out, &self.object_id(n));
+        out.extend_from_slice(
+            br#","definition":{"name":{"en-US":"Bench activity"},"type":"http://adlnet.gov/expapi/activities/lesson"}},"result":{"score":{"scaled":"#,
+        );
+        // Writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, &((n % 100) as f64 / 100.0));
+        out.extend_from_slice(
+            br#"},"completion":true,"duration":"PT5M"},"context":{"registration":"#,
+        );
+        json_str(out, &self.registration(n));
+        out.extend_from_slice(br#","contextActivities":{"parent":[{"id":"#);
+        json_str(out, &self.parent_id(n));
+        out.extend_from_slice(br#"}]}},"timestamp":"2026-01-01T12:00:00.000Z","id":"#);
+        json_str(out, &id.to_string());
+        out.push(b'}');
+    }
+}
+
+/// Appends `s` as a JSON string.
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    // Writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
 }
 
 /// A statement id that is the same for the same `(run, n, kind)` and spread over the whole id
@@ -140,7 +179,7 @@ fn mix(mut x: u64) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::indexing_slicing)]
+    #![allow(clippy::indexing_slicing, clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -161,6 +200,31 @@ mod tests {
             .collect();
         assert!(first.len() > 32, "{first:?}");
         assert_eq!(statement_id(1, 5, 0).get_version_num(), 4);
+    }
+
+    #[test]
+    fn written_statements_are_the_serialized_trees() {
+        for shape in [
+            Shape::default(),
+            Shape {
+                agents: 3,
+                activities: 7,
+                registrations: 1,
+            },
+        ] {
+            for n in (0..3_000).chain([u64::MAX - 1, 1 << 40]) {
+                let id = statement_id(9, n, 2);
+                let mut tree = shape.statement(n);
+                tree["id"] = serde_json::json!(id);
+                let mut written = Vec::new();
+                shape.write_statement(n, id, &mut written);
+                assert_eq!(
+                    String::from_utf8(written).unwrap(),
+                    serde_json::to_string(&tree).unwrap(),
+                    "statement {n}"
+                );
+            }
+        }
     }
 
     #[test]

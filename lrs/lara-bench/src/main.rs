@@ -30,7 +30,7 @@ use bench_data::{Shape, statement_id};
 use clap::{Parser, Subcommand};
 
 mod player;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 #[derive(Debug, Parser)]
 #[command(name = "lara-bench", about = "Benchmark an xAPI LRS over HTTP")]
@@ -132,14 +132,16 @@ struct Target {
 }
 
 impl Target {
-    async fn post(&self, body: &Value) -> anyhow::Result<Duration> {
+    /// POSTs a JSON body to the statements resource.
+    async fn post(&self, body: Vec<u8>) -> anyhow::Result<Duration> {
         let start = Instant::now();
         let r = self
             .client
             .post(format!("{}/statements", self.endpoint))
             .header("Authorization", &self.auth)
             .header("X-Experience-API-Version", &self.version)
-            .json(body)
+            .header("Content-Type", "application/json")
+            .body(body)
             .send()
             .await?;
         let status = r.status();
@@ -174,6 +176,24 @@ impl Target {
         let n = v["statements"].as_array().map(Vec::len).unwrap_or(0);
         Ok((start.elapsed(), n))
     }
+}
+
+/// A JSON array of the statements numbered `range`, with ids from `id`.
+fn batch_body(
+    shape: &Shape,
+    range: std::ops::Range<u64>,
+    id: impl Fn(u64) -> uuid::Uuid,
+) -> Vec<u8> {
+    let mut body = Vec::with_capacity(1024 * (range.end - range.start) as usize);
+    body.push(b'[');
+    for k in range {
+        if body.len() > 1 {
+            body.push(b',');
+        }
+        shape.write_statement(k, id(k), &mut body);
+    }
+    body.push(b']');
+    body
 }
 
 fn enc(s: &str) -> String {
@@ -258,9 +278,10 @@ async fn post_single(t: Arc<Target>, clients: usize, seconds: u64) -> anyhow::Re
     let (lat, elapsed) = timed(clients, seconds, move |n| {
         let t = tt.clone();
         async move {
-            let mut s = t.shape.statement(n);
-            s["id"] = json!(statement_id(t.run, n, 1));
-            t.post(&s).await
+            let mut body = Vec::with_capacity(1024);
+            t.shape
+                .write_statement(n, statement_id(t.run, n, 1), &mut body);
+            t.post(body).await
         }
     })
     .await?;
@@ -286,15 +307,11 @@ async fn post_batch(
     let (lat, elapsed) = timed(clients, seconds, move |n| {
         let t = tt.clone();
         async move {
-            let body: Vec<Value> = (0..batch as u64)
-                .map(|i| {
-                    let k = n * batch as u64 + i;
-                    let mut s = t.shape.statement(k);
-                    s["id"] = json!(statement_id(t.run, k, 2));
-                    s
-                })
-                .collect();
-            t.post(&Value::Array(body)).await
+            let first = n * batch as u64;
+            let body = batch_body(&t.shape, first..first + batch as u64, |k| {
+                statement_id(t.run, k, 2)
+            });
+            t.post(body).await
         }
     })
     .await?;
@@ -337,14 +354,8 @@ async fn seed(
                         break;
                     }
                     let to = (from + batch as u64).min(slice_end);
-                    let body: Vec<Value> = (from..to)
-                        .map(|k| {
-                            let mut s = t.shape.statement(k);
-                            s["id"] = json!(statement_id(0, k, 3));
-                            s
-                        })
-                        .collect();
-                    lat.push(t.post(&Value::Array(body)).await?);
+                    let body = batch_body(&t.shape, from..to, |k| statement_id(0, k, 3));
+                    lat.push(t.post(body).await?);
                 }
                 anyhow::Ok(lat)
             }));
