@@ -57,7 +57,13 @@ pub(crate) fn start(db_path: &Path) -> Result<Durable, StoreError> {
                 while let Ok(more) = rx.try_recv() {
                     jobs.extend(more);
                 }
+                let started = std::time::Instant::now();
                 let synced = wal.sync();
+                tracing::trace!(
+                    jobs = jobs.len(),
+                    sync_us = started.elapsed().as_micros() as u64,
+                    "sqlite WAL sync"
+                );
                 if let Err(e) = &synced {
                     tracing::error!(error = %e, "syncing the WAL failed");
                 }
