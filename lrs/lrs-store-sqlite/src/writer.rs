@@ -780,7 +780,8 @@ mod tests {
         .unwrap()
     }
 
-    /// Ids at the edges of the slices, and random ones.
+    /// Ids at the edges of the slices, and ids spread over the slices between the first and
+    /// the last one.
     fn edge_ids() -> Vec<[u8; 16]> {
         let mut ids = vec![[0u8; 16], [0xff; 16]];
         for (a, b) in [
@@ -795,7 +796,13 @@ mod tests {
             id[1] = b;
             ids.push(id);
         }
-        ids.extend((0..500).map(|_| *uuid::Uuid::new_v4().as_bytes()));
+        ids.extend((0..500u32).map(|i| {
+            let mut id = *uuid::Uuid::new_v4().as_bytes();
+            let prefix = ((i * 7919) % (WARM_SLICES - 2) + 1) << 4;
+            id[0] = (prefix >> 8) as u8;
+            id[1] = (id[1] & 0x0f) | prefix as u8;
+            id
+        }));
         ids
     }
 
