@@ -56,13 +56,23 @@ impl Shape {
         format!("mailto:learner{}@bench.example.org", n % self.agents.max(1))
     }
 
+    /// The actor's name of statement `n`.
+    pub fn agent_name(&self, n: u64) -> String {
+        format!("Learner {}", n % self.agents.max(1))
+    }
+
     /// The actor of statement `n`.
     pub fn agent(&self, n: u64) -> Value {
         json!({
             "objectType": "Agent",
-            "name": format!("Learner {}", n % self.agents.max(1)),
+            "name": self.agent_name(n),
             "mbox": self.mbox(n),
         })
+    }
+
+    /// The scaled score of statement `n`.
+    pub fn score(&self, n: u64) -> f64 {
+        (n % 100) as f64 / 100.0
     }
 
     /// Activity number `n` (modulo the number of activities).
@@ -106,7 +116,7 @@ impl Shape {
                 }
             },
             "result": {
-                "score": {"scaled": (n % 100) as f64 / 100.0},
+                "score": {"scaled": self.score(n)},
                 "completion": true,
                 "duration": "PT5M"
             },
@@ -124,9 +134,8 @@ impl Shape {
     /// possible (building and freeing the tree took most of its time).
     pub fn write_statement(&self, n: u64, id: Uuid, out: &mut Vec<u8>) {
         let verb = self.verb(n);
-        let agent = n % self.agents.max(1);
         out.extend_from_slice(br#"{"actor":{"objectType":"Agent","name":"#);
-        json_str(out, &format!("Learner {agent}"));
+        json_str(out, &self.agent_name(n));
         out.extend_from_slice(br#","mbox":"#);
         json_str(out, &self.mbox(n));
         out.extend_from_slice(br#"},"verb":{"id":"#);
@@ -139,7 +148,7 @@ impl Shape {
             br#","definition":{"name":{"en-US":"Bench activity"},"type":"http://adlnet.gov/expapi/activities/lesson"}},"result":{"score":{"scaled":"#,
         );
         // Writing into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut *out, &((n % 100) as f64 / 100.0));
+        let _ = serde_json::to_writer(&mut *out, &self.score(n));
         out.extend_from_slice(
             br#"},"completion":true,"duration":"PT5M"},"context":{"registration":"#,
         );

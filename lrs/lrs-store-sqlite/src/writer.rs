@@ -66,11 +66,9 @@ const CACHE_CHECK_EVERY: u32 = 256;
 const WARM_SLICES: u32 = 4096;
 
 /// Reads one slice of the statement-id index (the unique index of `statements.id`, named by
-/// SQLite) and, with `?2`, stops before the next slice.
+/// SQLite), the ids from `?1` up to `?2` (see [`slice_bounds`]).
 const WARM_SQL: &str = "SELECT count(*) FROM statements INDEXED BY sqlite_autoindex_statements_1 \
      WHERE id >= ?1 AND id < ?2";
-const WARM_LAST_SQL: &str =
-    "SELECT count(*) FROM statements INDEXED BY sqlite_autoindex_statements_1 WHERE id >= ?1";
 
 /// Bytes of the statement-id index per statement (measured: 494 MB for 17.4M statements).
 const ID_INDEX_BYTES_PER_STATEMENT: i64 = 29;
@@ -598,26 +596,26 @@ impl Writer {
     }
 }
 
-/// The bounds of slice `n` of the id space: the ids from the first 2-byte prefix (inclusive)
-/// to the second (exclusive; none for the last slice).
-fn slice_bounds(n: u32) -> ([u8; 2], Option<[u8; 2]>) {
+/// The bounds of slice `n` of the id space: from its 2-byte prefix (inclusive) to the next
+/// slice's (exclusive). The last slice ends at 17 bytes of `ff`, above every 16-byte id.
+fn slice_bounds(n: u32) -> (Vec<u8>, Vec<u8>) {
     let prefix = |n: u32| {
         let p = n << 4;
-        [(p >> 8) as u8, p as u8]
+        vec![(p >> 8) as u8, p as u8]
     };
-    (prefix(n), (n + 1 < WARM_SLICES).then(|| prefix(n + 1)))
+    let end = if n + 1 < WARM_SLICES {
+        prefix(n + 1)
+    } else {
+        vec![0xff; 17]
+    };
+    (prefix(n), end)
 }
 
 /// Reads slice `n` of the statement-id index; returns how many ids it holds.
 fn read_slice(conn: &Connection, n: u32) -> rusqlite::Result<i64> {
-    match slice_bounds(n) {
-        (lo, Some(hi)) => conn
-            .prepare_cached(WARM_SQL)?
-            .query_row(params![lo, hi], |r| r.get(0)),
-        (lo, None) => conn
-            .prepare_cached(WARM_LAST_SQL)?
-            .query_row(params![lo], |r| r.get(0)),
-    }
+    let (lo, hi) = slice_bounds(n);
+    conn.prepare_cached(WARM_SQL)?
+        .query_row(params![lo, hi], |r| r.get(0))
 }
 
 /// The kind an agent or activity key is paired with (direct ↔ related).
@@ -686,6 +684,16 @@ mod tests {
         }
     }
 
+    /// A writer on `conn`, the database at `path`, with its checkpoint and sync threads.
+    fn writer_on(conn: Connection, path: &std::path::Path) -> Writer {
+        Writer::new(
+            conn,
+            crate::checkpoint::start(path).unwrap(),
+            crate::durable::start(path).unwrap(),
+        )
+        .unwrap()
+    }
+
     fn writer(dir: &std::path::Path) -> Writer {
         let path = dir.join("w.db");
         let conn = Connection::open(&path).unwrap();
@@ -694,12 +702,7 @@ mod tests {
              CREATE TABLE statements (seq INTEGER PRIMARY KEY, stored_us INTEGER);",
         )
         .unwrap();
-        Writer::new(
-            conn,
-            crate::checkpoint::start(&path).unwrap(),
-            crate::durable::start(&path).unwrap(),
-        )
-        .unwrap()
+        writer_on(conn, &path)
     }
 
     fn rows(w: &Writer) -> Vec<i64> {
@@ -772,12 +775,7 @@ mod tests {
             )
             .unwrap();
         }
-        Writer::new(
-            conn,
-            crate::checkpoint::start(&path).unwrap(),
-            crate::durable::start(&path).unwrap(),
-        )
-        .unwrap()
+        writer_on(conn, &path)
     }
 
     /// Ids at the edges of the slices, and ids spread over the slices between the first and
